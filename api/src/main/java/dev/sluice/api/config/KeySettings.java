@@ -1,0 +1,22 @@
+package dev.sluice.api.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * Bounds on the counters a sidecar keeps per rule: a key idle for {@code idleTimeout} is dropped, and
+ * at most {@code maxPerRule} keys are kept, so a flood of distinct clients cannot exhaust the heap.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record KeySettings(Long maxPerRule, String idleTimeout) {
+    public static final long DEFAULT_MAX_PER_RULE = 100_000;
+    public static final String DEFAULT_IDLE_TIMEOUT = "10m";
+
+    public KeySettings {
+        maxPerRule = maxPerRule == null ? DEFAULT_MAX_PER_RULE : maxPerRule;
+        idleTimeout = idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout;
+    }
+
+    public static KeySettings defaults() {
+        return new KeySettings(null, null);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.sluice.sidecar;
+
+import dev.sluice.api.config.InvalidConfigException;
+import dev.sluice.sidecar.admin.AdminHandlers;
+import dev.sluice.sidecar.config.ConfigWatcher;
+import dev.sluice.sidecar.http.RateLimitHandler;
+import dev.sluice.sidecar.http.RequestMetricsHandler;
+import dev.sluice.sidecar.http.UpstreamProxy;
+import dev.sluice.sidecar.limit.LimiterClock;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sidecar: a traffic port that enforces the configured limits in front of the app, and an admin
+ * port. {@link #start()} loads the configuration first and refuses to start on an invalid one.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+
+    private final SidecarSettings settings;
+    private final LimiterClock limiterClock;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ConfigWatcher watcher;
+    private Undertow traffic;
+    private Undertow admin;
+    private GracefulShutdownHandler gracefulShutdown;
+    private volatile boolean serving;
+
+    public Sidecar(SidecarSettings settings) {
+        this(settings, LimiterClock.SYSTEM);
+    }
+
+    public Sidecar(SidecarSettings settings, LimiterClock limiterClock) {
+        this.settings = settings;
+        this.limiterClock = limiterClock;
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC());
+    }
+
+    public Sidecar start() throws InvalidConfigException {
+        watcher.loadInitial();
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+
+        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread());
+        HttpHandler limited = new RateLimitHandler(watcher::limiter, proxy);
+        gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
+        traffic = Undertow.builder()
+                .addHttpListener(settings.port(), settings.bindAddress())
+                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+                .setHandler(gracefulShutdown)
+                .build();
+        admin = Undertow.builder()
+                .addHttpListener(settings.adminPort(), settings.bindAddress())
+                .setIoThreads(1)
+                .setWorkerThreads(2)
+                .setHandler(AdminHandlers.create(watcher, registry, () -> serving))
+                .build();
+        admin.start();
+        traffic.start();
+        watcher.watch(settings.reloadInterval());
+        serving = true;
+        LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
+        return this;
+    }
+
+    public int port() {
+        return address(traffic).getPort();
+    }
+
+    public int adminPort() {
+        return address(admin).getPort();
+    }
+
+    public ConfigWatcher config() {
+        return watcher;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    LimiterClock limiterClock() {
+        return limiterClock;
+    }
+
+    /** Stops taking requests, lets those in flight finish within the grace period, then stops. */
+    @Override
+    public void close() {
+        serving = false;
+        watcher.close();
+        if (gracefulShutdown != null) {
+            gracefulShutdown.shutdown();
+            try {
+                if (!gracefulShutdown.awaitShutdown(settings.shutdownGrace().toMillis())) {
+                    LOG.warn("requests still in flight after {}; stopping anyway", settings.shutdownGrace());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (traffic != null) {
+            traffic.stop();
+        }
+        if (admin != null) {
+            admin.stop();
+        }
+        registry.close();
+    }
+
+    private static InetSocketAddress address(Undertow server) {
+        return (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+    }
+}

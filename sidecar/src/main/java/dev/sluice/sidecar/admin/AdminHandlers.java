@@ -1,0 +1,114 @@
+package dev.sluice.sidecar.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.config.ConfigWatcher;
+import dev.sluice.sidecar.config.LoadedConfig;
+import dev.sluice.sidecar.config.ReloadFailure;
+import dev.sluice.sidecar.limit.RateLimiter;
+import dev.sluice.sidecar.limit.RuleLimiter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin port's endpoints, apart from traffic: {@code /healthz} (the process is alive),
+ * {@code /readyz} (a configuration is in force and traffic is being served), {@code /metrics}
+ * (Prometheus), and {@code /config} (the configuration in force, its generation, the rules applied to
+ * this pod and their key counts, and the last refused reload).
+ */
+public final class AdminHandlers {
+    private AdminHandlers() {
+    }
+
+    public static HttpHandler create(ConfigWatcher watcher, PrometheusMeterRegistry registry, BooleanSupplier serving) {
+        RoutingHandler routes = Handlers.routing()
+                .get("/healthz", exchange -> text(exchange, StatusCodes.OK, "ok\n"))
+                .get("/readyz", exchange -> ready(exchange, watcher, serving))
+                .get("/metrics", blocking(exchange -> {
+                    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    exchange.getResponseSender().send(registry.scrape());
+                }))
+                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(watcher))));
+        routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND, "not found: try /healthz, /readyz, /metrics, /config\n"));
+        return routes;
+    }
+
+    private static void ready(HttpServerExchange exchange, ConfigWatcher watcher, BooleanSupplier serving) throws JsonProcessingException {
+        LoadedConfig loaded = watcher.loaded();
+        boolean ready = loaded != null && serving.getAsBoolean();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ready);
+        body.put("generation", loaded == null ? null : loaded.generation());
+        ReloadFailure failure = watcher.lastFailure();
+        body.put("lastReloadError", failure == null ? null : failure.message());
+        json(exchange, ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
+    }
+
+    static Map<String, Object> configView(ConfigWatcher watcher) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        LoadedConfig loaded = watcher.loaded();
+        RateLimiter limiter = watcher.limiter();
+        view.put("generation", loaded == null ? null : loaded.generation());
+        view.put("sha256", loaded == null ? null : loaded.sha256());
+        view.put("loadedAt", loaded == null ? null : loaded.loadedAt().toString());
+        view.put("podLabels", loaded == null ? null : loaded.podLabels());
+        view.put("appliedPolicies", limiter.appliedPolicies());
+        view.put("warnings", limiter.warnings());
+        List<Map<String, Object>> rules = new ArrayList<>();
+        for (RuleLimiter rule : limiter.rules()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("policy", rule.policy());
+            entry.put("rule", rule.rule());
+            entry.put("mode", rule.mode().name());
+            entry.put("limitType", rule.limitType().label());
+            entry.put("keys", rule.keyCount());
+            rules.add(entry);
+        }
+        view.put("rules", rules);
+        ReloadFailure failure = watcher.lastFailure();
+        if (failure != null) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("at", failure.at().toString());
+            error.put("sha256", failure.sha256());
+            error.put("message", failure.message());
+            error.put("errors", failure.errors());
+            view.put("lastReloadError", error);
+        } else {
+            view.put("lastReloadError", null);
+        }
+        view.put("config", loaded == null ? null : loaded.config());
+        return view;
+    }
+
+    private static HttpHandler blocking(HttpHandler handler) {
+        return exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(handler);
+                return;
+            }
+            handler.handleRequest(exchange);
+        };
+    }
+
+    private static void json(HttpServerExchange exchange, int status, Object body) throws JsonProcessingException {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
+    }
+
+    private static void text(HttpServerExchange exchange, int status, String body) {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+        exchange.getResponseSender().send(body);
+    }
+}

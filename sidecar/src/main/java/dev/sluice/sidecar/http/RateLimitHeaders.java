@@ -1,0 +1,92 @@
+package dev.sluice.sidecar.http;
+
+import dev.sluice.sidecar.limit.Decision;
+import dev.sluice.sidecar.limit.LimitSpec;
+import dev.sluice.sidecar.limit.RuleLimiter;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HttpString;
+
+/**
+ * The rate-limit fields of a response. Every response that a limit applied to carries both families:
+ * <ul>
+ *   <li>the IETF draft's {@code RateLimit-Policy: "name";q=10;w=1, ...} (every limit that applied) and
+ *       {@code RateLimit: "name";r=7;t=1, ...} (remaining quota and seconds until it is full again);</li>
+ *   <li>the legacy {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} (Unix time in seconds
+ *       when the quota is full again) of the limit closest to refusing.</li>
+ * </ul>
+ * A refusal adds {@code Retry-After} in seconds.
+ */
+final class RateLimitHeaders {
+    static final HttpString RATELIMIT_POLICY = new HttpString("RateLimit-Policy");
+    static final HttpString RATELIMIT = new HttpString("RateLimit");
+    static final HttpString X_LIMIT = new HttpString("X-RateLimit-Limit");
+    static final HttpString X_REMAINING = new HttpString("X-RateLimit-Remaining");
+    static final HttpString X_RESET = new HttpString("X-RateLimit-Reset");
+    static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private RateLimitHeaders() {
+    }
+
+    static void write(Decision decision, HeaderMap headers, StringBuilder scratch) {
+        int count = decision.reportedCount();
+        if (count == 0) {
+            return;
+        }
+        // A refusal reports the refusing limit, which is the last one reported.
+        int closest = decision.rejected() ? count - 1 : 0;
+        for (int i = 1; i < count && !decision.rejected(); i++) {
+            if (decision.reportedRemaining(i) < decision.reportedRemaining(closest)) {
+                closest = i;
+            }
+        }
+        scratch.setLength(0);
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                scratch.append(", ");
+            }
+            scratch.append(decision.reportedSpec(i).policyItem());
+        }
+        headers.put(RATELIMIT_POLICY, scratch.toString());
+        scratch.setLength(0);
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                scratch.append(", ");
+            }
+            scratch.append('"').append(decision.reportedSpec(i).name()).append("\";r=").append(decision.reportedRemaining(i))
+                    .append(";t=").append(seconds(decision.reportedResetNanos(i)));
+        }
+        headers.put(RATELIMIT, scratch.toString());
+        headers.put(X_LIMIT, decision.reportedSpec(closest).requests());
+        headers.put(X_REMAINING, decision.reportedRemaining(closest));
+        headers.put(X_RESET, epochSeconds(decision.nowNanos() + decision.reportedResetNanos(closest)));
+        if (decision.rejected()) {
+            headers.put(RETRY_AFTER, Math.max(1, seconds(decision.retryAfterNanos())));
+        }
+    }
+
+    /** The JSON body of a 429: which policy, rule and limit refused, and when to retry. */
+    static String rejectionBody(Decision decision) {
+        RuleLimiter rule = decision.rejectedBy();
+        LimitSpec limit = decision.rejectedLimit();
+        long retryAfter = Math.max(1, seconds(decision.retryAfterNanos()));
+        StringBuilder body = new StringBuilder(256);
+        body.append("{\"error\":\"rate_limited\",\"status\":429,\"policy\":");
+        Json.string(body, rule.policy()).append(",\"rule\":");
+        Json.string(body, rule.rule()).append(",\"limit\":{\"name\":");
+        Json.string(body, limit.name()).append(",\"requests\":").append(limit.requests()).append(",\"period\":");
+        Json.string(body, limit.period()).append(",\"burst\":").append(limit.capacity()).append("},\"retryAfterSeconds\":")
+                .append(retryAfter).append(",\"message\":");
+        Json.string(body, "rate limit exceeded: rule " + rule.rule() + " of policy " + rule.policy() + " allows "
+                + limit.describe() + "; retry in " + retryAfter + "s");
+        return body.append("}\n").toString();
+    }
+
+    static long seconds(long nanos) {
+        return (nanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND;
+    }
+
+    private static long epochSeconds(long epochNanos) {
+        return (epochNanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND;
+    }
+}
