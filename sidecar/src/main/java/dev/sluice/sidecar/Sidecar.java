@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+    private static final long UNLIMITED_BODY = -1L;
 
     private final SidecarSettings settings;
     private final LimiterClock limiterClock;
@@ -62,6 +63,8 @@ public final class Sidecar implements AutoCloseable {
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+                // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
                 .setHandler(gracefulShutdown)
                 .build();
         admin = Undertow.builder()

@@ -1,0 +1,127 @@
+package dev.sluice.sidecar;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.http.TestUpstream;
+import dev.sluice.sidecar.limit.LimiterClock;
+import dev.sluice.sidecar.limit.ManualClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.UnaryOperator;
+
+/** A real sidecar on 127.0.0.1 in front of a real {@link TestUpstream}, with a config file the test can rewrite. */
+public final class SidecarFixture implements AutoCloseable {
+    public final TestUpstream upstream;
+    public final ManualClock clock;
+    public final Path configFile;
+    public final Sidecar sidecar;
+    public final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private SidecarFixture(Path directory, String config, ManualClock clock, UnaryOperator<SidecarSettings> settings) throws Exception {
+        this.upstream = new TestUpstream();
+        this.clock = clock;
+        this.configFile = directory.resolve("sidecar.yaml");
+        Files.writeString(configFile, config);
+        LimiterClock limiterClock = clock == null ? LimiterClock.SYSTEM : clock;
+        this.sidecar = new Sidecar(settings.apply(SidecarSettings.loopback(configFile, upstream.uri())), limiterClock).start();
+    }
+
+    /** A sidecar whose limiters read a manual clock starting at {@code start}. */
+    public static SidecarFixture withClock(Path directory, String config, Instant start) throws Exception {
+        return new SidecarFixture(directory, config, new ManualClock(start), UnaryOperator.identity());
+    }
+
+    public static SidecarFixture withClock(Path directory, String config, Instant start, UnaryOperator<SidecarSettings> settings)
+            throws Exception {
+        return new SidecarFixture(directory, config, new ManualClock(start), settings);
+    }
+
+    public static SidecarFixture withSystemClock(Path directory, String config) throws Exception {
+        return new SidecarFixture(directory, config, null, UnaryOperator.identity());
+    }
+
+    public URI traffic(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + sidecar.port() + pathAndQuery);
+    }
+
+    public HttpResponse<String> get(String pathAndQuery, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(traffic(pathAndQuery)).timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The status of {@code count} GETs in a row, e.g. "200 200 429". */
+    public String statuses(int count, String pathAndQuery, String... headers) {
+        StringBuilder statuses = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            statuses.append(i == 0 ? "" : " ").append(get(pathAndQuery, headers).statusCode());
+        }
+        return statuses.toString();
+    }
+
+    public HttpResponse<String> admin(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path)).build());
+    }
+
+    public JsonNode adminJson(String path) {
+        try {
+            return ConfigLoader.json().readTree(admin(path).body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A Prometheus sample's value, e.g. {@code rate_limit_rejected_total{limit_type="client",policy="api",rule="r"}}, or 0 if absent. */
+    public double metric(String sample) {
+        for (String line : admin("/metrics").body().split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** Rewrites the config file and waits until the sidecar runs {@code generation}. */
+    public void reload(String config, long generation) throws IOException {
+        writeConfig(config);
+        await().atMost(Duration.ofSeconds(10)).until(() -> adminJson("/config").path("generation").asLong() == generation);
+    }
+
+    /** Replaces the file as a ConfigMap volume does: a new file renamed over the old. */
+    public void writeConfig(String config) throws IOException {
+        Path next = configFile.resolveSibling("sidecar.yaml.next");
+        Files.writeString(next, config, StandardCharsets.UTF_8);
+        Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() {
+        sidecar.close();
+        upstream.close();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.sluice.sidecar.match;
+
+import dev.sluice.api.config.Cidr;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A request for tests: method, path, headers and peer, built fluently. */
+public final class FixedRequest implements RequestView {
+    private final String method;
+    private final String path;
+    private final Map<String, String> headers = new HashMap<>();
+    private String peer = "192.0.2.10";
+
+    private FixedRequest(String method, String path) {
+        this.method = method;
+        this.path = path;
+    }
+
+    public static FixedRequest get(String path) {
+        return new FixedRequest("GET", path);
+    }
+
+    public static FixedRequest request(String method, String path) {
+        return new FixedRequest(method, path);
+    }
+
+    public FixedRequest header(String name, String value) {
+        headers.put(name.toLowerCase(), value);
+        return this;
+    }
+
+    public FixedRequest from(String peer) {
+        this.peer = peer;
+        return this;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public String header(String name) {
+        return headers.get(name.toLowerCase());
+    }
+
+    @Override
+    public byte[] peerAddress() {
+        return Cidr.IpAddresses.parse(peer);
+    }
+
+    @Override
+    public String peerAddressText() {
+        return peer;
+    }
+}
