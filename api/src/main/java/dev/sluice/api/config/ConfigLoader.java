@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads and writes the sidecar configuration document. YAML is the native form and JSON is accepted
@@ -69,10 +70,12 @@ public final class ConfigLoader {
             }
             return config;
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof JsonProcessingException syntax) {
+                throw new InvalidConfigException(List.of(syntaxError(syntax)));
+            }
             throw new InvalidConfigException(List.of(new FieldError(path(e), describe(e))));
         } catch (JsonProcessingException e) {
-            throw new InvalidConfigException(List.of(new FieldError("", "not valid YAML or JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()))));
+            throw new InvalidConfigException(List.of(syntaxError(e)));
         }
     }
 
@@ -86,6 +89,16 @@ public final class ConfigLoader {
 
     public static ObjectMapper json() {
         return JSON;
+    }
+
+    /** One line for a syntax error: where it is and what the parser expected. */
+    private static FieldError syntaxError(JsonProcessingException e) {
+        String problem = e.getOriginalMessage();
+        if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblem() != null) {
+            problem = yaml.getProblem();
+        }
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        return new FieldError("", "not valid YAML or JSON" + where + ": " + problem.lines().findFirst().orElse(problem));
     }
 
     private static String path(JsonMappingException e) {

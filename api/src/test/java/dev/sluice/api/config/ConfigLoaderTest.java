@@ -88,5 +88,7 @@ class ConfigLoaderTest {
     void emptyAndMalformedDocumentsAreRefused() {
         assertThatThrownBy(() -> ConfigLoader.parse("  \n")).hasMessageContaining("empty");
         assertThatThrownBy(() -> ConfigLoader.parse("policies: [")).hasMessageContaining("not valid YAML or JSON");
+        assertThatThrownBy(() -> ConfigLoader.parse("policies:\n  - name: api\n   rules: x\n"))
+                .hasMessage("not valid YAML or JSON at line 3, column 4: expected <block end>, but found '<block mapping start>'");
     }
 }

@@ -11,6 +11,8 @@ import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.util.StatusCodes;
 import java.net.URI;
 import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,8 @@ public final class UpstreamProxy {
         LoadBalancingProxyClient pool = new LoadBalancingProxyClient()
                 .setConnectionsPerThread(connectionsPerThread)
                 .setProblemServerRetry(PROBLEM_SERVER_RETRY_SECONDS)
-                .addHost(upstream);
+                // Without TCP_NODELAY a request's headers and body, written apart, wait on the app's delayed ACK.
+                .addHost(upstream, null, null, OptionMap.create(Options.TCP_NODELAY, true));
         return ProxyHandler.builder()
                 .setProxyClient(new BadGatewayOnConnectFailure(pool))
                 .setMaxRequestTime(Math.toIntExact(timeout.toMillis()))

@@ -33,6 +33,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestUpstream implements AutoCloseable {
     public static final int MEBIBYTE = 1 << 20;
 
+    static {
+        // The JDK server leaves Nagle on: each response would wait ~40 ms on the proxy's delayed ACK.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     public final CountDownLatch firstMegabyteReceived = new CountDownLatch(1);
     public final CountDownLatch clientHasFirstMegabyte = new CountDownLatch(1);
     public final AtomicInteger requests = new AtomicInteger();

@@ -1,0 +1,84 @@
+package dev.sluice.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path directory;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void anInvalidConfigAtStartUpExitsNonZeroNamingTheField() throws Exception {
+        Path config = write("""
+                policies:
+                  - name: api
+                    rules:
+                      - name: r
+                        limits: [{requests: 10, period: 10 seconds}]
+                """);
+
+        int exit = run("--config", config.toString(), "--upstream", "http://127.0.0.1:9", "--port", "0", "--admin-port", "0");
+
+        assertThat(exit).isEqualTo(Main.EXIT_INVALID_CONFIG);
+        assertThat(err()).contains("invalid configuration").contains("policies[0].rules[0].limits[0].period: '10 seconds' is not a period");
+    }
+
+    @Test
+    void checkValidatesWithoutStarting() throws Exception {
+        assertThat(run("--check", "--config", write("policies: []\n").toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("valid");
+        assertThat(run("--check", "--config", write("policies: [{name: x, rules: []}]\n").toString())).isEqualTo(Main.EXIT_INVALID_CONFIG);
+        assertThat(err()).contains("policies[0].rules: must have at least one rule");
+    }
+
+    @Test
+    void usageErrorsNameTheOption() throws Exception {
+        assertThat(run("--config", write("policies: []\n").toString())).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("--upstream (or SLUICE_UPSTREAM) is required");
+        assertThat(run("--config", "c.yaml", "--upstream", "ftp://x")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("--upstream 'ftp://x' must be an http:// or https:// URL");
+        assertThat(run("--config", "c.yaml", "--upstream", "http://x", "--port", "70000")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("--port '70000' is not a port");
+        assertThat(run("--config", "c.yaml", "--upstream", "http://x", "--colour", "blue")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("unknown option --colour");
+    }
+
+    @Test
+    void environmentVariablesStandInForFlags() throws Exception {
+        Path config = write("policies: [{name: x, rules: []}]\n");
+
+        int exit = Main.run(new String[0], Map.of("SLUICE_CONFIG", config.toString(), "SLUICE_UPSTREAM", "http://127.0.0.1:9",
+                "SLUICE_PORT", "0", "SLUICE_ADMIN_PORT", "0", "SLUICE_BIND_ADDRESS", "127.0.0.1"), print(out), print(err));
+
+        assertThat(exit).isEqualTo(Main.EXIT_INVALID_CONFIG);
+        assertThat(err()).contains(config.toString());
+    }
+
+    private int run(String... args) {
+        return Main.run(args, Map.of(), print(out), print(err));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private static PrintStream print(ByteArrayOutputStream stream) {
+        return new PrintStream(stream, true, StandardCharsets.UTF_8);
+    }
+
+    private Path write(String config) throws Exception {
+        Path file = Files.createTempFile(directory, "config", ".yaml");
+        Files.writeString(file, config);
+        return file;
+    }
+}

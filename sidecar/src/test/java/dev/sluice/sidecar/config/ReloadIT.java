@@ -1,0 +1,193 @@
+package dev.sluice.sidecar.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.sidecar.SidecarFixture;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration changes while the sidecar serves: swapped atomically, refused whole, and bounded in what they keep. */
+class ReloadIT {
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path directory;
+    private SidecarFixture fixture;
+
+    @AfterEach
+    void stop() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    private static String generation(long generation, String strictRules) {
+        return """
+                generation: %d
+                policies:
+                  - name: api
+                    rules:
+                      - name: generous
+                        limits: [{requests: 1000000, period: 1s}]
+                %s""".formatted(generation, strictRules);
+    }
+
+    private static String strictRule(String name) {
+        return "      - name: " + name + "\n"
+                + "        match: {path: {prefix: /strict}}\n"
+                + "        limits: [{requests: 2, period: 1h}]\n";
+    }
+
+    @Test
+    void reloadsUnderTrafficWithoutDroppingARequest() throws Exception {
+        fixture = SidecarFixture.withSystemClock(directory, generation(1, ""));
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        AtomicInteger failures = new AtomicInteger();
+        AtomicBoolean reloading = new AtomicBoolean(true);
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        List<Future<?>> running = new ArrayList<>();
+        for (int client = 0; client < 4; client++) {
+            running.add(clients.submit(() -> {
+                for (int i = 0; i < 2_000 && reloading.get(); i++) {
+                    try {
+                        int status = fixture.get("/traffic").statusCode();
+                        statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }));
+        }
+
+        for (long generation = 2; generation <= 6; generation++) {
+            String strict = generation % 2 == 0 ? strictRule("strict-" + generation) : "";
+            fixture.reload(generation(generation, strict), generation);
+        }
+        reloading.set(false);
+        for (Future<?> client : running) {
+            client.get(60, TimeUnit.SECONDS);
+        }
+        clients.shutdown();
+
+        assertThat(failures.get()).as("requests that failed at the HTTP level").isZero();
+        assertThat(statuses.keySet()).containsExactly(200);
+        assertThat(statuses.get(200).get()).isGreaterThan(20);
+        fixture.reload(generation(7, strictRule("strict")), 7);
+        assertThat(fixture.statuses(3, "/strict")).isEqualTo("200 200 429");
+        assertThat(fixture.metric("sluice_config_reloads_total{result=\"success\"}")).isEqualTo(7);
+    }
+
+    @Test
+    void rulesThatDidNotChangeKeepTheirCounters() throws Exception {
+        String config = """
+                generation: %d
+                policies:
+                  - name: api
+                    rules:
+                      - name: kept
+                        limits: [{requests: 3, period: 1h}]
+                      - name: edited
+                        match: {path: {prefix: /edited}}
+                        limits: [{requests: %d, period: 1h}]
+                """;
+        fixture = SidecarFixture.withClock(directory, config.formatted(1, 2), START);
+        assertThat(fixture.statuses(2, "/edited")).isEqualTo("200 200");
+
+        fixture.reload(config.formatted(2, 4), 2);
+
+        // "kept" has 1 of its 3 left; "edited" starts again with its new limit of 4.
+        HttpResponse<String> afterReload = fixture.get("/edited");
+        assertThat(afterReload.statusCode()).isEqualTo(200);
+        assertThat(afterReload.headers().firstValue("RateLimit")).hasValue("\"kept-1h\";r=0;t=3600, \"edited-1h\";r=3;t=900");
+        assertThat(fixture.statuses(1, "/edited")).isEqualTo("429");
+    }
+
+    @Test
+    void anInvalidFileIsRefusedAndTheLastGoodConfigStaysInForce() throws Exception {
+        String valid = """
+                generation: 1
+                policies:
+                  - name: api
+                    rules:
+                      - name: small
+                        limits: [{requests: 2, period: 1h}]
+                """;
+        fixture = SidecarFixture.withClock(directory, valid, START);
+        assertThat(fixture.statuses(1, "/")).isEqualTo("200");
+
+        fixture.writeConfig(valid.replace("generation: 1", "generation: 2").replace("requests: 2", "requests: 0"));
+        JsonNode error = await().atMost(Duration.ofSeconds(10))
+                .until(() -> fixture.adminJson("/config").path("lastReloadError"), node -> !node.isNull() && !node.isMissingNode());
+
+        assertThat(error.path("message").asText()).isEqualTo("policies[0].rules[0].limits[0].requests: must be at least 1, got 0");
+        assertThat(error.path("errors").get(0).path("field").asText()).isEqualTo("policies[0].rules[0].limits[0].requests");
+        assertThat(fixture.adminJson("/config").path("generation").asLong()).isEqualTo(1);
+        HttpResponse<String> ready = fixture.admin("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("must be at least 1, got 0");
+        assertThat(fixture.metric("sluice_config_reloads_total{result=\"failure\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(fixture.metric("sluice_config_last_reload_failed")).isEqualTo(1);
+        // Still generation 1, with its counter: one of two left.
+        assertThat(fixture.statuses(2, "/")).isEqualTo("200 429");
+
+        fixture.writeConfig("policies: [ {name: api");
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.adminJson("/config").path("lastReloadError").path("message").asText()
+                .contains("not valid YAML or JSON"));
+        assertThat(fixture.statuses(1, "/")).isEqualTo("429");
+
+        fixture.reload(valid.replace("generation: 1", "generation: 3").replace("requests: 2", "requests: 5"), 3);
+        JsonNode cleared = fixture.adminJson("/config").path("lastReloadError");
+        assertThat(cleared.isNull() || cleared.isMissingNode()).as("lastReloadError after a good reload").isTrue();
+        assertThat(fixture.metric("sluice_config_last_reload_failed")).isZero();
+    }
+
+    @Test
+    void aFloodOfDistinctClientsIsBoundedAndIdleKeysExpire() throws Exception {
+        fixture = SidecarFixture.withClock(directory, """
+                trustedProxies: [127.0.0.1/32]
+                keys: {maxPerRule: 200, idleTimeout: 1m}
+                policies:
+                  - name: api
+                    rules:
+                      - name: per-client
+                        key: [{type: ClientIP}]
+                        limits: [{requests: 1, period: 1h}]
+                """, START);
+
+        for (int i = 0; i < 1_000; i++) {
+            String client = "10." + (i / 65_536) + "." + (i / 256 % 256) + "." + (i % 256);
+            assertThat(fixture.get("/", "X-Forwarded-For", client).statusCode()).isEqualTo(200);
+        }
+        fixture.sidecar.config().limiter().cleanUp();
+
+        assertThat(keys()).isLessThanOrEqualTo(200);
+        assertThat(fixture.metric("rate_limit_keys_evicted_total{policy=\"api\",rule=\"per-client\"}")).isGreaterThanOrEqualTo(800);
+
+        fixture.clock.advance(Duration.ofMinutes(2));
+        fixture.sidecar.config().limiter().cleanUp();
+        assertThat(keys()).isZero();
+        // A forgotten client starts again with a full quota.
+        assertThat(fixture.statuses(2, "/", "X-Forwarded-For", "10.0.3.231")).isEqualTo("200 429");
+    }
+
+    private long keys() {
+        return fixture.adminJson("/config").path("rules").get(0).path("keys").asLong();
+    }
+}
