@@ -1,6 +1,7 @@
 package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +10,9 @@ import java.util.Map;
  * requirement must hold; an empty selector selects every pod.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public record LabelSelector(Map<String, String> matchLabels, List<LabelSelectorRequirement> matchExpressions) {
+public record LabelSelector(
+        @JsonPropertyDescription("Labels the pod must carry with these values.") Map<String, String> matchLabels,
+        @JsonPropertyDescription("Requirements on the pod's labels; all must hold.") List<LabelSelectorRequirement> matchExpressions) {
     public LabelSelector {
         matchLabels = matchLabels == null ? Map.of() : Map.copyOf(matchLabels);
         matchExpressions = matchExpressions == null ? List.of() : List.copyOf(matchExpressions);

@@ -2,6 +2,10 @@ package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /**
@@ -10,7 +14,11 @@ import java.util.List;
  * Each tier counts separately, so a key that changes tier starts with that tier's full quota.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TiersConfig(String header, @JsonProperty("default") String defaultTier, List<TierConfig> values) {
+@ValidationRule(value = "self.values.exists(t, t.name == self.default)", message = "default must name one of the tiers in values")
+public record TiersConfig(
+        @JsonPropertyDescription("The request header that names the tier, e.g. X-Plan.") @Required String header,
+        @JsonPropertyDescription("The tier of requests whose header is missing or names no tier.") @Required @Size(max = 63) @JsonProperty("default") String defaultTier,
+        @JsonPropertyDescription("The tiers and their limits.") @Required @Size(min = 1, max = 32) List<TierConfig> values) {
     public TiersConfig {
         values = values == null ? List.of() : List.copyOf(values);
     }

@@ -1,0 +1,35 @@
+package dev.sluice.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** A concurrency limit that grows while latency holds and shrinks when it rises, between {@code minLimit} and {@code maxLimit}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.minLimit <= self.maxLimit", message = "minLimit must not be above maxLimit")
+@ValidationRule(value = "!has(self.initialLimit) || (self.minLimit <= self.initialLimit && self.initialLimit <= self.maxLimit)",
+        message = "initialLimit must lie between minLimit and maxLimit")
+public record AdaptiveConcurrency(
+        @JsonPropertyDescription("Gradient (latency gradient against the minimum seen) or Vegas (queueing estimate).")
+        @Default("Gradient")
+        AdaptiveAlgorithm algorithm,
+        @JsonPropertyDescription("The lowest the limit goes.")
+        @Default("" + AdaptiveConcurrency.DEFAULT_MIN_LIMIT) @Min(1)
+        Integer minLimit,
+        @JsonPropertyDescription("The highest the limit goes.")
+        @Required @Min(1)
+        Integer maxLimit,
+        @JsonPropertyDescription("The limit at start (default: minLimit).")
+        @Min(1)
+        Integer initialLimit) {
+
+    public static final int DEFAULT_MIN_LIMIT = 1;
+
+    /** How the adaptive limit reads latency. */
+    public enum AdaptiveAlgorithm {
+        Gradient, Vegas
+    }
+}

@@ -1,0 +1,25 @@
+package dev.sluice.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** At most {@code maxConcurrent} requests in flight; up to {@code queueSize} more wait at most {@code maxWait}, the rest get 503. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ConcurrencyLimit(
+        @JsonPropertyDescription("Requests in flight at once.")
+        @Required @Min(1)
+        Integer maxConcurrent,
+        @JsonPropertyDescription("Requests that may wait for a slot; beyond that they are rejected with 503.")
+        @Default("" + ConcurrencyLimit.DEFAULT_QUEUE_SIZE) @Min(0)
+        Integer queueSize,
+        @JsonPropertyDescription("The longest a request waits in the queue, e.g. 100ms.")
+        @Default(ConcurrencyLimit.DEFAULT_MAX_WAIT) @Pattern(Durations.PATTERN)
+        String maxWait) {
+
+    public static final int DEFAULT_QUEUE_SIZE = 0;
+    public static final String DEFAULT_MAX_WAIT = "100ms";
+}

@@ -1,0 +1,9 @@
+package dev.sluice.api.v1alpha1;
+
+/** The syntax of durations in resources: a whole number and ms, s, m or h, which CEL's {@code duration()} also reads. */
+public final class Durations {
+    public static final String PATTERN = "^[0-9]+(ms|s|m|h)$";
+
+    private Durations() {
+    }
+}

@@ -1,0 +1,61 @@
+package dev.sluice.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/**
+ * Retries: at most {@code maxAttempts} calls in all, waiting an exponentially growing backoff with
+ * jitter between them, only for {@code retryOn} statuses and {@code methods} (idempotent ones by
+ * default), and only while retries stay within {@code budgetPercent} of requests, so that retries
+ * cannot multiply the load on a struggling upstream.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "duration(self.backoffBase) <= duration(self.backoffMax)",
+        message = "backoffBase must not be longer than backoffMax")
+public record RetryPolicy(
+        @JsonPropertyDescription("Calls in all, the first included.")
+        @Default("" + RetryPolicy.DEFAULT_MAX_ATTEMPTS) @Min(2) @Max(10)
+        Integer maxAttempts,
+        @JsonPropertyDescription("The wait before the first retry; each further retry doubles it, e.g. 100ms.")
+        @Default(RetryPolicy.DEFAULT_BACKOFF_BASE) @Pattern(Durations.PATTERN)
+        String backoffBase,
+        @JsonPropertyDescription("The longest wait between retries, e.g. 2s.")
+        @Default(RetryPolicy.DEFAULT_BACKOFF_MAX) @Pattern(Durations.PATTERN)
+        String backoffMax,
+        @JsonPropertyDescription("Whether each wait is drawn at random between zero and the backoff (full jitter).")
+        @Default("true")
+        Boolean jitter,
+        @JsonPropertyDescription("Response statuses that are retried (default 502, 503, 504); connection failures are always retried.")
+        @Size(max = 64)
+        List<Integer> retryOn,
+        @JsonPropertyDescription("Methods that are retried (default the idempotent GET, HEAD, OPTIONS, PUT, DELETE).")
+        @Size(max = 16)
+        List<String> methods,
+        @JsonPropertyDescription("Retries allowed as a percentage of requests over the last 10 seconds.")
+        @Default("" + RetryPolicy.DEFAULT_BUDGET_PERCENT) @Min(1) @Max(100)
+        Integer budgetPercent) {
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final String DEFAULT_BACKOFF_BASE = "100ms";
+    public static final String DEFAULT_BACKOFF_MAX = "2s";
+    public static final int DEFAULT_BUDGET_PERCENT = 20;
+    public static final List<Integer> DEFAULT_RETRY_ON = List.of(502, 503, 504);
+    public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+
+    public RetryPolicy {
+        maxAttempts = maxAttempts == null ? DEFAULT_MAX_ATTEMPTS : maxAttempts;
+        backoffBase = backoffBase == null ? DEFAULT_BACKOFF_BASE : backoffBase;
+        backoffMax = backoffMax == null ? DEFAULT_BACKOFF_MAX : backoffMax;
+        jitter = jitter == null ? Boolean.TRUE : jitter;
+        retryOn = retryOn == null ? DEFAULT_RETRY_ON : List.copyOf(retryOn);
+        methods = methods == null ? DEFAULT_METHODS : List.copyOf(methods);
+        budgetPercent = budgetPercent == null ? DEFAULT_BUDGET_PERCENT : budgetPercent;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.sluice.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** The last {@code size} calls ({@code Count}) or the calls of the last {@code size} seconds ({@code Time}). */
+@ValidationRule(value = "self.type != 'Time' || self.size <= " + SlidingWindow.MAX_TIME_WINDOW_SECONDS,
+        message = "a Time window is at most " + SlidingWindow.MAX_TIME_WINDOW_SECONDS + " seconds")
+public record SlidingWindow(
+        @JsonPropertyDescription("Count (the last size calls) or Time (the last size seconds).")
+        @Default("Count")
+        WindowType type,
+        @JsonPropertyDescription("Calls (Count) or seconds (Time).")
+        @Default("" + SlidingWindow.DEFAULT_SIZE) @Min(1)
+        Integer size) {
+
+    public static final int DEFAULT_SIZE = 100;
+    public static final int MAX_TIME_WINDOW_SECONDS = 3600;
+
+    public SlidingWindow {
+        type = type == null ? WindowType.Count : type;
+        size = size == null ? DEFAULT_SIZE : size;
+    }
+
+    public static SlidingWindow defaults() {
+        return new SlidingWindow(null, null);
+    }
+
+    /** How a sliding window is measured. */
+    public enum WindowType {
+        Count, Time
+    }
+}

@@ -1,0 +1,127 @@
+package dev.sluice.operator;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * How the operator runs, from command-line flags ({@code --name=value} or {@code --name value}) or,
+ * failing those, environment variables.
+ *
+ * @param namespaces the namespaces to watch; empty watches all
+ * @param httpPort the port of /healthz, /readyz and /metrics (0 picks a free one)
+ * @param leaderElection whether to run only while holding the Lease (on by default inside a cluster)
+ * @param leaseName the Lease's name
+ * @param leaseNamespace the Lease's namespace; null is the namespace the client is configured for
+ * @param trustedProxies addresses or CIDR ranges whose X-Forwarded-For the sidecars believe
+ * @param jsonLogs whether logs are JSON lines rather than text
+ * @param serverSideApply whether status is written with server-side apply (off only against test servers without it)
+ */
+public record OperatorSettings(
+        Set<String> namespaces,
+        int httpPort,
+        boolean leaderElection,
+        String leaseName,
+        String leaseNamespace,
+        List<String> trustedProxies,
+        boolean jsonLogs,
+        boolean serverSideApply) {
+
+    public static final int DEFAULT_HTTP_PORT = 8081;
+    public static final String DEFAULT_LEASE_NAME = "sluice-operator";
+    public static final String USAGE = """
+            Usage: java -jar sluice-operator.jar [options]   (runs against the current kubeconfig, or in-cluster config)
+              --namespaces=a,b        namespaces to watch (env SLUICE_NAMESPACES; default: all)
+              --http-port=N           port of /healthz, /readyz, /metrics (env SLUICE_HTTP_PORT; default 8081)
+              --leader-election=B     hold a Lease to run (env SLUICE_LEADER_ELECTION; default true in a cluster, false outside)
+              --lease-name=NAME       the Lease (env SLUICE_LEASE_NAME; default sluice-operator)
+              --lease-namespace=NS    the Lease's namespace (env SLUICE_LEASE_NAMESPACE; default: the client's namespace)
+              --trusted-proxies=a,b   CIDRs whose X-Forwarded-For sidecars believe (env SLUICE_TRUSTED_PROXIES; default none)
+              --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
+            """;
+
+    public OperatorSettings {
+        namespaces = Set.copyOf(namespaces);
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
+    public static OperatorSettings forTests() {
+        return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), false, false);
+    }
+
+    public static OperatorSettings parse(String[] args, Map<String, String> env) {
+        Map<String, String> flags = flags(args);
+        UnaryOperator<String> setting = name -> flags.getOrDefault(name,
+                env.get("SLUICE_" + name.toUpperCase().replace('-', '_')));
+        boolean inCluster = env.containsKey("KUBERNETES_SERVICE_HOST");
+        String leaderElection = setting.apply("leader-election");
+        String logFormat = setting.apply("log-format");
+        if (logFormat != null && !logFormat.equals("json") && !logFormat.equals("text")) {
+            throw new IllegalArgumentException("--log-format must be text or json, got '" + logFormat + "'");
+        }
+        String port = setting.apply("http-port");
+        String leaseName = setting.apply("lease-name");
+        return new OperatorSettings(
+                Set.copyOf(list(setting.apply("namespaces"))),
+                port == null ? DEFAULT_HTTP_PORT : parsePort(port),
+                leaderElection == null ? inCluster : parseBoolean("leader-election", leaderElection),
+                leaseName == null ? DEFAULT_LEASE_NAME : leaseName,
+                setting.apply("lease-namespace"),
+                list(setting.apply("trusted-proxies")),
+                "json".equals(logFormat),
+                true);
+    }
+
+    private static Map<String, String> flags(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + USAGE);
+            }
+            int equals = arg.indexOf('=');
+            if (equals > 0) {
+                flags.put(arg.substring(2, equals), arg.substring(equals + 1));
+            } else if (i + 1 < args.length) {
+                flags.put(arg.substring(2), args[++i]);
+            } else {
+                throw new IllegalArgumentException("option " + arg + " needs a value\n" + USAGE);
+            }
+        }
+        Set<String> known = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace", "trusted-proxies", "log-format");
+        flags.keySet().stream().filter(name -> !known.contains(name)).findFirst().ifPresent(name -> {
+            throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
+        });
+        return flags;
+    }
+
+    private static List<String> list(String value) {
+        return value == null ? List.of() : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .collect(Collectors.toList());
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the value
+        }
+        throw new IllegalArgumentException("--http-port must be between 0 and 65535, got '" + value + "'");
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        return switch (value.trim().toLowerCase()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--" + name + " must be true or false, got '" + value + "'");
+        };
+    }
+}

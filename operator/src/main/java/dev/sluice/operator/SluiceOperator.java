@@ -1,0 +1,99 @@
+package dev.sluice.operator;
+
+import dev.sluice.operator.breaker.CircuitBreakerReconciler;
+import dev.sluice.operator.monitoring.OperatorMetrics;
+import dev.sluice.operator.monitoring.ProbeServer;
+import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
+import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.status.EventRecorder;
+import dev.sluice.operator.status.StatusWriter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running operator: both reconcilers, metrics, probes and (optionally) leader election, wired from {@link OperatorSettings}. */
+public final class SluiceOperator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SluiceOperator.class);
+
+    private final Operator operator;
+    private final ProbeServer probes;
+    private final PrometheusMeterRegistry registry;
+
+    private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry) {
+        this.operator = operator;
+        this.probes = probes;
+        this.registry = registry;
+    }
+
+    public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        OperatorMetrics metrics = new OperatorMetrics(registry);
+        Operator operator = new Operator(overrider -> {
+            overrider.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+            if (settings.leaderElection()) {
+                overrider.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
+                        .aLeaderElectionConfiguration(settings.leaseName())
+                        .withLeaseNamespace(settings.leaseNamespace())
+                        .build());
+            }
+        });
+        StatusWriter statusWriter = new StatusWriter(new EventRecorder(client, clock), clock);
+        NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client, settings.trustedProxies(), metrics);
+        operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
+        operator.register(new CircuitBreakerReconciler(statusWriter, metrics), namespaces(settings));
+        operator.start();
+        ProbeServer probes;
+        try {
+            probes = ProbeServer.start(settings.httpPort(), () -> operator.getRuntimeInfo().isStarted()
+                    && operator.getRuntimeInfo().allEventSourcesAreHealthy(), registry);
+        } catch (IOException e) {
+            operator.stop();
+            throw new UncheckedIOException("cannot listen on port " + settings.httpPort(), e);
+        }
+        LOG.info("Sluice operator started: namespaces={}, leaderElection={}, probes and metrics on port {}",
+                settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), probes.port());
+        return new SluiceOperator(operator, probes, registry);
+    }
+
+    private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> Consumer<ControllerConfigurationOverrider<P>> namespaces(
+            OperatorSettings settings) {
+        return overrider -> {
+            if (settings.namespaces().isEmpty()) {
+                overrider.watchingAllNamespaces();
+            } else {
+                overrider.settingNamespaces(settings.namespaces());
+            }
+        };
+    }
+
+    public int httpPort() {
+        return probes.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        probes.close();
+        operator.stop();
+    }
+}

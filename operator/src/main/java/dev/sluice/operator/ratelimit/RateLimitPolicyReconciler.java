@@ -1,0 +1,84 @@
+package dev.sluice.operator.ratelimit;
+
+import dev.sluice.api.config.FieldError;
+import dev.sluice.api.v1alpha1.RateLimitPolicy;
+import dev.sluice.operator.monitoring.OperatorMetrics;
+import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.RenderedPolicies;
+import dev.sluice.operator.render.SidecarConfigMap;
+import dev.sluice.operator.status.SelectedPods;
+import dev.sluice.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Reconciles RateLimitPolicies: every policy of a namespace is rendered into that namespace's
+ * ConfigMap, and each gets its status. A change to a pod or to the ConfigMap re-reconciles the
+ * policies of its namespace (selected pod counts; a ConfigMap edited or deleted by hand is restored).
+ */
+@ControllerConfiguration(name = RateLimitPolicyReconciler.NAME)
+public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPolicy>, Cleaner<RateLimitPolicy> {
+    public static final String NAME = "ratelimitpolicy";
+
+    private final NamespaceConfigWriter configWriter;
+    private final StatusWriter statusWriter;
+    private final OperatorMetrics metrics;
+    private SelectedPods<RateLimitPolicy> selectedPods;
+
+    public RateLimitPolicyReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
+        this.configWriter = configWriter;
+        this.statusWriter = statusWriter;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public List<EventSource<?, RateLimitPolicy>> prepareEventSources(EventSourceContext<RateLimitPolicy> context) {
+        selectedPods = SelectedPods.watch(context);
+        InformerEventSource<ConfigMap, RateLimitPolicy> configMaps = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(ConfigMap.class, RateLimitPolicy.class)
+                .withName("configmaps")
+                .withLabelSelector(SidecarConfigMap.SELECTOR)
+                .withSecondaryToPrimaryMapper(configMap -> SelectedPods.sameNamespace(context, configMap))
+                .build(), context);
+        return List.of(selectedPods.eventSource(), configMaps);
+    }
+
+    @Override
+    public UpdateControl<RateLimitPolicy> reconcile(RateLimitPolicy policy, Context<RateLimitPolicy> context) {
+        String namespace = policy.getMetadata().getNamespace();
+        List<FieldError> errors = RateLimitPolicyValidator.validate(policy);
+        if (!errors.isEmpty()) {
+            metrics.invalidSpec(policy.getKind());
+        }
+        List<RateLimitPolicy> live = Stream.concat(Stream.of(policy), livePolicies(context, namespace)
+                        .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName())))
+                .toList();
+        RenderedPolicies rendered = configWriter.write(namespace, live).orElseThrow();
+        int selected = selectedPods.count(namespace, policy.getSpec() == null ? null : policy.getSpec().podSelector());
+        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, errors, rendered, selected));
+    }
+
+    @Override
+    public DeleteControl cleanup(RateLimitPolicy policy, Context<RateLimitPolicy> context) {
+        String namespace = policy.getMetadata().getNamespace();
+        configWriter.write(namespace, livePolicies(context, namespace)
+                .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName()))
+                .toList());
+        return DeleteControl.defaultDelete();
+    }
+
+    private static Stream<RateLimitPolicy> livePolicies(Context<RateLimitPolicy> context, String namespace) {
+        return context.getPrimaryCache().list(namespace).filter(policy -> policy.getMetadata().getDeletionTimestamp() == null);
+    }
+}

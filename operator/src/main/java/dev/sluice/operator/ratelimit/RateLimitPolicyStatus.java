@@ -1,0 +1,43 @@
+package dev.sluice.operator.ratelimit;
+
+import dev.sluice.api.config.FieldError;
+import dev.sluice.api.v1alpha1.RateLimitPolicy;
+import dev.sluice.api.v1alpha1.ResourceStatus;
+import dev.sluice.operator.render.RenderedPolicies;
+import dev.sluice.operator.render.SidecarConfigMap;
+import dev.sluice.operator.status.Conditions;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The status a RateLimitPolicy should have, as a pure function of its validation and rendering. */
+public final class RateLimitPolicyStatus {
+    private RateLimitPolicyStatus() {
+    }
+
+    public static ResourceStatus desired(RateLimitPolicy policy, List<FieldError> errors, RenderedPolicies rendered, int selectedPods) {
+        Long generation = policy.getMetadata().getGeneration();
+        String name = policy.getMetadata().getName();
+        if (!errors.isEmpty()) {
+            String problems = errors.stream().map(FieldError::toString).collect(Collectors.joining("; "));
+            String consequence = rendered.keptPrevious().contains(name)
+                    ? "the sidecars keep enforcing the last valid version"
+                    : "nothing is enforced for this policy until it is fixed";
+            List<Condition> conditions = List.of(
+                    Conditions.of(Conditions.READY, false, Conditions.REASON_INVALID_SPEC, problems + " (" + consequence + ")", generation),
+                    Conditions.of(Conditions.ACCEPTED, false, Conditions.REASON_INVALID_SPEC, problems, generation));
+            String configMap = rendered.keptPrevious().contains(name) ? SidecarConfigMap.NAME : null;
+            return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of());
+        }
+        List<String> notYetEnforced = NotYetEnforced.of(policy.getSpec());
+        Condition ready = notYetEnforced.isEmpty()
+                ? Conditions.of(Conditions.READY, true, Conditions.REASON_RENDERED,
+                        "rendered into ConfigMap " + SidecarConfigMap.NAME, generation)
+                : Conditions.of(Conditions.READY, true, Conditions.REASON_PARTIALLY_ENFORCED,
+                        "rendered into ConfigMap " + SidecarConfigMap.NAME + "; not yet enforced: " + String.join("; ", notYetEnforced),
+                        generation);
+        List<Condition> conditions = List.of(ready,
+                Conditions.of(Conditions.ACCEPTED, true, Conditions.REASON_VALID, "the spec is valid", generation));
+        return new ResourceStatus(generation, conditions, selectedPods, SidecarConfigMap.NAME, notYetEnforced);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.operator.render;
+
+import static dev.sluice.operator.Resources.policy;
+import static dev.sluice.operator.Resources.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.api.config.ConfigValidator;
+import dev.sluice.api.config.LimitConfig;
+import dev.sluice.api.config.Mode;
+import dev.sluice.api.config.PolicyConfig;
+import dev.sluice.api.config.SidecarConfig;
+import dev.sluice.api.v1alpha1.RateLimitPolicy;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SidecarConfigRendererTest {
+    private static final String NS = "shop";
+
+    @Test
+    void rendersEveryValidPolicyOfTheNamespaceSortedByNameAtGenerationOne() throws Exception {
+        RateLimitPolicy checkout = policy(NS, "checkout").rule(rule("orders", 5, "1s")).selecting("app", "checkout").build();
+        RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).mode(Mode.Shadow).build();
+
+        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(checkout, api), Optional.empty(), List.of("10.0.0.0/8"));
+
+        SidecarConfig document = rendered.document();
+        assertThat(rendered.changed()).isTrue();
+        assertThat(document.generation()).isEqualTo(1L);
+        assertThat(document.trustedProxies()).containsExactly("10.0.0.0/8");
+        assertThat(document.policies()).extracting(PolicyConfig::qualifiedName).containsExactly("shop/api", "shop/checkout");
+        assertThat(document.policies().get(0).mode()).isEqualTo(Mode.Shadow);
+        assertThat(document.policies().get(1).podSelector().matchLabels()).containsEntry("app", "checkout");
+        assertThat(document.policies().get(1).rules()).isEqualTo(checkout.getSpec().rules());
+        assertThat(ConfigValidator.validate(document)).isEmpty();
+    }
+
+    @Test
+    void keepsTheGenerationWhenNothingChangedAndRaisesItWhenSomethingDid() throws Exception {
+        RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+        SidecarConfig first = SidecarConfigRenderer.render(NS, List.of(api), Optional.empty(), List.of()).document();
+        SidecarConfig reread = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(first));
+
+        RenderedPolicies same = SidecarConfigRenderer.render(NS, List.of(api), Optional.of(reread), List.of());
+        RateLimitPolicy stricter = policy(NS, "api").rule(rule("global", 50, "1s")).build();
+        RenderedPolicies changed = SidecarConfigRenderer.render(NS, List.of(stricter), Optional.of(reread), List.of());
+
+        assertThat(same.changed()).isFalse();
+        assertThat(same.document()).isEqualTo(reread);
+        assertThat(changed.changed()).isTrue();
+        assertThat(changed.document().generation()).isEqualTo(2L);
+        assertThat(changed.document().policies().get(0).rules().get(0).limits()).containsExactly(LimitConfig.of(50, "1s"));
+    }
+
+    @Test
+    void anInvalidPolicyKeepsItsLastValidVersion() throws Exception {
+        RateLimitPolicy valid = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+        SidecarConfig previous = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
+                SidecarConfigRenderer.render(NS, List.of(valid), Optional.empty(), List.of()).document()));
+        RateLimitPolicy broken = policy(NS, "api").rule(rule("global", 100, "1 second")).build();
+
+        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(broken), Optional.of(previous), List.of());
+
+        assertThat(rendered.keptPrevious()).containsExactly("api");
+        assertThat(rendered.changed()).isFalse();
+        assertThat(rendered.document().policies()).containsExactlyElementsOf(previous.policies());
+    }
+
+    @Test
+    void anInvalidPolicyWithoutPreviousVersionIsWithheld() throws Exception {
+        RateLimitPolicy broken = policy(NS, "broken").rule(rule("global", 0, "1s")).build();
+        RateLimitPolicy valid = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+
+        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(broken, valid), Optional.empty(), List.of());
+
+        assertThat(rendered.withheld()).containsExactly("broken");
+        assertThat(rendered.document().policies()).extracting(PolicyConfig::name).containsExactly("api");
+    }
+
+    @Test
+    void aDeletedPolicyLeavesTheDocument() throws Exception {
+        RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+        RateLimitPolicy admin = policy(NS, "admin").rule(rule("global", 10, "1s")).build();
+        SidecarConfig both = SidecarConfigRenderer.render(NS, List.of(api, admin), Optional.empty(), List.of()).document();
+
+        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(api), Optional.of(both), List.of());
+
+        assertThat(rendered.document().policies()).extracting(PolicyConfig::name).containsExactly("api");
+        assertThat(rendered.document().generation()).isEqualTo(2L);
+    }
+
+    @Test
+    void theConfigMapCarriesTheDocumentItsLabelsAndOwners() throws Exception {
+        RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+        api.getMetadata().setUid("uid-1");
+        SidecarConfig document = SidecarConfigRenderer.render(NS, List.of(api), Optional.empty(), List.of()).document();
+
+        var configMap = SidecarConfigMap.desired(NS, document, List.of(api));
+
+        assertThat(configMap.getMetadata().getName()).isEqualTo("sluice-config");
+        assertThat(configMap.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "sluice");
+        assertThat(configMap.getMetadata().getAnnotations()).containsEntry("sluice.dev/generation", "1");
+        assertThat(configMap.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(owner -> assertThat(owner.getKind()).isEqualTo("RateLimitPolicy"));
+        assertThat(SidecarConfigMap.document(configMap)).contains(ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(document)));
+        assertThat(SidecarConfigMap.upToDate(configMap, SidecarConfigMap.desired(NS, document, List.of(api)))).isTrue();
+    }
+}
