@@ -4,17 +4,25 @@ import dev.sluice.sidecar.match.RequestView;
 import io.undertow.server.HttpServerExchange;
 import java.net.InetSocketAddress;
 
-/** An Undertow exchange seen as a {@link RequestView}; one per I/O thread, pointed at each exchange in turn. */
+/**
+ * An Undertow exchange seen as a {@link RequestView}; one per I/O thread, pointed at each exchange in
+ * turn. The peer's address is formatted at most once per request, however many rules key on it.
+ */
 final class ExchangeRequest implements RequestView {
     private HttpServerExchange exchange;
+    private byte[] peerAddress;
+    private String peerAddressText;
 
     ExchangeRequest of(HttpServerExchange exchange) {
+        clear();
         this.exchange = exchange;
         return this;
     }
 
     void clear() {
         this.exchange = null;
+        this.peerAddress = null;
+        this.peerAddressText = null;
     }
 
     @Override
@@ -34,13 +42,19 @@ final class ExchangeRequest implements RequestView {
 
     @Override
     public byte[] peerAddress() {
-        InetSocketAddress source = exchange.getSourceAddress();
-        return source == null || source.getAddress() == null ? null : source.getAddress().getAddress();
+        if (peerAddress == null) {
+            InetSocketAddress source = exchange.getSourceAddress();
+            peerAddress = source == null || source.getAddress() == null ? null : source.getAddress().getAddress();
+        }
+        return peerAddress;
     }
 
     @Override
     public String peerAddressText() {
-        InetSocketAddress source = exchange.getSourceAddress();
-        return source == null || source.getAddress() == null ? "" : source.getAddress().getHostAddress();
+        if (peerAddressText == null) {
+            InetSocketAddress source = exchange.getSourceAddress();
+            peerAddressText = source == null || source.getAddress() == null ? "" : source.getAddress().getHostAddress();
+        }
+        return peerAddressText;
     }
 }
