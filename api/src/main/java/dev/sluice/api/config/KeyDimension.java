@@ -10,9 +10,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** One dimension of a compound key: its {@code type}, with {@code header} or {@code segment} where the type needs it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "self.type == 'Header' ? has(self.header) : !has(self.header)",
-        message = "header is required for type Header and applies to no other type")
+        message = "header is required for type Header and applies to no other type", fieldPath = ".header")
 @ValidationRule(value = "self.type == 'PathSegment' ? has(self.segment) : !has(self.segment)",
-        message = "segment is required for type PathSegment and applies to no other type")
+        message = "segment is required for type PathSegment and applies to no other type", fieldPath = ".segment")
 public record KeyDimension(
         @JsonPropertyDescription("ClientIP, Header, PathSegment or Route.") @Required KeyType type,
         @JsonPropertyDescription("For type Header: the request header whose value is the key.") String header,

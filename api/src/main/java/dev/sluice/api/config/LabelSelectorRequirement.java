@@ -9,7 +9,7 @@ import java.util.List;
 /** A Kubernetes label selector requirement: {@code key}, {@code operator}, {@code values}. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @ValidationRule(value = "(self.operator == 'In' || self.operator == 'NotIn') == (has(self.values) && size(self.values) > 0)",
-        message = "values must be non-empty for In and NotIn, and empty for Exists and DoesNotExist")
+        message = "values must be non-empty for In and NotIn, and empty for Exists and DoesNotExist", fieldPath = ".values")
 public record LabelSelectorRequirement(
         @JsonPropertyDescription("The label key.") @Required String key,
         @JsonPropertyDescription("In, NotIn, Exists or DoesNotExist.") @Required SelectorOperator operator,

@@ -22,7 +22,7 @@ import java.util.List;
         + " && (!has(self.tiers) || self.tiers.values.all(t, t.limits.all(l, !has(l.burst)))))",
         message = "burst applies only to the TokenBucket algorithm")
 @ValidationRule(value = "!has(self.timeZone) || self.algorithm == 'FixedWindow'",
-        message = "timeZone applies only to the FixedWindow algorithm")
+        message = "timeZone applies only to the FixedWindow algorithm", fieldPath = ".timeZone")
 public record RuleConfig(
         @JsonPropertyDescription("The rule's name, unique in its policy; it names the rule in rejections and metrics.")
         @Required @Pattern("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")

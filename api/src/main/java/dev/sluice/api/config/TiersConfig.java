@@ -14,7 +14,7 @@ import java.util.List;
  * Each tier counts separately, so a key that changes tier starts with that tier's full quota.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.values.exists(t, t.name == self.default)", message = "default must name one of the tiers in values")
+@ValidationRule(value = "self.values.exists(t, t.name == self.default)", message = "default must name one of the tiers in values", fieldPath = ".default")
 public record TiersConfig(
         @JsonPropertyDescription("The request header that names the tier, e.g. X-Plan.") @Required String header,
         @JsonPropertyDescription("The tier of requests whose header is missing or names no tier.") @Required @Size(max = 63) @JsonProperty("default") String defaultTier,

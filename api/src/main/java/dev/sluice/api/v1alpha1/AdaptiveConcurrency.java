@@ -9,9 +9,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** A concurrency limit that grows while latency holds and shrinks when it rises, between {@code minLimit} and {@code maxLimit}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.minLimit <= self.maxLimit", message = "minLimit must not be above maxLimit")
+@ValidationRule(value = "self.minLimit <= self.maxLimit", message = "minLimit must not be above maxLimit", fieldPath = ".minLimit")
 @ValidationRule(value = "!has(self.initialLimit) || (self.minLimit <= self.initialLimit && self.initialLimit <= self.maxLimit)",
-        message = "initialLimit must lie between minLimit and maxLimit")
+        message = "initialLimit must lie between minLimit and maxLimit", fieldPath = ".initialLimit")
 public record AdaptiveConcurrency(
         @JsonPropertyDescription("Gradient (latency gradient against the minimum seen) or Vegas (queueing estimate).")
         @Default("Gradient")

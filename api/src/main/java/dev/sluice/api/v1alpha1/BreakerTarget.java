@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** The traffic a breaker guards: {@code Inbound} (requests to the pod's app) or {@code Outbound} (the app's calls through {@code route}). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "self.type == 'Outbound' ? has(self.route) : !has(self.route)",
-        message = "route is required for an Outbound target and applies to no other")
+        message = "route is required for an Outbound target and applies to no other", fieldPath = ".route")
 public record BreakerTarget(
         @JsonPropertyDescription("Inbound or Outbound.")
         @Required

@@ -21,7 +21,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "has(self.slowCallRateThreshold) == has(self.slowCallDuration)",
-        message = "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration")
+        message = "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration", fieldPath = ".slowCallDuration")
 public record CircuitBreakerSpec(
         @JsonPropertyDescription("The pods whose sidecars run this breaker; empty selects every pod of the namespace.")
         LabelSelector podSelector,

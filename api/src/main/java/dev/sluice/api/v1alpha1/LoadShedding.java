@@ -13,7 +13,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "self.priorities.exists(p, p.name == self.defaultPriority)",
-        message = "defaultPriority must name one of the priorities")
+        message = "defaultPriority must name one of the priorities", fieldPath = ".defaultPriority")
 public record LoadShedding(
         @JsonPropertyDescription("The request header naming the priority, e.g. X-Priority.")
         @Required

@@ -19,7 +19,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.failureMode) || self.scope == 'Global'",
-        message = "failureMode applies only to scope Global")
+        message = "failureMode applies only to scope Global", fieldPath = ".failureMode")
 public record RateLimitPolicySpec(
         @JsonPropertyDescription("The pods whose sidecars enforce this policy; empty selects every pod of the namespace.")
         LabelSelector podSelector,
@@ -34,7 +34,7 @@ public record RateLimitPolicySpec(
         @JsonPropertyDescription("The rules; a request passes only if every rule that matches it allows it.")
         @Required @Size(min = 1, max = 64)
         List<RuleConfig> rules,
-        @JsonPropertyDescription("Concurrency limit, priority load shedding and adaptive concurrency. Accepted; not yet enforced by the sidecar.")
+        @JsonPropertyDescription("Concurrency limit with a wait queue, priority load shedding and adaptive concurrency, for every request the selected pods serve.")
         Backpressure backpressure) {
 
     public RateLimitPolicySpec {

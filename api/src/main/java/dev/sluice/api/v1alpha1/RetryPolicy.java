@@ -18,7 +18,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "duration(self.backoffBase) <= duration(self.backoffMax)",
-        message = "backoffBase must not be longer than backoffMax")
+        message = "backoffBase must not be longer than backoffMax", fieldPath = ".backoffBase")
 public record RetryPolicy(
         @JsonPropertyDescription("Calls in all, the first included.")
         @Default("" + RetryPolicy.DEFAULT_MAX_ATTEMPTS) @Min(2) @Max(10)
@@ -26,7 +26,7 @@ public record RetryPolicy(
         @JsonPropertyDescription("The wait before the first retry; each further retry doubles it, e.g. 100ms.")
         @Default(RetryPolicy.DEFAULT_BACKOFF_BASE) @Pattern(Durations.PATTERN)
         String backoffBase,
-        @JsonPropertyDescription("The longest wait between retries, e.g. 2s.")
+        @JsonPropertyDescription("The longest wait between retries, e.g. 3200ms.")
         @Default(RetryPolicy.DEFAULT_BACKOFF_MAX) @Pattern(Durations.PATTERN)
         String backoffMax,
         @JsonPropertyDescription("Whether each wait is drawn at random between zero and the backoff (full jitter).")
@@ -44,7 +44,7 @@ public record RetryPolicy(
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final String DEFAULT_BACKOFF_BASE = "100ms";
-    public static final String DEFAULT_BACKOFF_MAX = "2s";
+    public static final String DEFAULT_BACKOFF_MAX = "3200ms";
     public static final int DEFAULT_BUDGET_PERCENT = 20;
     public static final List<Integer> DEFAULT_RETRY_ON = List.of(502, 503, 504);
     public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** The last {@code size} calls ({@code Count}) or the calls of the last {@code size} seconds ({@code Time}). */
 @ValidationRule(value = "self.type != 'Time' || self.size <= " + SlidingWindow.MAX_TIME_WINDOW_SECONDS,
-        message = "a Time window is at most " + SlidingWindow.MAX_TIME_WINDOW_SECONDS + " seconds")
+        message = "a Time window is at most " + SlidingWindow.MAX_TIME_WINDOW_SECONDS + " seconds", fieldPath = ".size")
 public record SlidingWindow(
         @JsonPropertyDescription("Count (the last size calls) or Time (the last size seconds).")
         @Default("Count")

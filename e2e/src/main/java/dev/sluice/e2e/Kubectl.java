@@ -1,0 +1,89 @@
+package dev.sluice.e2e;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The real {@code kubectl} (1.33, from the kube-api-test binaries folder) against one kubeconfig. */
+public final class Kubectl {
+    private static final long TIMEOUT_SECONDS = 120;
+
+    private final Path binary;
+    private final Path kubeconfig;
+
+    public Kubectl(Path binary, Path kubeconfig) {
+        this.binary = binary;
+        this.kubeconfig = kubeconfig;
+    }
+
+    /** What one kubectl run printed, and its exit code. */
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
+        public boolean succeeded() {
+            return exitCode == 0;
+        }
+
+        /** This result, or an exception carrying the command and everything kubectl printed. */
+        public Result orThrow() {
+            if (!succeeded()) {
+                throw new IllegalStateException(this.toString());
+            }
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return String.join(" ", command) + " -> exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
+        }
+    }
+
+    public Result run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    /** Runs kubectl with {@code stdin} (e.g. for {@code apply -f -}), waiting for it to exit. */
+    public Result runWithInput(String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).start();
+            CompletableFuture<String> stdout = readAsync(process.getInputStream());
+            CompletableFuture<String> stderr = readAsync(process.getErrorStream());
+            try (OutputStream in = process.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("kubectl did not exit within " + TIMEOUT_SECONDS + "s: " + command);
+            }
+            return new Result(List.copyOf(command.subList(3, command.size())), process.exitValue(), stdout.join(), stderr.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    private static CompletableFuture<String> readAsync(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}
