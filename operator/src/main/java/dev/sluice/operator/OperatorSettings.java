@@ -1,5 +1,6 @@
 package dev.sluice.operator;
 
+import dev.sluice.operator.webhook.WebhookSettings;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.stream.Collectors;
  * @param trustedProxies addresses or CIDR ranges whose X-Forwarded-For the sidecars believe
  * @param jsonLogs whether logs are JSON lines rather than text
  * @param serverSideApply whether status is written with server-side apply (off only against test servers without it)
+ * @param webhook how the Job admission webhook of JobQuotas is served
  */
 public record OperatorSettings(
         Set<String> namespaces,
@@ -29,7 +31,8 @@ public record OperatorSettings(
         String leaseNamespace,
         List<String> trustedProxies,
         boolean jsonLogs,
-        boolean serverSideApply) {
+        boolean serverSideApply,
+        WebhookSettings webhook) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
@@ -42,11 +45,25 @@ public record OperatorSettings(
               --lease-namespace=NS    the Lease's namespace (env SLUICE_LEASE_NAMESPACE; default: the client's namespace)
               --trusted-proxies=a,b   CIDRs whose X-Forwarded-For sidecars believe (env SLUICE_TRUSTED_PROXIES; default none)
               --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
-            """;
+            """ + WebhookSettings.USAGE;
 
     public OperatorSettings {
         namespaces = Set.copyOf(namespaces);
         trustedProxies = List.copyOf(trustedProxies);
+        webhook = webhook == null ? WebhookSettings.disabled() : webhook;
+    }
+
+    /** Settings without the Job admission webhook. */
+    public OperatorSettings(Set<String> namespaces, int httpPort, boolean leaderElection, String leaseName, String leaseNamespace,
+            List<String> trustedProxies, boolean jsonLogs, boolean serverSideApply) {
+        this(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs, serverSideApply,
+                WebhookSettings.disabled());
+    }
+
+    /** These settings with the Job admission webhook served as {@code webhook} says. */
+    public OperatorSettings withWebhook(WebhookSettings webhook) {
+        return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs,
+                serverSideApply, webhook);
     }
 
     /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
@@ -74,7 +91,8 @@ public record OperatorSettings(
                 setting.apply("lease-namespace"),
                 list(setting.apply("trusted-proxies")),
                 "json".equals(logFormat),
-                true);
+                true,
+                WebhookSettings.parse(setting, inCluster));
     }
 
     private static Map<String, String> flags(String[] args) {
@@ -93,7 +111,8 @@ public record OperatorSettings(
                 throw new IllegalArgumentException("option " + arg + " needs a value\n" + USAGE);
             }
         }
-        Set<String> known = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace", "trusted-proxies", "log-format");
+        Set<String> known = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace", "trusted-proxies", "log-format",
+                "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir", "webhook-secret");
         flags.keySet().stream().filter(name -> !known.contains(name)).findFirst().ifPresent(name -> {
             throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
         });

@@ -7,6 +7,7 @@ import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
 import dev.sluice.operator.render.NamespaceConfigWriter;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
+import dev.sluice.operator.webhook.JobAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
@@ -23,18 +24,20 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running operator: both reconcilers, metrics, probes and (optionally) leader election, wired from {@link OperatorSettings}. */
+/** The running operator: its reconcilers, the Job admission webhook, metrics, probes and (optionally) leader election, wired from {@link OperatorSettings}. */
 public final class SluiceOperator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceOperator.class);
 
     private final Operator operator;
     private final ProbeServer probes;
     private final PrometheusMeterRegistry registry;
+    private final JobAdmission jobAdmission;
 
-    private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry) {
+    private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission) {
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
+        this.jobAdmission = jobAdmission;
     }
 
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
@@ -58,18 +61,21 @@ public final class SluiceOperator implements AutoCloseable {
         NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client, settings.trustedProxies(), metrics);
         operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
         operator.register(new CircuitBreakerReconciler(statusWriter, metrics), namespaces(settings));
+        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, clock);
+        operator.register(jobAdmission.reconciler(), namespaces(settings));
         operator.start();
         ProbeServer probes;
         try {
             probes = ProbeServer.start(settings.httpPort(), () -> operator.getRuntimeInfo().isStarted()
                     && operator.getRuntimeInfo().allEventSourcesAreHealthy(), registry);
         } catch (IOException e) {
+            jobAdmission.close();
             operator.stop();
             throw new UncheckedIOException("cannot listen on port " + settings.httpPort(), e);
         }
         LOG.info("Sluice operator started: namespaces={}, leaderElection={}, probes and metrics on port {}",
                 settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), probes.port());
-        return new SluiceOperator(operator, probes, registry);
+        return new SluiceOperator(operator, probes, registry, jobAdmission);
     }
 
     private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> Consumer<ControllerConfigurationOverrider<P>> namespaces(
@@ -87,12 +93,18 @@ public final class SluiceOperator implements AutoCloseable {
         return probes.port();
     }
 
+    /** The Job admission webhook's HTTPS port, or -1 when it is off. */
+    public int webhookPort() {
+        return jobAdmission.webhookPort();
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
 
     @Override
     public void close() {
+        jobAdmission.close();
         probes.close();
         operator.stop();
     }

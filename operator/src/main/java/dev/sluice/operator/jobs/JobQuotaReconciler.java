@@ -1,0 +1,167 @@
+package dev.sluice.operator.jobs;
+
+import dev.sluice.api.config.FieldError;
+import dev.sluice.api.v1alpha1.JobQuota;
+import dev.sluice.api.v1alpha1.JobQuotaStatus;
+import dev.sluice.operator.status.Conditions;
+import dev.sluice.operator.status.EventRecorder;
+import dev.sluice.operator.status.SelectedPods;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Admits queued Jobs: whenever a Job of a namespace under a JobQuota changes (one finishes, one is
+ * created or deleted), the quotas of that namespace are reconciled, and queued Jobs are resumed in
+ * order while there is room. The Job informer only triggers the pass; the pass itself decides on a
+ * fresh list ({@link NamespaceAdmission}). Deleting a quota (or switching it to DryRun) releases the
+ * Jobs it held.
+ */
+@ControllerConfiguration(name = JobQuotaReconciler.NAME)
+public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<JobQuota> {
+    public static final String NAME = "jobquota";
+    /** A pass every so often even without events, as a safety net for missed ones. */
+    static final Duration RECHECK = Duration.ofSeconds(30);
+    /** How soon to look again whether the API server calls the webhook for a new quota's namespace. */
+    static final Duration WEBHOOK_RECHECK = Duration.ofSeconds(1);
+
+    private final NamespaceAdmission admission;
+    private final JobQuotaMetrics metrics;
+    private final JobEvents events;
+    private final EventRecorder recorder;
+    private final WebhookScope webhook;
+    private final Clock clock;
+    private final Map<String, JobQuotaStatuses.Totals> baseTotals = new ConcurrentHashMap<>();
+
+    public JobQuotaReconciler(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events, EventRecorder recorder,
+            WebhookScope webhook, Clock clock) {
+        this.admission = admission;
+        this.metrics = metrics;
+        this.events = events;
+        this.recorder = recorder;
+        this.webhook = webhook;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, JobQuota>> prepareEventSources(EventSourceContext<JobQuota> context) {
+        InformerEventSource<Job, JobQuota> jobs = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(Job.class, JobQuota.class)
+                .withName("jobs")
+                .withSecondaryToPrimaryMapper(job -> SelectedPods.sameNamespace(context, job))
+                .build(), context);
+        return List.of(jobs);
+    }
+
+    @Override
+    public UpdateControl<JobQuota> reconcile(JobQuota quota, Context<JobQuota> context) {
+        String namespace = quota.getMetadata().getNamespace();
+        webhook.cover(coveredNamespaces(context, null));
+        NamespaceAdmission.Pass pass = admission.admitQueued(namespace);
+        announceQueued(namespace, pass);
+        List<QuotaRules> rules = NamespaceAdmission.rules(pass.quotas());
+        metrics.observed(namespace,
+                (int) pass.state().jobs().stream().filter(job -> job.active() && rules.stream().anyMatch(q -> q.selects(job.labels()))).count(),
+                pass.state().waiting().size());
+        List<FieldError> errors = JobQuotaValidator.validate(quota);
+        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), webhook.covers(namespace));
+        UpdateControl<JobQuota> control = write(quota, desired);
+        boolean covered = desired.conditions().stream().noneMatch(c -> JobQuotaStatuses.REASON_WEBHOOK_NOT_CONFIGURED.equals(c.getReason()));
+        if (!covered && webhook.enabled()) {
+            control.rescheduleAfter(WEBHOOK_RECHECK);
+        } else if (!pass.state().waiting().isEmpty()) {
+            Duration wait = RECHECK;
+            if (pass.nextCheck() != null) {
+                Duration untilBackoffEnds = Duration.between(clock.instant(), pass.nextCheck()).plusMillis(100);
+                wait = untilBackoffEnds.compareTo(wait) < 0 ? untilBackoffEnds : wait;
+            }
+            control.rescheduleAfter(wait.isNegative() ? Duration.ofMillis(100) : wait);
+        }
+        return control;
+    }
+
+    @Override
+    public DeleteControl cleanup(JobQuota quota, Context<JobQuota> context) {
+        webhook.cover(coveredNamespaces(context, quota));
+        admission.admitQueued(quota.getMetadata().getNamespace());
+        return DeleteControl.defaultDelete();
+    }
+
+    private void announceQueued(String namespace, NamespaceAdmission.Pass pass) {
+        for (JobView job : pass.state().waiting()) {
+            String reason = job.annotations().getOrDefault(JobMarks.QUEUED_REASON, "queued by a JobQuota");
+            events.queued(reference(namespace, job), reason);
+        }
+    }
+
+    private static Job reference(String namespace, JobView job) {
+        return new JobBuilder().withNewMetadata().withName(job.name()).withNamespace(namespace).withUid(job.uid()).endMetadata().build();
+    }
+
+    private JobQuotaStatuses.Totals totals(JobQuota quota) {
+        JobQuotaStatuses.Totals base = baseTotals.computeIfAbsent(quota.getMetadata().getUid(), uid -> {
+            JobQuotaStatus status = quota.getStatus();
+            return status == null ? new JobQuotaStatuses.Totals(0, 0, 0) : new JobQuotaStatuses.Totals(
+                    orZero(status.admittedTotal()), orZero(status.refusedTotal()), orZero(status.dryRunOverLimitTotal()));
+        });
+        String namespace = quota.getMetadata().getNamespace();
+        String name = quota.getMetadata().getName();
+        return new JobQuotaStatuses.Totals(
+                base.admitted() + metrics.sinceStart(namespace, name, "admitted"),
+                base.refused() + metrics.sinceStart(namespace, name, "refused"),
+                base.dryRunOverLimit() + metrics.sinceStart(namespace, name, "dryRun"));
+    }
+
+    /** Written only when it changed, with condition transition times kept; a change of Ready's reason is an Event on the quota. */
+    private UpdateControl<JobQuota> write(JobQuota quota, JobQuotaStatus desired) {
+        JobQuotaStatus current = quota.getStatus();
+        List<Condition> currentConditions = current == null ? List.of() : current.conditions();
+        JobQuotaStatus next = new JobQuotaStatus(desired.observedGeneration(),
+                Conditions.inheritTransitionTimes(desired.conditions(), currentConditions, clock.instant()),
+                desired.active(), desired.queued(), desired.admittedTotal(), desired.refusedTotal(), desired.dryRunOverLimitTotal(),
+                desired.oldestQueued());
+        if (next.equals(current)) {
+            return UpdateControl.noUpdate();
+        }
+        Optional<Condition> before = Conditions.find(currentConditions, Conditions.READY);
+        Condition ready = Conditions.find(next.conditions(), Conditions.READY).orElseThrow();
+        if (before.isEmpty() || !Objects.equals(before.get().getStatus(), ready.getStatus())
+                || !Objects.equals(before.get().getReason(), ready.getReason())) {
+            recorder.record(quota, "True".equals(ready.getStatus()) ? EventRecorder.NORMAL : EventRecorder.WARNING,
+                    ready.getReason(), ready.getMessage());
+        }
+        quota.setStatus(next);
+        return UpdateControl.patchStatus(quota);
+    }
+
+    private static Set<String> coveredNamespaces(Context<JobQuota> context, JobQuota deleted) {
+        return context.getPrimaryCache().list()
+                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null)
+                .filter(quota -> deleted == null || !quota.getMetadata().getUid().equals(deleted.getMetadata().getUid()))
+                .map(quota -> quota.getMetadata().getNamespace())
+                .collect(Collectors.toSet());
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
+    }
+}

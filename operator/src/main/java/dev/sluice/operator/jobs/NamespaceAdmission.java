@@ -1,0 +1,243 @@
+package dev.sluice.operator.jobs;
+
+import dev.sluice.api.v1alpha1.JobQuota;
+import dev.sluice.api.v1alpha1.JobQuotaSpec;
+import dev.sluice.operator.jobs.CreateDecision.Outcome;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where admission decisions are taken, for the webhook (a Job being created) and the reconciler
+ * (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
+ * (so that concurrent creations are decided in arrival order), across processes by the
+ * {@link AdmissionLedger}'s resourceVersion precondition. Each decision rests on a fresh list of the
+ * namespace's Jobs and quotas from the API server, never on an informer cache, plus the tickets of
+ * admissions that list may not show yet.
+ */
+public final class NamespaceAdmission {
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceAdmission.class);
+    private static final int ATTEMPTS = 10;
+
+    private final KubernetesClient client;
+    private final AdmissionLedger ledger;
+    private final JobQuotaMetrics metrics;
+    private final JobEvents events;
+    private final Clock clock;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Jobs queued at creation whose create may not be stored yet; guarded by the namespace's lock. */
+    private final Map<String, List<Ticket>> queuedInFlight = new ConcurrentHashMap<>();
+    /** The last queued-at time given out per namespace; guarded by the namespace's lock. */
+    private final Map<String, Instant> lastQueuedAt = new ConcurrentHashMap<>();
+
+    public NamespaceAdmission(KubernetesClient client, JobQuotaMetrics metrics, JobEvents events, Clock clock) {
+        this.client = client;
+        this.ledger = new AdmissionLedger(client);
+        this.metrics = metrics;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /**
+     * The decision for a Job being created, and what to write on it.
+     *
+     * @param ticket ADMIT and QUEUE: the Job's {@link JobMarks#TICKET}
+     * @param queuedAt QUEUE: the Job's {@link JobMarks#QUEUED_AT}
+     * @param priority QUEUE under a Priority quota without priorityLabel: the PriorityClass value, else null
+     */
+    public record CreateAdmission(CreateDecision decision, String ticket, Instant queuedAt, Long priority) {
+    }
+
+    /** What the reconciler learns from one pass over a namespace. */
+    public record Pass(List<JobQuota> quotas, NamespaceState state, List<JobView> resumed, Instant nextCheck) {
+    }
+
+    /** Decides a Job being created (not suspended by its owner). A dry-run request writes nothing. */
+    public CreateAdmission admitCreate(Job job, boolean dryRun) {
+        String namespace = job.getMetadata().getNamespace();
+        JobView candidate = JobView.of(job);
+        return locked(namespace, () -> {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                List<QuotaRules> quotas = rules(quotas(namespace));
+                if (quotas.stream().noneMatch(quota -> quota.selects(candidate.labels()))) {
+                    return new CreateAdmission(new CreateDecision(Outcome.UNGOVERNED, null, null, List.of(), List.of()), null, null, null);
+                }
+                AdmissionLedger.Read read = ledger.read(namespace);
+                List<Job> jobs = jobs(namespace);
+                Instant now = clock.instant();
+                String exactName = job.getMetadata().getName();
+                if (exactName != null && jobs.stream().anyMatch(existing -> exactName.equals(existing.getMetadata().getName()))) {
+                    // The create will fail with AlreadyExists: reserve nothing for it.
+                    return new CreateAdmission(new CreateDecision(Outcome.UNGOVERNED, null, null, List.of(), List.of()), null, null, null);
+                }
+                List<JobView> views = jobs.stream().map(JobView::of).toList();
+                List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
+                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
+                queuedInFlight.put(namespace, queued);
+                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                CreateDecision decision = AdmissionDecider.decideCreate(candidate, quotas, state, now);
+                String ticket = UUID.randomUUID().toString();
+                if (decision.outcome() == Outcome.ADMIT) {
+                    if (!dryRun) {
+                        Ticket admitted = new Ticket(ticket, Ticket.Kind.CREATE, candidate.name(), exactName != null, candidate.labels(), now, null);
+                        if (!ledger.write(namespace, read, concat(ledgerTickets, List.of(admitted)))) {
+                            continue;
+                        }
+                    }
+                    return new CreateAdmission(decision, ticket, null, null);
+                }
+                if (decision.outcome() == Outcome.QUEUE) {
+                    Instant queuedAt = nextQueuedAt(namespace, now);
+                    if (!dryRun) {
+                        List<Ticket> pending = new ArrayList<>(queued);
+                        pending.add(new Ticket(ticket, Ticket.Kind.QUEUE, candidate.name(), exactName != null, candidate.labels(), now,
+                                decision.notBefore()));
+                        queuedInFlight.put(namespace, pending);
+                    }
+                    return new CreateAdmission(decision, ticket, queuedAt, priorityClassValue(candidate, quotas));
+                }
+                return new CreateAdmission(decision, null, null, null);
+            }
+            throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under "
+                    + ATTEMPTS + " attempts; retry the creation");
+        });
+    }
+
+    /** Resumes queued Jobs of the namespace while there is room, each with a resourceVersion precondition. */
+    public Pass admitQueued(String namespace) {
+        return locked(namespace, () -> {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                List<JobQuota> quotas = quotas(namespace);
+                List<QuotaRules> rules = rules(quotas);
+                AdmissionLedger.Read read = ledger.read(namespace);
+                List<Job> jobs = jobs(namespace);
+                Instant now = clock.instant();
+                List<JobView> views = jobs.stream().map(JobView::of).toList();
+                List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
+                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
+                queuedInFlight.put(namespace, queued);
+                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                ResumePlan plan = AdmissionDecider.planResumes(rules, state, now);
+                if (plan.resume().isEmpty()) {
+                    return new Pass(quotas, state, List.of(), plan.nextCheck());
+                }
+                List<Ticket> resuming = plan.resume().stream()
+                        .map(resume -> new Ticket(resume.job().uid(), Ticket.Kind.RESUME, resume.job().name(), true, resume.job().labels(), now, null))
+                        .toList();
+                List<Ticket> recorded = concat(ledgerTickets, resuming);
+                if (!ledger.write(namespace, read, recorded)) {
+                    continue;
+                }
+                Map<String, Job> byUid = jobs.stream().collect(Collectors.toMap(job -> job.getMetadata().getUid(), Function.identity()));
+                List<JobView> resumed = new ArrayList<>();
+                List<String> failed = new ArrayList<>();
+                for (ResumePlan.Resume resume : plan.resume()) {
+                    Job stored = byUid.get(resume.job().uid());
+                    try {
+                        Job updated = client.batch().v1().jobs().inNamespace(namespace).resource(resumed(stored, now)).update();
+                        resumed.add(JobView.of(updated));
+                        resume.quotas().forEach(quota -> metrics.admitted(namespace, quota, "queue"));
+                        events.admitted(updated, resume.quotas().isEmpty()
+                                ? "released: no JobQuota in Enforce mode selects it any more"
+                                : "admitted by JobQuota " + String.join(", ", resume.quotas()) + " after waiting "
+                                        + AdmissionDecider.human(java.time.Duration.between(resume.job().queuedAt(), now)));
+                    } catch (KubernetesClientException e) {
+                        LOG.info("Could not resume Job {}/{} ({}); it stays queued", namespace, resume.job().name(), e.getMessage());
+                        failed.add(resume.job().uid());
+                    }
+                }
+                if (!failed.isEmpty()) {
+                    // Free the slots of Jobs that did not resume now, rather than after the tickets lapse.
+                    AdmissionLedger.Read fresh = ledger.read(namespace);
+                    ledger.write(namespace, fresh, fresh.tickets().stream().filter(t -> !failed.contains(t.id())).toList());
+                }
+                List<JobView> after = views.stream()
+                        .map(view -> resumed.stream().filter(r -> r.uid().equals(view.uid())).findFirst().orElse(view))
+                        .toList();
+                List<Ticket> remaining = concat(ledgerTickets, queued).stream().filter(t -> !t.settled(after, now)).toList();
+                return new Pass(quotas, new NamespaceState(namespace, after, remaining), resumed, plan.nextCheck());
+            }
+            throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under " + ATTEMPTS + " attempts");
+        });
+    }
+
+    /** The valid, not deleted, quotas of a namespace, compiled. */
+    public static List<QuotaRules> rules(List<JobQuota> quotas) {
+        return quotas.stream()
+                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null && JobQuotaValidator.validate(quota).isEmpty())
+                .map(JobQuotaValidator::compile)
+                .toList();
+    }
+
+    private List<JobQuota> quotas(String namespace) {
+        return client.resources(JobQuota.class).inNamespace(namespace).list().getItems();
+    }
+
+    private List<Job> jobs(String namespace) {
+        return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+    }
+
+    private static Job resumed(Job stored, Instant now) {
+        return new JobBuilder(stored)
+                .editSpec().withSuspend(false).endSpec()
+                .editMetadata().removeFromLabels(JobMarks.QUEUED_LABEL).addToAnnotations(JobMarks.ADMITTED_AT, now.toString()).endMetadata()
+                .build();
+    }
+
+    /** A queued-at time after every one given out before in the namespace, so that FIFO order is the order of decisions. */
+    private Instant nextQueuedAt(String namespace, Instant now) {
+        Instant last = lastQueuedAt.get(namespace);
+        Instant next = last != null && !now.isAfter(last) ? last.plusNanos(1000) : now;
+        lastQueuedAt.put(namespace, next);
+        return next;
+    }
+
+    private Long priorityClassValue(JobView job, List<QuotaRules> quotas) {
+        boolean needed = quotas.stream().anyMatch(quota -> quota.selects(job.labels())
+                && quota.queueOrder() == JobQuotaSpec.QueueOrder.Priority && quota.priorityLabel() == null);
+        if (!needed || job.priorityClassName() == null) {
+            return null;
+        }
+        try {
+            PriorityClass priorityClass = client.scheduling().v1().priorityClasses().withName(job.priorityClassName()).get();
+            return priorityClass == null || priorityClass.getValue() == null ? null : priorityClass.getValue().longValue();
+        } catch (KubernetesClientException e) {
+            LOG.warn("Could not read PriorityClass {}: {}", job.priorityClassName(), e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<Ticket> unsettled(List<Ticket> tickets, List<JobView> jobs, Instant now) {
+        return tickets.stream().filter(ticket -> !ticket.settled(jobs, now)).toList();
+    }
+
+    private static <T> List<T> concat(List<T> first, List<T> second) {
+        List<T> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    private <T> T locked(String namespace, java.util.function.Supplier<T> decision) {
+        ReentrantLock lock = locks.computeIfAbsent(namespace, ns -> new ReentrantLock(true));
+        lock.lock();
+        try {
+            return decision.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

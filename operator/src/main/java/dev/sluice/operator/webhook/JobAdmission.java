@@ -1,0 +1,124 @@
+package dev.sluice.operator.webhook;
+
+import dev.sluice.api.v1alpha1.JobQuota;
+import dev.sluice.operator.jobs.JobEvents;
+import dev.sluice.operator.jobs.JobQuotaMetrics;
+import dev.sluice.operator.jobs.JobQuotaReconciler;
+import dev.sluice.operator.jobs.NamespaceAdmission;
+import dev.sluice.operator.jobs.WebhookScope;
+import dev.sluice.operator.status.EventRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JobQuota enforcement, wired: the TLS material, the HTTPS webhook server, the webhook configuration
+ * (with the CA bundle and the namespaces under a JobQuota) and the admission reconciler, all sharing
+ * one {@link NamespaceAdmission}. The server starts before the configuration points at it.
+ */
+public final class JobAdmission implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JobAdmission.class);
+
+    private final JobQuotaReconciler reconciler;
+    private final WebhookServer server;
+
+    private JobAdmission(JobQuotaReconciler reconciler, WebhookServer server) {
+        this.reconciler = reconciler;
+        this.server = server;
+    }
+
+    public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
+            MeterRegistry registry, Clock clock) {
+        EventRecorder recorder = new EventRecorder(client, clock);
+        JobEvents events = new JobEvents(recorder);
+        JobQuotaMetrics metrics = new JobQuotaMetrics(registry);
+        NamespaceAdmission admission = new NamespaceAdmission(client, metrics, events, clock);
+        if (!settings.enabled()) {
+            LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
+            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, WebhookScope.NONE, clock), null);
+        }
+        String[] service = settings.service() == null ? null : service(settings.service(), client.getNamespace());
+        Set<String> hosts = hosts(settings, service);
+        WebhookCertificates certificates = WebhookTls.load(client, settings, hosts, clock);
+        WebhookServer server;
+        try {
+            server = WebhookServer.start(settings.bindAddress(), settings.port(), certificates.sslContext(), JobWebhookConfiguration.PATH,
+                    new JobAdmissionWebhook(admission, metrics, events, client.getKubernetesSerialization(), clock));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + " for the Job admission webhook", e);
+        }
+        String url = settings.url() != null ? settings.url()
+                : service == null ? "https://127.0.0.1:" + server.port() : null;
+        JobWebhookConfiguration configuration = new JobWebhookConfiguration(client, url, service,
+                service == null ? 0 : Integer.parseInt(service[2]), certificates.caPem());
+        configuration.cover(namespacesWithQuotas(client, watchedNamespaces));
+        LOG.info("Job admission webhook serving on {}:{}, called at {}", settings.bindAddress(), server.port(),
+                url != null ? url + JobWebhookConfiguration.PATH : "service " + String.join("/", service));
+        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, configuration, clock), server);
+    }
+
+    public JobQuotaReconciler reconciler() {
+        return reconciler;
+    }
+
+    /** The webhook server's port, or -1 when it is off. */
+    public int webhookPort() {
+        return server == null ? -1 : server.port();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static Set<String> namespacesWithQuotas(KubernetesClient client, Set<String> watched) {
+        try {
+            List<JobQuota> quotas = client.resources(JobQuota.class).inAnyNamespace().list().getItems();
+            return quotas.stream().filter(quota -> quota.getMetadata().getDeletionTimestamp() == null)
+                    .map(quota -> quota.getMetadata().getNamespace())
+                    .filter(namespace -> watched.isEmpty() || watched.contains(namespace))
+                    .collect(Collectors.toSet());
+        } catch (KubernetesClientException e) {
+            LOG.warn("Could not list JobQuotas ({}); the webhook covers no namespace until they are reconciled", e.getMessage());
+            return Set.of();
+        }
+    }
+
+    /** The names the serving certificate must carry: loopback, the URL's host, the Service's DNS names. */
+    static Set<String> hosts(WebhookSettings settings, String[] service) {
+        Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        if (settings.url() != null) {
+            hosts.add(URI.create(settings.url()).getHost());
+        }
+        if (service != null) {
+            String name = service[1];
+            String namespace = service[0];
+            hosts.addAll(List.of(name, name + "." + namespace, name + "." + namespace + ".svc", name + "." + namespace + ".svc.cluster.local"));
+        }
+        return hosts;
+    }
+
+    /** {@code [namespace, name, port]} from {@code namespace/name[:port]} or {@code name[:port]}. */
+    static String[] service(String value, String defaultNamespace) {
+        String port = "443";
+        int colon = value.lastIndexOf(':');
+        if (colon > 0) {
+            port = value.substring(colon + 1);
+            value = value.substring(0, colon);
+        }
+        String[] qualified = WebhookTls.qualified(value, defaultNamespace);
+        return new String[] {qualified[0], qualified[1], port};
+    }
+}

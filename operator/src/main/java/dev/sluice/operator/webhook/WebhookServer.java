@@ -1,0 +1,50 @@
+package dev.sluice.operator.webhook;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+
+/** The HTTPS server the API server calls the admission webhook on. */
+public final class WebhookServer implements AutoCloseable {
+    /** Enough to take a burst of concurrent calls; decisions of one namespace queue on its lock anyway. */
+    private static final int THREADS = 16;
+
+    private final HttpsServer server;
+    private final ExecutorService executor;
+
+    private WebhookServer(HttpsServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    public static WebhookServer start(String bindAddress, int port, SSLContext tls, String path, HttpHandler handler) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(bindAddress, port), 128);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.createContext(path, handler);
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "job-webhook-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.start();
+        return new WebhookServer(server, executor);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
