@@ -85,7 +85,7 @@ public record OperatorSettings(
         String leaseName = setting.apply("lease-name");
         return new OperatorSettings(
                 Set.copyOf(list(setting.apply("namespaces"))),
-                port == null ? DEFAULT_HTTP_PORT : parsePort(port),
+                port == null ? DEFAULT_HTTP_PORT : parsePort("--http-port", port),
                 leaderElection == null ? inCluster : parseBoolean("leader-election", leaderElection),
                 leaseName == null ? DEFAULT_LEASE_NAME : leaseName,
                 setting.apply("lease-namespace"),
@@ -124,7 +124,8 @@ public record OperatorSettings(
                 .collect(Collectors.toList());
     }
 
-    private static int parsePort(String value) {
+    /** A port number given to {@code flag}; anything else is an error naming the flag and the value. */
+    public static int parsePort(String flag, String value) {
         try {
             int port = Integer.parseInt(value.trim());
             if (port >= 0 && port <= 65535) {
@@ -133,7 +134,7 @@ public record OperatorSettings(
         } catch (NumberFormatException e) {
             // reported below with the value
         }
-        throw new IllegalArgumentException("--http-port must be between 0 and 65535, got '" + value + "'");
+        throw new IllegalArgumentException(flag + " must be between 0 and 65535, got '" + value + "'");
     }
 
     private static boolean parseBoolean(String name, String value) {

@@ -1,5 +1,6 @@
 package dev.sluice.operator.webhook;
 
+import dev.sluice.operator.OperatorSettings;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
@@ -59,22 +60,10 @@ public record WebhookSettings(boolean enabled, String bindAddress, int port, Str
         return new WebhookSettings(
                 enabled == null ? inCluster : enabled.equals("true"),
                 bind == null ? "0.0.0.0" : bind,
-                port == null ? DEFAULT_PORT : parsePort(port),
+                port == null ? DEFAULT_PORT : OperatorSettings.parsePort("--webhook-port", port),
                 url,
                 service == null && url == null && inCluster ? DEFAULT_SERVICE : service,
                 certDir == null ? null : Path.of(certDir),
                 secret == null ? DEFAULT_SECRET : secret);
-    }
-
-    private static int parsePort(String value) {
-        try {
-            int port = Integer.parseInt(value.trim());
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the value
-        }
-        throw new IllegalArgumentException("--webhook-port must be between 0 and 65535, got '" + value + "'");
     }
 }
