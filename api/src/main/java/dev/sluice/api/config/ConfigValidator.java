@@ -21,6 +21,9 @@ public final class ConfigValidator {
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?");
     /** Longer than this and a window-counted period stops making sense for a per-pod counter. */
     private static final int MAX_MONTHS = 12;
+    private static final long MAX_REDIS_TIMEOUT_MILLIS = 10_000;
+    private static final int MAX_REPLICAS = 100_000;
+    private static final int MAX_LEASE_PERCENT = 50;
 
     private final List<FieldError> errors = new ArrayList<>();
 
@@ -81,6 +84,95 @@ public final class ConfigValidator {
                 error(path + ".rules", "must have at least one rule");
             }
             rules(policy.rules(), path + ".rules");
+            global(policy, config.redis(), path);
+            if (policy.backpressure() != null) {
+                errors.addAll(ResilienceValidator.validateBackpressure(policy.backpressure(), path + ".backpressure"));
+            }
+        }
+        errors.addAll(ResilienceValidator.validateBreakers(config.breakers(), "breakers"));
+        if (config.redis() != null) {
+            redis(config.redis(), "redis");
+        }
+    }
+
+    private void global(PolicyConfig policy, RedisConfig redis, String path) {
+        if (policy.replicas() != null && (policy.replicas() < 1 || policy.replicas() > MAX_REPLICAS)) {
+            error(path + ".replicas", "must be between 1 and " + MAX_REPLICAS + ", got " + policy.replicas());
+        }
+        if (policy.scope() != Scope.Global) {
+            return;
+        }
+        // Without a redis section the document stays valid (the operator may not render one yet): the
+        // sidecar warns and applies the policy's failure mode, as if Redis were unreachable.
+        if (redis != null && redis.strategy() == GlobalStrategy.Bucket4j) {
+            for (int i = 0; i < policy.rules().size(); i++) {
+                RuleConfig rule = policy.rules().get(i);
+                if (rule != null && rule.algorithm() != Algorithm.TokenBucket) {
+                    error(path + ".rules[" + i + "].algorithm", "redis.strategy Bucket4j keeps token buckets only, not "
+                            + rule.algorithm() + "; use strategy Lease or Script");
+                }
+            }
+        }
+    }
+
+    private void redis(RedisConfig redis, String path) {
+        if (redis.addresses().isEmpty()) {
+            error(path + ".addresses", "must name at least one host:port");
+        }
+        int defaultPort = redis.mode() == RedisMode.Sentinel ? RedisConfig.DEFAULT_SENTINEL_PORT : RedisConfig.DEFAULT_PORT;
+        for (int i = 0; i < redis.addresses().size(); i++) {
+            try {
+                RedisAddress.parse(redis.addresses().get(i), defaultPort);
+            } catch (IllegalArgumentException e) {
+                error(path + ".addresses[" + i + "]", e.getMessage());
+            }
+        }
+        if (redis.mode() == RedisMode.Standalone && redis.addresses().size() > 1) {
+            error(path + ".addresses", "Standalone takes one address, got " + redis.addresses().size()
+                    + "; use mode Sentinel or Cluster for several nodes");
+        }
+        if (redis.mode() == RedisMode.Sentinel && blank(redis.sentinelMaster())) {
+            error(path + ".sentinelMaster", "is required for mode Sentinel: the name the sentinels monitor the master by");
+        }
+        if (redis.mode() != RedisMode.Sentinel && redis.sentinelMaster() != null) {
+            error(path + ".sentinelMaster", "applies only to mode Sentinel, not " + redis.mode());
+        }
+        if (redis.database() < 0 || redis.database() > 15) {
+            error(path + ".database", "must be between 0 and 15, got " + redis.database());
+        } else if (redis.mode() == RedisMode.Cluster && redis.database() != 0) {
+            error(path + ".database", "must be 0 in mode Cluster, got " + redis.database());
+        }
+        if (redis.passwordFile() != null && redis.passwordFile().isBlank()) {
+            error(path + ".passwordFile", "must not be blank");
+        }
+        redisDuration(redis.timeout(), path + ".timeout");
+        redisDuration(redis.connectTimeout(), path + ".connectTimeout");
+        if (blank(redis.keyPrefix()) || redis.keyPrefix().contains("{") || redis.keyPrefix().contains("}")
+                || redis.keyPrefix().chars().anyMatch(Character::isWhitespace)) {
+            error(path + ".keyPrefix", "'" + redis.keyPrefix() + "' must be non-empty, without spaces, { or } (they delimit Cluster hash tags)");
+        }
+        if (redis.leasePercent() < 1 || redis.leasePercent() > MAX_LEASE_PERCENT) {
+            error(path + ".leasePercent", "must be between 1 and " + MAX_LEASE_PERCENT + ", got " + redis.leasePercent());
+        }
+        RedisTlsConfig tls = redis.tls();
+        if (tls != null) {
+            if ((tls.certFile() == null) != (tls.keyFile() == null)) {
+                error(path + ".tls", "certFile and keyFile go together (the client certificate and its key)");
+            }
+            if (!tls.enabled() && (tls.caFile() != null || tls.certFile() != null)) {
+                error(path + ".tls.enabled", "is false but files are given: remove them or enable TLS");
+            }
+        }
+    }
+
+    private void redisDuration(String text, String path) {
+        try {
+            long millis = LimitPeriod.parseDuration(text).toMillis();
+            if (millis < 1 || millis > MAX_REDIS_TIMEOUT_MILLIS) {
+                error(path, "must be between 1ms and " + MAX_REDIS_TIMEOUT_MILLIS / 1000 + "s, got " + text);
+            }
+        } catch (IllegalArgumentException e) {
+            error(path, e.getMessage());
         }
     }
 

@@ -1,0 +1,116 @@
+package dev.sluice.api.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ResilienceValidatorTest {
+    private static List<String> fields(String yaml) throws InvalidConfigException {
+        return ConfigValidator.validate(ConfigLoader.parseUnvalidated(yaml)).stream().map(FieldError::field).toList();
+    }
+
+    @Test
+    void aCompleteDocumentIsValidAndKeepsItsDefaults() throws Exception {
+        SidecarConfig config = ConfigLoader.parse("""
+                policies:
+                  - name: api
+                    rules: [{name: all, limits: [{requests: 10, period: 1s}]}]
+                    backpressure:
+                      concurrency: {maxConcurrent: 50, queueSize: 10, maxWait: 100ms}
+                      shedding:
+                        priorityHeader: X-Priority
+                        defaultPriority: normal
+                        priorities: [{name: critical, shedAtUtilisation: 100}, {name: normal, shedAtUtilisation: 90}, {name: low, shedAtUtilisation: 80}]
+                      adaptive: {algorithm: Vegas, minLimit: 5, maxLimit: 100}
+                breakers:
+                  - name: app
+                    target: Inbound
+                    timeout: 2s
+                    retry: {}
+                  - name: payments
+                    target: Outbound
+                    route: {name: payments, upstream: "https://api.example.com/v1", localPort: 15001}
+                    slowCallRateThreshold: 50
+                    slowCallDuration: 1s
+                """);
+        BreakerConfig inbound = config.breakers().get(0);
+        assertThat(inbound.failureRateThreshold()).isEqualTo(50);
+        assertThat(inbound.minimumNumberOfCalls()).isEqualTo(100);
+        assertThat(inbound.waitDurationInOpenState()).isEqualTo("60s");
+        assertThat(inbound.failureStatuses()).containsExactly(500, 502, 503, 504);
+        assertThat(inbound.retry().backoffBase()).isEqualTo("100ms");
+        assertThat(inbound.retry().backoffMax()).isEqualTo("3200ms");
+        assertThat(inbound.retry().budgetPercent()).isEqualTo(20);
+        assertThat(inbound.retry().methods()).containsExactly("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+        assertThat(config.policies().get(0).backpressure().adaptive().effectiveInitialLimit()).isEqualTo(5);
+        assertThat(ConfigLoader.parse(ConfigLoader.toYaml(config))).isEqualTo(config);
+    }
+
+    @Test
+    void documentsWithoutBreakersDoNotMentionThem() throws Exception {
+        assertThat(ConfigLoader.toYaml(SidecarConfig.of(List.of()))).doesNotContain("breakers");
+    }
+
+    @Test
+    void everyProblemNamesItsField() throws Exception {
+        assertThat(fields("""
+                policies:
+                  - name: api
+                    rules: [{name: all, limits: [{requests: 10, period: 1s}]}]
+                    backpressure:
+                      concurrency: {maxConcurrent: 0, queueSize: -1, maxWait: soon}
+                      shedding: {priorityHeader: "X Priority", defaultPriority: vip, priorities: [{name: low, shedAtUtilisation: 120}, {name: low, shedAtUtilisation: 50}]}
+                      adaptive: {minLimit: 10, maxLimit: 5}
+                breakers:
+                  - name: App
+                    target: Inbound
+                    route: {name: x, upstream: "http://x", localPort: 1}
+                    failureRateThreshold: 0
+                    slowCallRateThreshold: 50
+                    slidingWindow: {type: Time, size: 7200}
+                    waitDurationInOpenState: 1mo
+                    failureStatuses: [700]
+                    retry: {maxAttempts: 1, backoffBase: 5s, backoffMax: 1s, methods: [get], budgetPercent: 0, maxBodyBytes: -1}
+                  - name: out
+                    target: Outbound
+                    route: {name: Bad_Name, upstream: "ftp://x?y", localPort: 70000}
+                  - name: out2
+                    target: Outbound
+                """)).containsExactlyInAnyOrder(
+                "policies[0].backpressure.concurrency.maxConcurrent",
+                "policies[0].backpressure.concurrency.queueSize",
+                "policies[0].backpressure.concurrency.maxWait",
+                "policies[0].backpressure.shedding.priorityHeader",
+                "policies[0].backpressure.shedding.priorities[0].shedAtUtilisation",
+                "policies[0].backpressure.shedding.priorities[1].name",
+                "policies[0].backpressure.shedding.defaultPriority",
+                "policies[0].backpressure.adaptive.maxLimit",
+                "breakers[0].name",
+                "breakers[0].route",
+                "breakers[0].failureRateThreshold",
+                "breakers[0].slowCallDuration",
+                "breakers[0].slidingWindow.size",
+                "breakers[0].waitDurationInOpenState",
+                "breakers[0].failureStatuses[0]",
+                "breakers[0].retry.maxAttempts",
+                "breakers[0].retry.backoffBase",
+                "breakers[0].retry.methods[0]",
+                "breakers[0].retry.budgetPercent",
+                "breakers[0].retry.maxBodyBytes",
+                "breakers[1].route.name",
+                "breakers[1].route.upstream",
+                "breakers[1].route.localPort",
+                "breakers[2].route");
+    }
+
+    @Test
+    void routeNamesAndPortsAreNotShared() throws Exception {
+        assertThat(fields("""
+                breakers:
+                  - {name: a, target: Outbound, route: {name: api, upstream: "http://a", localPort: 15001}}
+                  - {name: b, target: Outbound, route: {name: api, upstream: "http://b", localPort: 15001}}
+                  - {name: a, target: Inbound}
+                """)).containsExactly("breakers[1].route.name", "breakers[1].route.localPort", "breakers[2].name");
+    }
+}
