@@ -4,6 +4,8 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.sidecar.limit.LimiterClock;
+import dev.sluice.sidecar.redis.RedisPassword;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,6 +32,10 @@ public final class Main {
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
               --check                  validate the configuration, print the problems, and exit
                                        (0 valid, 2 invalid)
+
+            Environment only:
+              SLUICE_REDIS_PASSWORD    the Redis password of Global policies, unless the
+                                       configuration's redis.passwordFile names a file
             """;
 
     private Main() {
@@ -96,7 +102,7 @@ public final class Main {
             err.print(USAGE);
             return EXIT_USAGE;
         }
-        Sidecar sidecar = new Sidecar(settings);
+        Sidecar sidecar = new Sidecar(settings, LimiterClock.SYSTEM, RedisPassword.of(env.get(RedisPassword.ENVIRONMENT_VARIABLE)));
         try {
             sidecar.start();
         } catch (InvalidConfigException e) {

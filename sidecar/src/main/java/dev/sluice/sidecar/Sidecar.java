@@ -1,12 +1,21 @@
 package dev.sluice.sidecar;
 
 import dev.sluice.api.config.InvalidConfigException;
+import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.config.ConfigWatcher;
+import dev.sluice.sidecar.http.BackpressureHandler;
+import dev.sluice.sidecar.http.GuardedForwarder;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
 import dev.sluice.sidecar.http.UpstreamProxy;
 import dev.sluice.sidecar.limit.LimiterClock;
+import dev.sluice.sidecar.limit.RateLimiter;
+import dev.sluice.sidecar.redis.RedisPassword;
+import dev.sluice.sidecar.redis.RedisStore;
+import dev.sluice.sidecar.redis.RedisStores;
+import dev.sluice.sidecar.resilience.Resilience;
+import dev.sluice.sidecar.resilience.ResilienceState;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -20,6 +29,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +44,9 @@ public final class Sidecar implements AutoCloseable {
     private final SidecarSettings settings;
     private final LimiterClock limiterClock;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RedisStores redisStores;
     private final ConfigWatcher watcher;
+    private final Resilience resilience;
     private Undertow traffic;
     private Undertow admin;
     private GracefulShutdownHandler gracefulShutdown;
@@ -45,20 +57,31 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public Sidecar(SidecarSettings settings, LimiterClock limiterClock) {
+        this(settings, limiterClock, null);
+    }
+
+    /** {@code redisPassword} (from {@code SLUICE_REDIS_PASSWORD}) authenticates to Redis unless the config names a password file. */
+    public Sidecar(SidecarSettings settings, LimiterClock limiterClock, RedisPassword redisPassword) {
         this.settings = settings;
         this.limiterClock = limiterClock;
-        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC());
+        this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
+                RateLimiter.empty(limiterClock, redisStores));
+        this.resilience = new Resilience(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), registry, limiterClock);
+        watcher.addListener(resilience::apply);
     }
 
     public Sidecar start() throws InvalidConfigException {
         watcher.loadInitial();
+        awaitRedis();
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
         HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread());
-        HttpHandler limited = new RateLimitHandler(watcher::limiter, proxy);
+        HttpHandler guarded = new GuardedForwarder(resilience::inbound, proxy);
+        HttpHandler limited = new RateLimitHandler(watcher::limiter, new BackpressureHandler(resilience::gates, guarded));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
@@ -71,14 +94,40 @@ public final class Sidecar implements AutoCloseable {
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
-                .setHandler(AdminHandlers.create(watcher, registry, () -> serving))
+                .setHandler(Handlers.path(AdminHandlers.create(watcher, registry, () -> serving, redisStores::notReadyReason))
+                        .addExactPath("/state", ResilienceState.handler(resilience)))
                 .build();
         admin.start();
         traffic.start();
+        resilience.startRoutes(traffic.getWorker());
         watcher.watch(settings.reloadInterval());
         serving = true;
         LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
         return this;
+    }
+
+    /**
+     * Gives the first connection to Redis (when a Global policy applies) the time to succeed or fail,
+     * so that refused credentials are reported before the sidecar says it serves; it serves either way.
+     */
+    private void awaitRedis() {
+        RedisStore store = redisStores.current();
+        if (store == null) {
+            return;
+        }
+        try {
+            Duration wait = LimitPeriod.parseDuration(store.config().connectTimeout()).plusSeconds(1);
+            if (!store.awaitFirstAttempt(wait)) {
+                LOG.warn("no answer from {} within {}; Global policies apply their failure mode until it connects", store, wait);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The Redis stores of Global policies. */
+    public RedisStores redisStores() {
+        return redisStores;
     }
 
     public int port() {
@@ -116,12 +165,14 @@ public final class Sidecar implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        resilience.close();
         if (traffic != null) {
             traffic.stop();
         }
         if (admin != null) {
             admin.stop();
         }
+        redisStores.close();
         registry.close();
     }
 

@@ -20,6 +20,8 @@ class AdminIT {
         Files.writeString(labels, "app=\"web\"\npod-template-hash=\"5d8f\"\n");
         String config = """
                 generation: 12
+                # Nothing listens there: the Global policy applies its failure mode, and the sidecar stays ready.
+                redis: {addresses: ['127.0.0.1:1'], connectTimeout: 200ms}
                 policies:
                   - name: web-limits
                     namespace: shop
@@ -43,7 +45,7 @@ class AdminIT {
             assertThat(view.path("sha256").asText()).hasSize(64);
             assertThat(view.path("podLabels").path("app").asText()).isEqualTo("web");
             assertThat(view.path("appliedPolicies").toString()).isEqualTo("[\"shop/web-limits\"]");
-            assertThat(view.path("warnings").get(0).asText()).contains("scope Global is not enforced across replicas");
+            assertThat(view.path("warnings").get(0).asText()).contains("scope Global without replicas");
             assertThat(view.path("rules").get(0).path("keys").asLong()).isEqualTo(1);
             assertThat(view.path("config").path("policies")).hasSize(2);
 

@@ -30,7 +30,12 @@ public final class SidecarFixture implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private SidecarFixture(Path directory, String config, ManualClock clock, UnaryOperator<SidecarSettings> settings) throws Exception {
-        this.upstream = new TestUpstream();
+        this(directory, config, clock, settings, new TestUpstream());
+    }
+
+    private SidecarFixture(Path directory, String config, ManualClock clock, UnaryOperator<SidecarSettings> settings,
+                           TestUpstream upstream) throws Exception {
+        this.upstream = upstream;
         this.clock = clock;
         this.configFile = directory.resolve("sidecar.yaml");
         Files.writeString(configFile, config);
@@ -46,6 +51,11 @@ public final class SidecarFixture implements AutoCloseable {
     public static SidecarFixture withClock(Path directory, String config, Instant start, UnaryOperator<SidecarSettings> settings)
             throws Exception {
         return new SidecarFixture(directory, config, new ManualClock(start), settings);
+    }
+
+    /** A sidecar on a manual clock in front of an upstream that answers up to {@code upstreamThreads} requests at once. */
+    public static SidecarFixture withUpstreamThreads(Path directory, String config, Instant start, int upstreamThreads) throws Exception {
+        return new SidecarFixture(directory, config, new ManualClock(start), UnaryOperator.identity(), new TestUpstream(upstreamThreads));
     }
 
     public static SidecarFixture withSystemClock(Path directory, String config) throws Exception {

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin port's endpoints, apart from traffic: {@code /healthz} (the process is alive),
@@ -31,9 +32,15 @@ public final class AdminHandlers {
     }
 
     public static HttpHandler create(ConfigWatcher watcher, PrometheusMeterRegistry registry, BooleanSupplier serving) {
+        return create(watcher, registry, serving, () -> null);
+    }
+
+    /** {@code notReadyReason} says why traffic should not come here although a configuration is in force (null: no reason). */
+    public static HttpHandler create(ConfigWatcher watcher, PrometheusMeterRegistry registry, BooleanSupplier serving,
+                                     Supplier<String> notReadyReason) {
         RoutingHandler routes = Handlers.routing()
                 .get("/healthz", exchange -> text(exchange, StatusCodes.OK, "ok\n"))
-                .get("/readyz", exchange -> ready(exchange, watcher, serving))
+                .get("/readyz", exchange -> ready(exchange, watcher, serving, notReadyReason))
                 .get("/metrics", blocking(exchange -> {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
@@ -43,11 +50,16 @@ public final class AdminHandlers {
         return routes;
     }
 
-    private static void ready(HttpServerExchange exchange, ConfigWatcher watcher, BooleanSupplier serving) throws JsonProcessingException {
+    private static void ready(HttpServerExchange exchange, ConfigWatcher watcher, BooleanSupplier serving, Supplier<String> notReadyReason)
+            throws JsonProcessingException {
         LoadedConfig loaded = watcher.loaded();
-        boolean ready = loaded != null && serving.getAsBoolean();
+        String reason = notReadyReason.get();
+        boolean ready = loaded != null && serving.getAsBoolean() && reason == null;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", ready);
+        if (reason != null) {
+            body.put("reason", reason);
+        }
         body.put("generation", loaded == null ? null : loaded.generation());
         ReloadFailure failure = watcher.lastFailure();
         body.put("lastReloadError", failure == null ? null : failure.message());

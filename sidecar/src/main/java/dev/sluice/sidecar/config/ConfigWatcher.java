@@ -21,6 +21,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,14 +54,21 @@ public final class ConfigWatcher implements AutoCloseable {
     private volatile String lastSeenDigest;
     private volatile Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
+    private final List<Consumer<LoadedConfig>> listeners = new CopyOnWriteArrayList<>();
 
     public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, LimiterClock limiterClock, Clock clock) {
+        this(configFile, podLabelsFile, registry, limiterClock, clock, RateLimiter.empty(limiterClock));
+    }
+
+    /** {@code initial} is in force until the first load; it hands on what compiled limits share (the Redis stores). */
+    public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, LimiterClock limiterClock, Clock clock,
+                         RateLimiter initial) {
         this.configFile = configFile;
         this.podLabelsFile = podLabelsFile;
         this.registry = registry;
         this.limiterClock = limiterClock;
         this.clock = clock;
-        this.limiter = new AtomicReference<>(RateLimiter.empty(limiterClock));
+        this.limiter = new AtomicReference<>(initial);
         this.reloadsSucceeded = Counter.builder("sluice_config_reloads").tag("result", "success")
                 .description("Configuration loads by result").register(registry);
         this.reloadsFailed = Counter.builder("sluice_config_reloads").tag("result", "failure")
@@ -132,6 +141,9 @@ public final class ConfigWatcher implements AutoCloseable {
         loaded.set(now);
         lastFailure.set(null);
         reloadsSucceeded.increment();
+        for (Consumer<LoadedConfig> listener : listeners) {
+            listener.accept(now);
+        }
         LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}",
                 now.generation(), digest.substring(0, 12), next.rules().size(), next.appliedPolicies());
         next.warnings().forEach(warning -> LOG.warn("{}", warning));
@@ -147,6 +159,11 @@ public final class ConfigWatcher implements AutoCloseable {
                     loaded.get() == null ? "" : "; generation " + loaded.get().generation() + " stays in force", failure.message());
         }
         return false;
+    }
+
+    /** Calls {@code listener} with every configuration put in force from now on, right after the swap (the initial load included). */
+    public void addListener(Consumer<LoadedConfig> listener) {
+        listeners.add(listener);
     }
 
     public RateLimiter limiter() {

@@ -5,14 +5,21 @@ import dev.sluice.sidecar.limit.RateLimiter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Decides each request against the rate limits in force and either refuses it with 429 or passes it
- * on with the rate-limit fields set. Runs on the I/O thread: local counters never block.
+ * Decides each request against the rate limits in force and either refuses it (429, or 503 when a
+ * Global rule that fails closed cannot reach its store) or passes it on with the rate-limit fields
+ * set. Runs on the I/O thread: Local counters never block, and neither do Global rules decided from
+ * what this sidecar holds. A request that needs the shared store leaves the I/O thread without
+ * blocking it ({@code dispatch} with nothing to run) and resumes on it when the store has answered.
  */
 public final class RateLimitHandler implements HttpHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitHandler.class);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final Supplier<RateLimiter> limiter;
@@ -27,13 +34,43 @@ public final class RateLimitHandler implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         Scratch scratch = SCRATCH.get();
         Decision decision = scratch.decision;
+        RateLimiter current = limiter.get();
         boolean allowed;
         try {
-            allowed = limiter.get().decide(scratch.request.of(exchange), decision);
+            allowed = current.evaluate(scratch.request.of(exchange), decision);
         } finally {
             scratch.request.clear();
         }
-        RateLimitHeaders.write(decision, exchange.getResponseHeaders(), scratch.text);
+        if (allowed && decision.deferred()) {
+            // The decision now belongs to this request until the store answers.
+            scratch.decision = new Decision();
+            exchange.dispatch(SameThreadExecutor.INSTANCE, () -> current.complete(decision).whenComplete((passes, error) ->
+                    // Back on the exchange's I/O thread, as a root handler call: the rest of the chain runs as it would have.
+                    exchange.dispatch(exchange.getIoThread(), resumed -> resume(resumed, decision, passes, error))));
+            return;
+        }
+        finish(exchange, decision, allowed, scratch.text);
+    }
+
+    private void resume(HttpServerExchange exchange, Decision decision, Boolean passes, Throwable error) throws Exception {
+        if (error != null) {
+            LOG.error("rate-limit decision failed unexpectedly; answering 500", error);
+            exchange.setStatusCode(StatusCodes.INTERNAL_SERVER_ERROR);
+            exchange.endExchange();
+            return;
+        }
+        finish(exchange, decision, passes, SCRATCH.get().text);
+    }
+
+    private void finish(HttpServerExchange exchange, Decision decision, boolean allowed, StringBuilder text) throws Exception {
+        if (decision.unavailableRule() != null) {
+            exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            exchange.getResponseHeaders().put(RateLimitHeaders.RETRY_AFTER, 1);
+            exchange.getResponseSender().send(RateLimitHeaders.unavailableBody(decision));
+            return;
+        }
+        RateLimitHeaders.write(decision, exchange.getResponseHeaders(), text);
         if (allowed) {
             next.handleRequest(exchange);
             return;
@@ -44,7 +81,7 @@ public final class RateLimitHandler implements HttpHandler {
     }
 
     private static final class Scratch {
-        final Decision decision = new Decision();
+        Decision decision = new Decision();
         final ExchangeRequest request = new ExchangeRequest();
         final StringBuilder text = new StringBuilder(128);
     }

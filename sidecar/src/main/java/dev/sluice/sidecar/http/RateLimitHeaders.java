@@ -82,6 +82,18 @@ final class RateLimitHeaders {
         return body.append("}\n").toString();
     }
 
+    /** The JSON body of a 503 from a Global rule that fails closed while its store is unreachable. */
+    static String unavailableBody(Decision decision) {
+        RuleLimiter rule = decision.unavailableRule();
+        StringBuilder body = new StringBuilder(256);
+        body.append("{\"error\":\"rate_limit_store_unavailable\",\"status\":503,\"policy\":");
+        Json.string(body, rule.policy()).append(",\"rule\":");
+        Json.string(body, rule.rule()).append(",\"retryAfterSeconds\":1,\"message\":");
+        Json.string(body, "rule " + rule.rule() + " of policy " + rule.policy() + " shares its limits through Redis, which is"
+                + " unreachable; the policy fails closed (failureMode: Closed)");
+        return body.append("}\n").toString();
+    }
+
     static long seconds(long nanos) {
         return (nanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND;
     }

@@ -5,7 +5,9 @@ import java.util.Arrays;
 /**
  * The outcome of one request's evaluation: the limits to report in headers and, when refused, which
  * rule and limit refused it. One instance per I/O thread is reused for every request it handles, so
- * the decision path allocates nothing of its own but the key string.
+ * the decision path allocates nothing of its own but the key string. A request that Global rules
+ * must decide through the shared store {@linkplain #deferred() defers} them; its decision then
+ * belongs to that request until it completes (the I/O thread takes a fresh one).
  */
 public final class Decision {
     final Usage usage = new Usage();
@@ -18,8 +20,16 @@ public final class Decision {
     private long[] reportedReset = new long[4];
 
     private int consumed;
-    private LimitCounter[] consumedCounters = new LimitCounter[8];
+    private Refundable[] consumedCounters = new Refundable[8];
     private long[] consumedCosts = new long[8];
+
+    final SharedOutcome sharedOutcome = new SharedOutcome();
+    private int deferred;
+    private RuleLimiter[] deferredRules = new RuleLimiter[2];
+    private SharedCounter[] deferredCounters = new SharedCounter[2];
+    private String[] deferredKeys = new String[2];
+
+    private RuleLimiter unavailable;
 
     private RuleLimiter rejectedBy;
     private LimitSpec rejectedLimit;
@@ -33,6 +43,11 @@ public final class Decision {
         consumed = 0;
         rejectedBy = null;
         rejectedLimit = null;
+        Arrays.fill(deferredRules, 0, deferred, null);
+        Arrays.fill(deferredCounters, 0, deferred, null);
+        Arrays.fill(deferredKeys, 0, deferred, null);
+        deferred = 0;
+        unavailable = null;
     }
 
     void report(LimitSpec spec, Usage usage) {
@@ -47,7 +62,7 @@ public final class Decision {
         reported++;
     }
 
-    void consumed(LimitCounter counter, long cost) {
+    void consumed(Refundable counter, long cost) {
         if (consumed == consumedCounters.length) {
             consumedCounters = Arrays.copyOf(consumedCounters, consumed * 2);
             consumedCosts = Arrays.copyOf(consumedCosts, consumed * 2);
@@ -77,6 +92,50 @@ public final class Decision {
 
     void dropReportsSince(int mark) {
         reported = mark;
+    }
+
+    /** A Global rule that only the shared store can decide for this request. */
+    void defer(RuleLimiter rule, SharedCounter counter, String key) {
+        if (deferred == deferredRules.length) {
+            deferredRules = Arrays.copyOf(deferredRules, deferred * 2);
+            deferredCounters = Arrays.copyOf(deferredCounters, deferred * 2);
+            deferredKeys = Arrays.copyOf(deferredKeys, deferred * 2);
+        }
+        deferredRules[deferred] = rule;
+        deferredCounters[deferred] = counter;
+        deferredKeys[deferred] = key;
+        deferred++;
+    }
+
+    /** Whether Global rules wait for the shared store: finish with {@link RateLimiter#complete(Decision)}. */
+    public boolean deferred() {
+        return deferred > 0;
+    }
+
+    int deferredCount() {
+        return deferred;
+    }
+
+    RuleLimiter deferredRule(int i) {
+        return deferredRules[i];
+    }
+
+    SharedCounter deferredCounter(int i) {
+        return deferredCounters[i];
+    }
+
+    String deferredKey(int i) {
+        return deferredKeys[i];
+    }
+
+    /** Refuses the request because a Global rule that fails closed cannot reach its store. */
+    void unavailable(RuleLimiter rule) {
+        unavailable = rule;
+    }
+
+    /** The rule whose shared store is unreachable and that fails closed, or null. */
+    public RuleLimiter unavailableRule() {
+        return unavailable;
     }
 
     void reject(RuleLimiter rule, LimitSpec limit, Usage usage) {

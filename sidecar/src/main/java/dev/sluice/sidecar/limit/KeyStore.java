@@ -8,25 +8,25 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * The counters of one rule, by key, bounded: a key idle for {@code idleTimeout} is dropped and at most
+ * The counters of one rule, by key ({@code V}: local counters, or a Global rule's shared counter), bounded: a key idle for {@code idleTimeout} is dropped and at most
  * {@code maxKeys} are kept (Caffeine's W-TinyLFU admission keeps frequent keys when a flood of new
  * ones arrives), so distinct clients cannot exhaust the heap. A dropped key starts again with a full
  * quota, which is what an idle client would have by then anyway.
  */
-final class KeyStore {
-    private final Cache<String, LimitCounter[]> counters;
-    private final Function<String, LimitCounter[]> factory;
+final class KeyStore<V> {
+    private final Cache<String, V> counters;
+    private final Function<String, V> factory;
     private final LongAdder evictedForSize = new LongAdder();
     private final LongAdder expired = new LongAdder();
 
-    KeyStore(long maxKeys, Duration idleTimeout, LimiterClock clock, Function<String, LimitCounter[]> factory) {
+    KeyStore(long maxKeys, Duration idleTimeout, LimiterClock clock, Function<String, V> factory) {
         this.factory = factory;
         this.counters = Caffeine.newBuilder()
                 .maximumSize(maxKeys)
                 .expireAfterAccess(idleTimeout)
                 .ticker(clock::nanos)
                 .executor(Runnable::run)
-                .removalListener((String key, LimitCounter[] value, RemovalCause cause) -> {
+                .removalListener((String key, V value, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
                         evictedForSize.increment();
                     } else if (cause == RemovalCause.EXPIRED) {
@@ -36,7 +36,7 @@ final class KeyStore {
                 .build();
     }
 
-    LimitCounter[] countersFor(String key) {
+    V countersFor(String key) {
         return counters.get(key, factory);
     }
 

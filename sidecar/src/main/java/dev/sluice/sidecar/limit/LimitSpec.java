@@ -17,6 +17,20 @@ public record LimitSpec(String name, long requests, String period, LimitPeriod p
         return new LimitSpec(name, limit.requests(), limit.period(), period, capacity, item);
     }
 
+    /**
+     * This limit divided among {@code replicas} sidecars, rounded up (at least 1): what each enforces
+     * alone while the store that shares the limit is unreachable.
+     */
+    public LimitSpec share(int replicas) {
+        if (replicas <= 1) {
+            return this;
+        }
+        long shareRequests = Math.max(1, (requests + replicas - 1) / replicas);
+        long shareCapacity = Math.max(1, (capacity + replicas - 1) / replicas);
+        String item = "\"" + name + "\";q=" + shareRequests + ";w=" + parsedPeriod.nominalSeconds();
+        return new LimitSpec(name, shareRequests, period, parsedPeriod, shareCapacity, item);
+    }
+
     /** "10 requests per 1s", for messages. */
     public String describe() {
         return requests + " requests per " + period + (capacity != requests ? " (burst " + capacity + ")" : "");

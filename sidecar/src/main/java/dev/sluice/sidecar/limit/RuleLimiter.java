@@ -1,5 +1,6 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.api.config.FailureMode;
 import dev.sluice.api.config.LimitConfig;
 import dev.sluice.api.config.LimitType;
 import dev.sluice.api.config.MissingKey;
@@ -17,10 +18,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-/** One rule of one policy, compiled: matcher, key, limits per tier, counters by key, and its meters. */
+/**
+ * One rule of one policy, compiled: matcher, key, limits per tier, counters by key, and its meters.
+ * A Global rule keeps its counters in the shared store and, when the store cannot answer, applies
+ * the policy's failure mode: its share of the limits counted locally (Open), or 503 (Closed).
+ */
 public final class RuleLimiter {
     private final String policy;
     private final String rule;
@@ -34,15 +41,24 @@ public final class RuleLimiter {
     private final String[] tierNames;
     private final LimitSpec[][] tierSpecs;
     private final int defaultTier;
-    private final KeyStore store;
+    private final RuleStores stores;
+    private final Shared shared;
     private final RejectionLog rejectionLog;
     private final Counter requests;
     private final Counter rejected;
     private final Counter shadowRejected;
+    private final Counter fallbacks;
+    private final FallbackLog fallbackLog;
+    private final Counter withoutRoundTrip;
     private final List<Meter> counterMeters;
     private final List<Meter> gaugeMeters;
 
-    RuleLimiter(String policy, Mode mode, RuleConfig config, ClientAddresses clientAddresses, KeyStore store, MeterRegistry registry) {
+    /** What a Global rule needs beyond a Local one: its store, its failure mode and the limits of its local share. */
+    record Shared(SharedStore store, FailureMode failureMode, LimitSpec[][] fallbackSpecs) {
+    }
+
+    RuleLimiter(String policy, Mode mode, RuleConfig config, ClientAddresses clientAddresses, RuleStores stores, Shared shared,
+                MeterRegistry registry) {
         this.policy = policy;
         this.rule = config.name();
         this.mode = mode;
@@ -55,48 +71,82 @@ public final class RuleLimiter {
         if (tiers == null) {
             this.tierHeader = null;
             this.tierNames = new String[] {""};
-            this.tierSpecs = new LimitSpec[][] {specs(config.name(), config.limits())};
             this.defaultTier = 0;
         } else {
             this.tierHeader = tiers.header();
             this.tierNames = tiers.values().stream().map(TierConfig::name).toArray(String[]::new);
-            this.tierSpecs = tiers.values().stream().map(t -> specs(config.name() + "-" + t.name(), t.limits())).toArray(LimitSpec[][]::new);
             this.defaultTier = List.of(tierNames).indexOf(tiers.defaultTier());
         }
-        this.store = store;
+        this.tierSpecs = specsByTier(config);
+        this.stores = stores;
+        this.shared = shared;
         this.rejectionLog = new RejectionLog(policy, rule);
         Tags tags = Tags.of("policy", policy, "rule", rule, "limit_type", limitType.label());
         this.requests = Counter.builder("rate_limit_requests").description("Requests evaluated by a rate-limit rule").tags(tags).register(registry);
         this.rejected = Counter.builder("rate_limit_rejected").description("Requests rejected by a rate-limit rule").tags(tags).register(registry);
         this.shadowRejected = Counter.builder("rate_limit_shadow_rejected")
                 .description("Requests a rule in Shadow mode would have rejected").tags(tags).register(registry);
-        Gauge keysGauge = Gauge.builder("rate_limit_keys", store, KeyStore::size)
+        Gauge keysGauge = Gauge.builder("rate_limit_keys", stores.primary(), KeyStore::size)
                 .description("Keys with counters held by a rule").tags("policy", policy, "rule", rule).register(registry);
-        FunctionCounter evicted = FunctionCounter.builder("rate_limit_keys_evicted", store, KeyStore::evictedForSize)
+        FunctionCounter evicted = FunctionCounter.builder("rate_limit_keys_evicted", stores.primary(), KeyStore::evictedForSize)
                 .description("Keys dropped because the rule held its maximum number of keys").tags("policy", policy, "rule", rule).register(registry);
-        this.counterMeters = List.of(requests, rejected, shadowRejected);
+        List<Meter> cumulative = new ArrayList<>(List.of(requests, rejected, shadowRejected));
+        if (shared != null) {
+            this.fallbacks = Counter.builder("rate_limit_fallback")
+                    .description("Decisions of a Global rule made without its shared store (unreachable, failing or too slow)")
+                    .tags("policy", policy, "rule", rule, "failure_mode", shared.failureMode().name()).register(registry);
+            this.withoutRoundTrip = Counter.builder("rate_limit_store_local_decisions")
+                    .description("Decisions of a Global rule made from a lease or a remembered refusal, without a round trip")
+                    .tags("policy", policy, "rule", rule).register(registry);
+            cumulative.add(fallbacks);
+            cumulative.add(withoutRoundTrip);
+            this.fallbackLog = new FallbackLog(policy, rule, shared.failureMode());
+        } else {
+            this.fallbacks = null;
+            this.fallbackLog = null;
+            this.withoutRoundTrip = null;
+        }
+        this.counterMeters = List.copyOf(cumulative);
         this.gaugeMeters = List.of(keysGauge, evicted);
+    }
+
+    static LimitSpec[][] specsByTier(RuleConfig config) {
+        if (config.tiers() == null) {
+            return new LimitSpec[][] {specs(config.name(), config.limits())};
+        }
+        return config.tiers().values().stream()
+                .map(t -> specs(config.name() + "-" + t.name(), t.limits())).toArray(LimitSpec[][]::new);
+    }
+
+    static String[] tierNames(RuleConfig config) {
+        return config.tiers() == null ? new String[] {""} : config.tiers().values().stream().map(TierConfig::name).toArray(String[]::new);
     }
 
     private static LimitSpec[] specs(String name, List<LimitConfig> limits) {
         return limits.stream().map(limit -> LimitSpec.of(name, limit)).toArray(LimitSpec[]::new);
     }
 
-    /** The counter factory for a store: the first character of a key is its tier's index. */
-    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, LimiterClock clock) {
-        CounterFactory factory = new CounterFactory(config.algorithm(), clock, config.timeZone());
-        LimitSpec[][] specsByTier;
-        if (config.tiers() == null) {
-            specsByTier = new LimitSpec[][] {specs(config.name(), config.limits())};
-        } else {
-            specsByTier = config.tiers().values().stream()
-                    .map(t -> specs(config.name() + "-" + t.name(), t.limits())).toArray(LimitSpec[][]::new);
+    /** Each limit divided among {@code replicas}. */
+    static LimitSpec[][] share(LimitSpec[][] specs, int replicas) {
+        LimitSpec[][] shares = new LimitSpec[specs.length][];
+        for (int tier = 0; tier < specs.length; tier++) {
+            shares[tier] = new LimitSpec[specs[tier].length];
+            for (int i = 0; i < specs[tier].length; i++) {
+                shares[tier][i] = specs[tier][i].share(replicas);
+            }
         }
+        return shares;
+    }
+
+    /** The counter factory for a store of local counters: the first character of a key is its tier's index. */
+    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, LimitSpec[][] specsByTier, LimiterClock clock) {
+        CounterFactory factory = new CounterFactory(config.algorithm(), clock, config.timeZone());
         return key -> factory.create(specsByTier[key.charAt(0)]);
     }
 
     /**
-     * Evaluates this rule for a request, taking its cost from every limit of the request's key.
+     * Evaluates this rule for a request, taking its cost from every limit of the request's key. A
+     * Global rule that only its store can decide is {@linkplain Decision#defer deferred}.
      *
      * @return false if the rule refuses the request in {@link Mode#Enforce}; the decision then says why
      */
@@ -113,8 +163,13 @@ public final class RuleLimiter {
         }
         requests.increment();
         String keyString = key.toString();
-        LimitCounter[] counters = store.countersFor(keyString);
-        LimitSpec[] specs = tierSpecs[tier];
+        if (shared != null) {
+            return evaluateShared(keyString, tier, decision);
+        }
+        return evaluateLocal(stores.local().countersFor(keyString), tierSpecs[tier], keyString, decision);
+    }
+
+    private boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, String keyString, Decision decision) {
         int consumedMark = decision.consumedMark();
         int reportedMark = decision.reportedMark();
         Usage usage = decision.usage;
@@ -139,6 +194,75 @@ public final class RuleLimiter {
             return false;
         }
         return true;
+    }
+
+    private boolean evaluateShared(String key, int tier, Decision decision) {
+        SharedCounter counter = stores.shared().countersFor(key);
+        SharedOutcome outcome = decision.sharedOutcome.prepare(tierSpecs[tier].length);
+        int local = counter.tryLocally(cost, decision.nowNanos, outcome);
+        if (local != SharedCounter.NEEDS_STORE) {
+            withoutRoundTrip.increment();
+            return local == SharedCounter.ALLOWED ? sharedAllowed(counter, tier, outcome, decision) : sharedRefused(key, tier, outcome, decision);
+        }
+        if (!shared.store().available()) {
+            return fallback(key, tier, decision, null);
+        }
+        decision.defer(this, counter, key);
+        return true;
+    }
+
+    /**
+     * Decides a deferred request through the store; completes on a store thread, with the request's
+     * decision updated. A store failure or timeout applies the failure mode.
+     */
+    CompletableFuture<Boolean> decideShared(SharedCounter counter, String key, Decision decision) {
+        int tier = key.charAt(0);
+        SharedOutcome outcome = new SharedOutcome().prepare(tierSpecs[tier].length);
+        return counter.decide(cost, decision.nowNanos, outcome).handle((done, error) -> {
+            if (error != null) {
+                return fallback(key, tier, decision, error);
+            }
+            return done.allowed() ? sharedAllowed(counter, tier, done, decision) : sharedRefused(key, tier, done, decision);
+        });
+    }
+
+    private boolean sharedAllowed(SharedCounter counter, int tier, SharedOutcome outcome, Decision decision) {
+        decision.consumed(counter, cost);
+        if (mode == Mode.Enforce) {
+            LimitSpec[] specs = tierSpecs[tier];
+            for (int i = 0; i < specs.length; i++) {
+                decision.report(specs[i], outcome.usage(i));
+            }
+        }
+        return true;
+    }
+
+    private boolean sharedRefused(String key, int tier, SharedOutcome outcome, Decision decision) {
+        LimitSpec spec = tierSpecs[tier][outcome.refusedLimit()];
+        Usage usage = outcome.usage(outcome.refusedLimit());
+        rejectionLog.rejected(mode == Mode.Shadow, key, spec, decision.nowNanos);
+        if (mode == Mode.Shadow) {
+            shadowRejected.increment();
+            return true;
+        }
+        rejected.increment();
+        decision.report(spec, usage);
+        decision.reject(this, spec, usage);
+        return false;
+    }
+
+    /** The store could not decide: Open counts this sidecar's share locally; Closed refuses (but Shadow never does). */
+    private boolean fallback(String key, int tier, Decision decision, Throwable error) {
+        fallbacks.increment();
+        fallbackLog.fellBack(error, decision.nowNanos);
+        if (shared.failureMode() == FailureMode.Closed) {
+            if (mode == Mode.Shadow) {
+                return true;
+            }
+            decision.unavailable(this);
+            return false;
+        }
+        return evaluateLocal(stores.local().countersFor(key), shared.fallbackSpecs()[tier], key, decision);
     }
 
     private int tierOf(RequestView request) {
@@ -172,12 +296,21 @@ public final class RuleLimiter {
         return limitType;
     }
 
-    public long keyCount() {
-        return store.size();
+    /** Whether the rule's limits are shared by every replica through the store. */
+    public boolean global() {
+        return shared != null;
     }
 
-    KeyStore store() {
-        return store;
+    public FailureMode failureMode() {
+        return shared == null ? null : shared.failureMode();
+    }
+
+    public long keyCount() {
+        return stores.primary().size();
+    }
+
+    RuleStores stores() {
+        return stores;
     }
 
     /** Cumulative meters, kept across reloads while the rule exists. */

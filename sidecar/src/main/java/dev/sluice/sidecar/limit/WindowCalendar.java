@@ -13,7 +13,7 @@ import java.time.temporal.ChronoUnit;
  * month's length or a daylight-saving change); shorter periods are aligned to multiples of the period
  * since local midnight of the Unix epoch day.
  */
-final class WindowCalendar {
+public final class WindowCalendar {
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -21,14 +21,14 @@ final class WindowCalendar {
     private final ZoneId zone;
     private final long periodNanos;
 
-    WindowCalendar(LimitPeriod period, ZoneId zone) {
+    public WindowCalendar(LimitPeriod period, ZoneId zone) {
         this.period = period;
         this.zone = zone;
         this.periodNanos = period.isCalendarMonths() ? 0 : period.duration().toNanos();
     }
 
     /** Writes the window containing {@code nowNanos} as {@code [bounds[0], bounds[1])}. */
-    void windowAt(long nowNanos, long[] bounds) {
+    public void windowAt(long nowNanos, long[] bounds) {
         if (period.isCalendarMonths()) {
             ZonedDateTime now = toZoned(nowNanos);
             long monthIndex = now.getYear() * 12L + now.getMonthValue() - 1;

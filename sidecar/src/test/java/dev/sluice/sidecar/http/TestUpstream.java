@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for the app:
@@ -27,6 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /download?bytes=N}: streams N pseudo-random bytes, pausing after the first MiB until
  *       {@link #clientHasFirstMegabyte} is counted down;</li>
  *   <li>{@code /slow?ms=N}: answers after N milliseconds;</li>
+ *   <li>{@code /flaky}: fails or slows on command: the next {@link #failuresBeforeSuccess} answers are
+ *       {@link #failureStatus}, the others {@link #flakyStatus}, each after {@link #flakyDelayMillis};
+ *       {@link #flakyRequests} counts them;</li>
+ *   <li>{@code /hold}: answers only once {@link #releaseHeld()} (or {@link #stopHolding()}) is called; {@link #held} counts those waiting;</li>
  *   <li>anything else: 200 "ok".</li>
  * </ul>
  */
@@ -41,11 +46,25 @@ public final class TestUpstream implements AutoCloseable {
     public final CountDownLatch firstMegabyteReceived = new CountDownLatch(1);
     public final CountDownLatch clientHasFirstMegabyte = new CountDownLatch(1);
     public final AtomicInteger requests = new AtomicInteger();
+    public final AtomicInteger flakyStatus = new AtomicInteger(200);
+    public final AtomicInteger failureStatus = new AtomicInteger(503);
+    public final AtomicInteger failuresBeforeSuccess = new AtomicInteger();
+    public final AtomicLong flakyDelayMillis = new AtomicLong();
+    public final AtomicInteger flakyRequests = new AtomicInteger();
+    public final AtomicInteger held = new AtomicInteger();
+    private volatile CountDownLatch holdRelease = new CountDownLatch(1);
+    private volatile boolean holding = true;
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(16);
+    private final ExecutorService executor;
 
     public TestUpstream() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        this(16);
+    }
+
+    /** An upstream that answers up to {@code threads} requests at once (each held or slow request takes one). */
+    public TestUpstream(int threads) throws IOException {
+        executor = Executors.newFixedThreadPool(threads);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
@@ -65,6 +84,10 @@ public final class TestUpstream implements AutoCloseable {
                 upload(exchange);
             } else if (path.equals("/download")) {
                 download(exchange);
+            } else if (path.equals("/flaky")) {
+                flaky(exchange);
+            } else if (path.equals("/hold")) {
+                hold(exchange);
             } else if (path.equals("/slow")) {
                 Thread.sleep(Long.parseLong(query(exchange).get("ms")));
                 send(exchange, 200, "slept\n");
@@ -75,6 +98,45 @@ public final class TestUpstream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void flaky(HttpExchange exchange) throws IOException, InterruptedException {
+        exchange.getRequestBody().readAllBytes();
+        flakyRequests.incrementAndGet();
+        long delay = flakyDelayMillis.get();
+        if (delay > 0) {
+            Thread.sleep(delay);
+        }
+        boolean fail = failuresBeforeSuccess.getAndUpdate(left -> Math.max(0, left - 1)) > 0;
+        int status = fail ? failureStatus.get() : flakyStatus.get();
+        send(exchange, status, fail ? "failed on command\n" : "flaky " + status + "\n");
+    }
+
+    private void hold(HttpExchange exchange) throws IOException, InterruptedException {
+        exchange.getRequestBody().readAllBytes();
+        CountDownLatch release = holdRelease;
+        held.incrementAndGet();
+        try {
+            if (holding) {
+                release.await(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            held.decrementAndGet();
+        }
+        send(exchange, 200, "released\n");
+    }
+
+    /** Answers every held request and every later one at once. */
+    public void stopHolding() {
+        holding = false;
+        releaseHeld();
+    }
+
+    /** Answers every held request, and holds the next ones again. */
+    public void releaseHeld() {
+        CountDownLatch release = holdRelease;
+        holdRelease = new CountDownLatch(1);
+        release.countDown();
     }
 
     private void echo(HttpExchange exchange) throws IOException {
@@ -159,6 +221,7 @@ public final class TestUpstream implements AutoCloseable {
 
     @Override
     public void close() {
+        holdRelease.countDown();
         server.stop(0);
         executor.shutdownNow();
     }

@@ -1,0 +1,75 @@
+package dev.sluice.sidecar.backpressure;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gate's meters: requests in flight, waiting and the limit in force (gauges), and shed requests by
+ * priority and reason ({@code sluice_shed_requests_total}); refusals are logged once per 10 s.
+ */
+public final class GateMetrics {
+    private static final Logger LOG = LoggerFactory.getLogger(GateMetrics.class);
+
+    /** Why a request was refused at a gate, as the {@code reason} label and the JSON body say it. */
+    public enum Reason {
+        SHED("shed"), QUEUE_FULL("queue_full"), QUEUE_TIMEOUT("queue_timeout");
+
+        private final String label;
+
+        Reason(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+    private final Counter[][] shed;
+    private final ThrottledLog log = new ThrottledLog(LOG);
+
+    public GateMetrics(ConcurrencyGate gate, MeterRegistry registry) {
+        this.registry = registry;
+        String policy = gate.policy();
+        meters.add(Gauge.builder("sluice_concurrency_in_flight", gate, ConcurrencyGate::inFlight)
+                .description("Requests in flight under a policy's concurrency limit").tag("policy", policy).register(registry));
+        meters.add(Gauge.builder("sluice_concurrency_queued", gate, ConcurrencyGate::queued)
+                .description("Requests waiting for a slot").tag("policy", policy).register(registry));
+        meters.add(Gauge.builder("sluice_concurrency_limit", gate, ConcurrencyGate::limit)
+                .description("The concurrency limit in force (fixed, adaptive, or the lower of both)").tag("policy", policy).register(registry));
+        Priorities priorities = gate.priorities();
+        shed = new Counter[priorities.size()][Reason.values().length];
+        for (int rank = 0; rank < priorities.size(); rank++) {
+            for (Reason reason : Reason.values()) {
+                Counter counter = Counter.builder("sluice_shed_requests")
+                        .description("Requests refused with 503 by a policy's backpressure")
+                        .tag("policy", policy).tag("priority", priorities.byRank(rank).name()).tag("reason", reason.label())
+                        .register(registry);
+                shed[rank][reason.ordinal()] = counter;
+                meters.add(counter);
+            }
+        }
+    }
+
+    public void refused(ConcurrencyGate gate, Priorities.Priority priority, Reason reason) {
+        shed[priority.rank()][reason.ordinal()].increment();
+        log.warn("{} request(s) refused by the backpressure of policy {}; last: priority {}, {} ({} in flight, {} waiting, limit {})",
+                gate.policy(), priority.name(), reason.label(), gate.inFlight(), gate.queued(), gate.limit());
+    }
+
+    public double shedCount(Priorities.Priority priority, Reason reason) {
+        return shed[priority.rank()][reason.ordinal()].count();
+    }
+
+    public void unregister() {
+        meters.forEach(registry::remove);
+    }
+}

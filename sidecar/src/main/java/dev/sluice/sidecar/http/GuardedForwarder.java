@@ -1,0 +1,397 @@
+package dev.sluice.sidecar.http;
+
+import dev.sluice.api.config.FailureKind;
+import dev.sluice.sidecar.breaker.Breaker;
+import dev.sluice.sidecar.retry.RetryRules;
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.ClientExchange;
+import io.undertow.client.ClientRequest;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
+import io.undertow.util.StatusCodes;
+import io.undertow.util.Transfer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.xnio.ChannelExceptionHandler;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * Forwards a request under its target's {@link Guard}: the circuit breaker decides whether it is tried
+ * at all (an open circuit answers 503 at once), every attempt has a timeout (504), and failed attempts
+ * are retried with backoff when the policy, the method, the body, the attempt count and the retry
+ * budget all allow it. Everything runs on the exchange's I/O thread and nothing waits: connections,
+ * responses and backoff are callbacks and timers ({@code executeAfter}), never a sleep.
+ *
+ * <p>A request is replayable when it has no body, or a body of at most {@code maxBodyBytes} with a
+ * Content-Length, which is then read into memory first; any other body streams to the upstream and is
+ * retried only after a connection failure, when none of it was sent. A response is passed on, status
+ * and headers and a streamed body, as soon as its attempt is not going to be retried: nothing is
+ * retried once the response has started. Without a guard (no breaker for the target) the request goes
+ * to {@code unguarded}, the plain proxy.
+ */
+public final class GuardedForwarder implements HttpHandler {
+    private static final byte[] NO_BODY = new byte[0];
+    private static final Set<HttpString> HOP_BY_HOP = Set.of(Headers.CONNECTION, Headers.KEEP_ALIVE, new HttpString("Proxy-Connection"), Headers.EXPECT,
+            Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"));
+
+    private final Supplier<Guard> guard;
+    private final HttpHandler unguarded;
+
+    public GuardedForwarder(Supplier<Guard> guard, HttpHandler unguarded) {
+        this.guard = guard;
+        this.unguarded = unguarded;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        Guard current = guard.get();
+        if (current == null) {
+            unguarded.handleRequest(exchange);
+            return;
+        }
+        RetryRules retry = current.retry();
+        if (retry != null) {
+            retry.budget().onRequest();
+        }
+        Breaker breaker = current.breaker();
+        if (!breaker.tryAcquire()) {
+            Rejections.circuitOpen(exchange, breaker);
+            return;
+        }
+        long length = exchange.getRequestContentLength();
+        boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+        boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
+        Call call = new Call(exchange, current);
+        if (!chunked && length <= 0) {
+            call.body = NO_BODY;
+            call.replayable = retryableMethod;
+            exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
+        } else if (retryableMethod && !chunked && length <= retry.maxBodyBytes()) {
+            exchange.getRequestReceiver().receiveFullBytes((ex, bytes) -> {
+                call.body = bytes;
+                call.replayable = true;
+                ex.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
+            }, (ex, error) -> {
+                breaker.release();
+                IoUtils.safeClose(ex.getConnection());
+            });
+        } else {
+            exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
+        }
+    }
+
+    /** One request's attempts. Confined to the exchange's I/O thread; {@code seq} tells a stale callback from a live one. */
+    private static final class Call {
+        private final HttpServerExchange exchange;
+        private final Guard guard;
+        private final UpstreamClient client;
+        private byte[] body;
+        private boolean replayable;
+        private boolean bodyStreamed;
+        private boolean committed;
+        private int attempt;
+        private int seq;
+        private boolean attemptOver;
+        private long attemptStart;
+        private XnioExecutor.Key timer;
+        private ClientConnection connection;
+
+        Call(HttpServerExchange exchange, Guard guard) {
+            this.exchange = exchange;
+            this.guard = guard;
+            this.client = guard.client();
+        }
+
+        /** Starts the next attempt; the breaker's permission for the first was taken on arrival. */
+        void attempt() {
+            attempt++;
+            if (attempt > 1 && !guard.breaker().tryAcquire()) {
+                guard.retried(false);
+                Rejections.circuitOpen(exchange, guard.breaker());
+                return;
+            }
+            int mine = ++seq;
+            attemptOver = false;
+            connection = null;
+            attemptStart = System.nanoTime();
+            timer = exchange.getIoThread().executeAfter(() -> timedOut(mine), guard.timeoutNanos(), TimeUnit.NANOSECONDS);
+            client.connect(exchange, new ClientCallback<>() {
+                @Override
+                public void completed(ClientConnection result) {
+                    if (stale(mine)) {
+                        client.release(result);
+                        return;
+                    }
+                    connection = result;
+                    send(mine);
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    failedAttempt(mine, FailureKind.ConnectFailure);
+                }
+            });
+        }
+
+        private void send(int mine) {
+            ClientRequest request = new ClientRequest().setMethod(exchange.getRequestMethod()).setPath(client.path(exchange));
+            copyRequestHeaders(request.getRequestHeaders());
+            connection.sendRequest(request, new ClientCallback<>() {
+                @Override
+                public void completed(ClientExchange sent) {
+                    if (stale(mine)) {
+                        return;
+                    }
+                    sent.setResponseListener(new ClientCallback<>() {
+                        @Override
+                        public void completed(ClientExchange received) {
+                            if (!stale(mine)) {
+                                responded(mine, received);
+                            }
+                        }
+
+                        @Override
+                        public void failed(IOException e) {
+                            failedAttempt(mine, FailureKind.Reset);
+                        }
+                    });
+                    writeBody(mine, sent.getRequestChannel());
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    failedAttempt(mine, FailureKind.Reset);
+                }
+            });
+        }
+
+        private void copyRequestHeaders(HeaderMap out) {
+            HeaderMap in = exchange.getRequestHeaders();
+            for (HeaderValues values : in) {
+                HttpString name = values.getHeaderName();
+                if (!HOP_BY_HOP.contains(name)) {
+                    out.putAll(name, values);
+                }
+            }
+            if (body != null) {
+                out.remove(Headers.TRANSFER_ENCODING);
+                if (body.length > 0 || in.contains(Headers.CONTENT_LENGTH)) {
+                    out.put(Headers.CONTENT_LENGTH, body.length);
+                }
+            }
+            if (client.hostHeader() != null) {
+                out.put(Headers.HOST, client.hostHeader());
+            } else if (!out.contains(Headers.HOST)) {
+                out.put(Headers.HOST, client.authority());
+            }
+            if (client.forwardedHeaders()) {
+                InetSocketAddress source = exchange.getSourceAddress();
+                String peer = source == null ? "unknown" : source.getHostString();
+                String forwardedFor = in.getFirst(Headers.X_FORWARDED_FOR);
+                out.put(Headers.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isEmpty() ? peer : forwardedFor + "," + peer);
+                if (!in.contains(Headers.X_FORWARDED_PROTO)) {
+                    out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
+                }
+                if (!in.contains(Headers.X_FORWARDED_HOST) && exchange.getHostName() != null) {
+                    out.put(Headers.X_FORWARDED_HOST, exchange.getHostName());
+                }
+                if (!in.contains(Headers.X_FORWARDED_PORT)) {
+                    out.put(Headers.X_FORWARDED_PORT, exchange.getHostPort());
+                }
+            }
+        }
+
+        private void writeBody(int mine, StreamSinkChannel upstream) {
+            ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> failedAttempt(mine, FailureKind.Reset);
+            if (body != null) {
+                new BufferWriter(ByteBuffer.wrap(body), broken).handleEvent(upstream);
+                return;
+            }
+            bodyStreamed = true;
+            Transfer.initiateTransfer(exchange.getRequestChannel(), upstream, ChannelListeners.closingChannelListener(),
+                    channel -> finishWrites(channel, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+        }
+
+        private void responded(int mine, ClientExchange received) {
+            int status = received.getResponse().getResponseCode();
+            long took = System.nanoTime() - attemptStart;
+            boolean success = guard.breaker().onResponse(status, took);
+            RetryRules retry = guard.retry();
+            if (retry != null && retry.retriesStatus(status)) {
+                if (mayRetry(replayable)) {
+                    closeAttempt(mine);
+                    IoUtils.safeClose(received.getConnection());
+                    if (attempt > 1) {
+                        guard.retried(false);
+                    }
+                    backOff();
+                    return;
+                }
+                success = false;
+            }
+            if (attempt > 1) {
+                guard.retried(success);
+            }
+            commit(mine, received);
+        }
+
+        private void commit(int mine, ClientExchange received) {
+            committed = true;
+            exchange.setStatusCode(received.getResponse().getResponseCode());
+            HeaderMap out = exchange.getResponseHeaders();
+            for (HeaderValues values : received.getResponse().getResponseHeaders()) {
+                HttpString name = values.getHeaderName();
+                if (!HOP_BY_HOP.contains(name) && !out.contains(name)) {
+                    out.putAll(name, values);
+                }
+            }
+            ClientConnection used = received.getConnection();
+            ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
+                closeAttempt(mine);
+                IoUtils.safeClose(used);
+                IoUtils.safeClose(exchange.getConnection());
+            };
+            Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(),
+                    (StreamSourceChannel source) -> {
+                        IoUtils.safeClose(source);
+                        closeAttempt(mine);
+                        client.release(used);
+                    },
+                    sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+        }
+
+        private void timedOut(int mine) {
+            if (stale(mine)) {
+                return;
+            }
+            if (committed) {
+                closeAttempt(mine);
+                IoUtils.safeClose(connection);
+                IoUtils.safeClose(exchange.getConnection());
+                return;
+            }
+            failedAttempt(mine, FailureKind.Timeout);
+        }
+
+        private void failedAttempt(int mine, FailureKind kind) {
+            if (stale(mine)) {
+                return;
+            }
+            closeAttempt(mine);
+            IoUtils.safeClose(connection);
+            if (committed) {
+                IoUtils.safeClose(exchange.getConnection());
+                return;
+            }
+            guard.breaker().onError(kind, System.nanoTime() - attemptStart);
+            boolean sendsAgain = kind == FailureKind.ConnectFailure ? replayable || !bodyStreamed : replayable;
+            if (guard.retry() != null && mayRetry(sendsAgain)) {
+                if (attempt > 1) {
+                    guard.retried(false);
+                }
+                backOff();
+                return;
+            }
+            if (attempt > 1) {
+                guard.retried(false);
+            }
+            exchange.setStatusCode(kind == FailureKind.Timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY);
+            exchange.endExchange();
+        }
+
+        /** Whether another attempt may be made, taking a retry from the budget if so. */
+        private boolean mayRetry(boolean sendsAgain) {
+            RetryRules retry = guard.retry();
+            if (!sendsAgain || committed || exchange.isResponseStarted()) {
+                return false;
+            }
+            if (attempt >= retry.maxAttempts()) {
+                guard.exhausted();
+                return false;
+            }
+            if (!retry.budget().tryRetry()) {
+                guard.deniedByBudget();
+                return false;
+            }
+            return true;
+        }
+
+        private void backOff() {
+            long delay = guard.retry().delayNanos(attempt);
+            exchange.getIoThread().executeAfter(this::attempt, delay, TimeUnit.NANOSECONDS);
+        }
+
+        private boolean stale(int mine) {
+            return mine != seq || attemptOver;
+        }
+
+        private void closeAttempt(int mine) {
+            if (mine == seq) {
+                attemptOver = true;
+                if (timer != null) {
+                    timer.remove();
+                }
+            }
+        }
+    }
+
+    /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */
+    private static final class BufferWriter implements ChannelListener<StreamSinkChannel> {
+        private final ByteBuffer buffer;
+        private final ChannelExceptionHandler<java.nio.channels.Channel> broken;
+
+        BufferWriter(ByteBuffer buffer, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+            this.buffer = buffer;
+            this.broken = broken;
+        }
+
+        @Override
+        public void handleEvent(StreamSinkChannel channel) {
+            try {
+                while (buffer.hasRemaining()) {
+                    if (channel.write(buffer) == 0) {
+                        channel.getWriteSetter().set(this);
+                        channel.resumeWrites();
+                        return;
+                    }
+                }
+                channel.suspendWrites();
+                channel.getWriteSetter().set(null);
+                finishWrites(channel, broken);
+            } catch (IOException e) {
+                broken.handleException(channel, e);
+            }
+        }
+    }
+
+    /** Ends a request or response body: shuts writes down and flushes, asynchronously if need be. */
+    private static void finishWrites(StreamSinkChannel channel, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        try {
+            channel.shutdownWrites();
+            if (!channel.flush()) {
+                channel.getWriteSetter().set(ChannelListeners.flushingChannelListener(done -> {
+                    done.suspendWrites();
+                    done.getWriteSetter().set(null);
+                }, broken));
+                channel.resumeWrites();
+            }
+        } catch (IOException e) {
+            broken.handleException(channel, e);
+        }
+    }
+}

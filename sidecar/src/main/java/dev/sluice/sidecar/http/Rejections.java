@@ -1,0 +1,53 @@
+package dev.sluice.sidecar.http;
+
+import dev.sluice.sidecar.backpressure.ConcurrencyGate;
+import dev.sluice.sidecar.backpressure.GateMetrics;
+import dev.sluice.sidecar.backpressure.Priorities;
+import dev.sluice.sidecar.breaker.Breaker;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
+
+/** The sidecar's own 503s: an open circuit and backpressure, each with a JSON body that says why and {@code Retry-After}. */
+final class Rejections {
+    /** Shedding and queue refusals clear as soon as requests finish: clients should come back soon, not in lockstep later. */
+    static final long OVERLOAD_RETRY_AFTER_SECONDS = 1;
+
+    private Rejections() {
+    }
+
+    static void circuitOpen(HttpServerExchange exchange, Breaker breaker) {
+        long retryAfter = breaker.retryAfterSeconds();
+        StringBuilder body = new StringBuilder(256).append("{\"error\":\"circuit_open\",\"status\":503,\"breaker\":");
+        Json.string(body, breaker.name()).append(",\"target\":");
+        Json.string(body, breaker.target()).append(",\"state\":");
+        Json.string(body, breaker.stateLabel()).append(",\"retryAfterSeconds\":").append(retryAfter).append(",\"message\":");
+        Json.string(body, "circuit breaker " + breaker.name() + " (" + breaker.target() + ") is " + breaker.stateLabel()
+                + ": the upstream failed too often, calls are refused without trying it; retry in " + retryAfter + "s");
+        send(exchange, retryAfter, body.append("}\n").toString());
+    }
+
+    static void overloaded(HttpServerExchange exchange, ConcurrencyGate gate, Priorities.Priority priority, GateMetrics.Reason reason) {
+        StringBuilder body = new StringBuilder(256).append("{\"error\":\"overloaded\",\"status\":503,\"policy\":");
+        Json.string(body, gate.policy()).append(",\"reason\":");
+        Json.string(body, reason.label()).append(",\"priority\":");
+        Json.string(body, priority.name()).append(",\"inFlight\":").append(gate.inFlight())
+                .append(",\"queued\":").append(gate.queued())
+                .append(",\"limit\":").append(gate.limit())
+                .append(",\"retryAfterSeconds\":").append(OVERLOAD_RETRY_AFTER_SECONDS).append(",\"message\":");
+        String why = switch (reason) {
+            case SHED -> "priority " + priority.name() + " is shed from " + priority.shedAtPercent() + "% utilisation of the concurrency limit";
+            case QUEUE_FULL -> "the concurrency limit is reached and its wait queue is full";
+            case QUEUE_TIMEOUT -> "no slot under the concurrency limit freed up within the longest wait";
+        };
+        Json.string(body, "overloaded: " + why + " (policy " + gate.policy() + "); retry in " + OVERLOAD_RETRY_AFTER_SECONDS + "s");
+        send(exchange, OVERLOAD_RETRY_AFTER_SECONDS, body.append("}\n").toString());
+    }
+
+    private static void send(HttpServerExchange exchange, long retryAfterSeconds, String body) {
+        exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds);
+        exchange.getResponseSender().send(body);
+    }
+}

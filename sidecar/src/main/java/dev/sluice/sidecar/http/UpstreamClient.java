@@ -1,0 +1,124 @@
+package dev.sluice.sidecar.http;
+
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.UndertowClient;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
+import io.undertow.server.HttpServerExchange;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioIoThread;
+import org.xnio.ssl.XnioSsl;
+
+/**
+ * Connections to one upstream (the app, or an outbound route's API) for the guarded path, through
+ * Undertow's asynchronous client: one pool of keep-alive connections per I/O thread, touched only by
+ * that thread (a request, its connection and every callback stay on the exchange's I/O thread), so
+ * the pool needs no lock. https upstreams use the JVM's default trust store.
+ */
+public final class UpstreamClient implements AutoCloseable {
+    private final URI upstream;
+    private final String basePath;
+    private final String hostHeader;
+    private final boolean forwardedHeaders;
+    private final int maxIdlePerThread;
+    private final XnioSsl ssl;
+    private final OptionMap options = OptionMap.create(Options.TCP_NODELAY, true);
+    private final Map<XnioIoThread, ArrayDeque<ClientConnection>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private UpstreamClient(URI upstream, boolean outbound, int maxIdlePerThread) {
+        this.upstream = URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
+        String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+        this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        this.hostHeader = outbound ? upstream.getRawAuthority() : null;
+        this.forwardedHeaders = !outbound;
+        this.maxIdlePerThread = maxIdlePerThread;
+        this.ssl = "https".equals(upstream.getScheme()) ? defaultSsl() : null;
+    }
+
+    /** The pod's app: the client's Host header is kept and {@code X-Forwarded-*} are added, as the plain proxy does. */
+    public static UpstreamClient inbound(URI app, int maxIdlePerThread) {
+        return new UpstreamClient(app, false, maxIdlePerThread);
+    }
+
+    /** A third-party API: Host becomes the API's, and nothing about the pod is forwarded. */
+    public static UpstreamClient outbound(URI api, int maxIdlePerThread) {
+        return new UpstreamClient(api, true, maxIdlePerThread);
+    }
+
+    /** An idle connection of this exchange's I/O thread, or a new one. */
+    void connect(HttpServerExchange exchange, ClientCallback<ClientConnection> callback) {
+        XnioIoThread thread = exchange.getIoThread();
+        ArrayDeque<ClientConnection> pool = idle.get(thread);
+        if (pool != null) {
+            for (ClientConnection connection = pool.pollLast(); connection != null; connection = pool.pollLast()) {
+                if (connection.isOpen()) {
+                    callback.completed(connection);
+                    return;
+                }
+            }
+        }
+        UndertowClient.getInstance().connect(callback, upstream, thread, ssl, exchange.getConnection().getByteBufferPool(), options);
+    }
+
+    /** Returns a connection whose exchange is over to its thread's pool, or closes it. */
+    void release(ClientConnection connection) {
+        if (closed || !connection.isOpen()) {
+            IoUtils.safeClose(connection);
+            return;
+        }
+        ArrayDeque<ClientConnection> pool = idle.computeIfAbsent(connection.getIoThread(), thread -> new ArrayDeque<>());
+        if (pool.size() >= maxIdlePerThread) {
+            IoUtils.safeClose(connection);
+        } else {
+            pool.addLast(connection);
+        }
+    }
+
+    /** The path and query to request upstream: the upstream's base path, then the client's. */
+    String path(HttpServerExchange exchange) {
+        String query = exchange.getQueryString();
+        String path = basePath + exchange.getRequestURI();
+        return query == null || query.isEmpty() ? path : path + "?" + query;
+    }
+
+    /** The Host header to send, or null to keep the client's. */
+    String hostHeader() {
+        return hostHeader;
+    }
+
+    String authority() {
+        return upstream.getRawAuthority();
+    }
+
+    boolean forwardedHeaders() {
+        return forwardedHeaders;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        idle.forEach((thread, pool) -> thread.execute(() -> {
+            for (ClientConnection connection = pool.pollLast(); connection != null; connection = pool.pollLast()) {
+                IoUtils.safeClose(connection);
+            }
+        }));
+    }
+
+    private static XnioSsl defaultSsl() {
+        try {
+            return new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, SSLContext.getDefault());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context", e);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.sluice.sidecar.limit;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The counters of one key of a Global rule, kept in a store that every replica shares. A decision
+ * first tries {@link #tryLocally} (a strategy may hold part of the quota, or remember a refusal),
+ * and goes to the store only when that cannot decide.
+ */
+public interface SharedCounter extends Refundable {
+    int ALLOWED = 0;
+    int REFUSED = 1;
+    int NEEDS_STORE = 2;
+
+    /**
+     * Decides without the store if this counter can: {@link #ALLOWED} (the cost is taken),
+     * {@link #REFUSED}, or {@link #NEEDS_STORE}. Never blocks.
+     */
+    int tryLocally(long cost, long nowNanos, SharedOutcome outcome);
+
+    /**
+     * Decides through the store. The future completes with {@code outcome} filled in (on a store
+     * thread), or exceptionally when the store failed or timed out.
+     */
+    CompletableFuture<SharedOutcome> decide(long cost, long nowNanos, SharedOutcome outcome);
+}

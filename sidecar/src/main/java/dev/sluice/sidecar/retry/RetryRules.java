@@ -1,0 +1,69 @@
+package dev.sluice.sidecar.retry;
+
+import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.config.RetryConfig;
+import dev.sluice.sidecar.limit.LimiterClock;
+import io.undertow.util.HttpString;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * A compiled retry policy: which methods and statuses may be retried, how many attempts, the backoff
+ * between them, the largest body that is buffered to be sent again, and the budget shared by every
+ * request of the target.
+ */
+public final class RetryRules {
+    private final RetryConfig config;
+    private final Set<HttpString> methods;
+    private final boolean[] statuses = new boolean[600];
+    private final Backoff backoff;
+    private final RetryBudget budget;
+    private final DoubleSupplier random;
+
+    public RetryRules(RetryConfig config, LimiterClock clock) {
+        this(config, clock, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    public RetryRules(RetryConfig config, LimiterClock clock, DoubleSupplier random) {
+        this.config = config;
+        this.methods = config.methods().stream().map(HttpString::new).collect(Collectors.toUnmodifiableSet());
+        config.retryOn().forEach(status -> statuses[status] = true);
+        Duration base = LimitPeriod.parseDuration(config.backoffBase());
+        Duration max = LimitPeriod.parseDuration(config.backoffMax());
+        this.backoff = new Backoff(base, max, config.jitter());
+        this.budget = new RetryBudget(config.budgetPercent(), config.minRetriesPerSecond(), clock);
+        this.random = random;
+    }
+
+    public boolean allowsMethod(HttpString method) {
+        return methods.contains(method);
+    }
+
+    public boolean retriesStatus(int status) {
+        return status >= 0 && status < statuses.length && statuses[status];
+    }
+
+    public int maxAttempts() {
+        return config.maxAttempts();
+    }
+
+    public int maxBodyBytes() {
+        return config.maxBodyBytes();
+    }
+
+    /** The wait before retry {@code retry} (1-based). */
+    public long delayNanos(int retry) {
+        return backoff.delayNanos(retry, random);
+    }
+
+    public RetryBudget budget() {
+        return budget;
+    }
+
+    public RetryConfig config() {
+        return config;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.sluice.sidecar.backpressure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.api.config.BackpressureConfig;
+import dev.sluice.api.config.ConcurrencyConfig;
+import dev.sluice.api.config.PriorityConfig;
+import dev.sluice.api.config.SheddingConfig;
+import dev.sluice.sidecar.backpressure.ConcurrencyGate.Outcome;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConcurrencyGateTest {
+    private static final SheddingConfig FOUR_PRIORITIES = new SheddingConfig("X-Priority", "normal", List.of(
+            new PriorityConfig("critical", 100), new PriorityConfig("high", 95),
+            new PriorityConfig("normal", 90), new PriorityConfig("low", 80)));
+
+    private static ConcurrencyGate gate(int max, int queue, SheddingConfig shedding) {
+        return new ConcurrencyGate("ns/api", new BackpressureConfig(new ConcurrencyConfig(max, queue, "1s"), shedding, null));
+    }
+
+    @Test
+    void lowerPrioritiesAreShedFirstAsUtilisationRises() {
+        ConcurrencyGate gate = gate(20, 0, FOUR_PRIORITIES);
+        Priorities priorities = gate.priorities();
+        Map<String, Integer> shedFrom = new LinkedHashMap<>();
+        for (int inFlight = 0; inFlight < 20; inFlight++) {
+            for (String name : List.of("low", "normal", "high", "critical")) {
+                ConcurrencyGate probe = gate(20, 0, FOUR_PRIORITIES);
+                for (int i = 0; i < inFlight; i++) {
+                    assertThat(probe.tryAcquire(priorities.forValue("critical"))).isEqualTo(Outcome.ADMITTED);
+                }
+                if (probe.tryAcquire(priorities.forValue(name)) == Outcome.SHED) {
+                    shedFrom.putIfAbsent(name, inFlight);
+                }
+            }
+        }
+        assertThat(shedFrom).containsExactly(Map.entry("low", 16), Map.entry("normal", 18), Map.entry("high", 19));
+        for (int i = 0; i < 20; i++) {
+            assertThat(gate.tryAcquire(priorities.forValue("critical"))).isEqualTo(Outcome.ADMITTED);
+        }
+        assertThat(gate.tryAcquire(priorities.forValue("critical"))).isEqualTo(Outcome.QUEUE_FULL);
+    }
+
+    @Test
+    void anUnknownOrMissingPriorityIsTheDefault() {
+        Priorities priorities = Priorities.of(FOUR_PRIORITIES);
+        assertThat(priorities.forValue(null).name()).isEqualTo("normal");
+        assertThat(priorities.forValue("urgent!").name()).isEqualTo("normal");
+        assertThat(priorities.forValue("low").rank()).isLessThan(priorities.forValue("critical").rank());
+    }
+
+    @Test
+    void waitersAreAdmittedHighestPriorityFirstThenInOrder() {
+        SheddingConfig twoFull = new SheddingConfig("X-Priority", "normal", List.of(
+                new PriorityConfig("critical", 100), new PriorityConfig("normal", 100)));
+        ConcurrencyGate gate = gate(1, 10, twoFull);
+        Priorities priorities = gate.priorities();
+        List<String> admitted = new ArrayList<>();
+        assertThat(gate.tryAcquire(priorities.forValue("normal"))).isEqualTo(Outcome.ADMITTED);
+        assertThat(gate.tryAcquire(priorities.forValue("normal"))).isEqualTo(Outcome.WOULD_QUEUE);
+        gate.acquireOrQueue(priorities.forValue("normal"), () -> admitted.add("normal-1"));
+        gate.acquireOrQueue(priorities.forValue("normal"), () -> admitted.add("normal-2"));
+        gate.acquireOrQueue(priorities.forValue("critical"), () -> admitted.add("critical"));
+        assertThat(gate.queued()).isEqualTo(3);
+
+        gate.release(0, 1, 1, false);
+        gate.release(0, 1, 1, false);
+        gate.release(0, 1, 1, false);
+        assertThat(admitted).containsExactly("critical", "normal-1", "normal-2");
+        assertThat(gate.inFlight()).isEqualTo(1);
+        assertThat(gate.queued()).isZero();
+    }
+
+    @Test
+    void theQueueIsBoundedAndAWaiterThatGaveUpIsNotAdmitted() {
+        ConcurrencyGate gate = gate(1, 1, null);
+        Priorities.Priority any = gate.priorities().forValue(null);
+        List<String> admitted = new ArrayList<>();
+        ConcurrencyGate.Waiter first = () -> admitted.add("first");
+        assertThat(gate.tryAcquire(any)).isEqualTo(Outcome.ADMITTED);
+        assertThat(gate.acquireOrQueue(any, first)).isEqualTo(Outcome.QUEUED);
+        assertThat(gate.acquireOrQueue(any, () -> admitted.add("second"))).isEqualTo(Outcome.QUEUE_FULL);
+        assertThat(gate.cancel(any, first)).isTrue();
+        gate.release(0, 1, 1, false);
+        assertThat(admitted).isEmpty();
+        assertThat(gate.inFlight()).isZero();
+        assertThat(gate.cancel(any, first)).as("already gone").isFalse();
+    }
+}
