@@ -1,6 +1,15 @@
 package dev.sluice.operator;
 
+import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.api.config.ConfigValidator;
+import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.InvalidConfigException;
+import dev.sluice.api.config.RedisConfig;
+import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.operator.webhook.WebhookSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +31,8 @@ import java.util.stream.Collectors;
  * @param jsonLogs whether logs are JSON lines rather than text
  * @param serverSideApply whether status is written with server-side apply (off only against test servers without it)
  * @param webhook how the Job admission webhook of JobQuotas is served
+ * @param redis where the sidecars of {@code scope: Global} policies keep their shared counters, rendered into
+ *     every namespace's document; null when no Redis is configured (Global policies then apply their failure mode)
  */
 public record OperatorSettings(
         Set<String> namespaces,
@@ -32,7 +43,8 @@ public record OperatorSettings(
         List<String> trustedProxies,
         boolean jsonLogs,
         boolean serverSideApply,
-        WebhookSettings webhook) {
+        WebhookSettings webhook,
+        RedisConfig redis) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
@@ -45,6 +57,8 @@ public record OperatorSettings(
               --lease-namespace=NS    the Lease's namespace (env SLUICE_LEASE_NAMESPACE; default: the client's namespace)
               --trusted-proxies=a,b   CIDRs whose X-Forwarded-For sidecars believe (env SLUICE_TRUSTED_PROXIES; default none)
               --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
+              --redis-config=FILE     the sidecars' Redis for scope Global: a YAML file with the sidecar document's
+                                      redis: section (env SLUICE_REDIS_CONFIG; default none, see docs/redis.md)
             """ + WebhookSettings.USAGE;
 
     public OperatorSettings {
@@ -57,13 +71,19 @@ public record OperatorSettings(
     public OperatorSettings(Set<String> namespaces, int httpPort, boolean leaderElection, String leaseName, String leaseNamespace,
             List<String> trustedProxies, boolean jsonLogs, boolean serverSideApply) {
         this(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs, serverSideApply,
-                WebhookSettings.disabled());
+                WebhookSettings.disabled(), null);
     }
 
     /** These settings with the Job admission webhook served as {@code webhook} says. */
     public OperatorSettings withWebhook(WebhookSettings webhook) {
         return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs,
-                serverSideApply, webhook);
+                serverSideApply, webhook, redis);
+    }
+
+    /** These settings with the sidecars' Redis for Global policies. */
+    public OperatorSettings withRedis(RedisConfig redis) {
+        return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs,
+                serverSideApply, webhook, redis);
     }
 
     /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
@@ -92,7 +112,33 @@ public record OperatorSettings(
                 list(setting.apply("trusted-proxies")),
                 "json".equals(logFormat),
                 true,
-                WebhookSettings.parse(setting, inCluster));
+                WebhookSettings.parse(setting, inCluster),
+                redisConfig(setting.apply("redis-config")));
+    }
+
+    /**
+     * The {@code redis:} section of a sidecar document in a file, checked by the sidecar's own validator so
+     * that a mistake is reported at start-up with the field's path, not by every sidecar later.
+     */
+    static RedisConfig redisConfig(String file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            SidecarConfig document = ConfigLoader.parseUnvalidated(Files.readString(Path.of(file)));
+            List<FieldError> errors = ConfigValidator.validate(document);
+            if (!errors.isEmpty()) {
+                throw new InvalidConfigException(errors);
+            }
+            if (document.redis() == null || !document.policies().isEmpty()) {
+                throw new IllegalArgumentException("--redis-config " + file + " must hold a redis: section and nothing else");
+            }
+            return document.redis();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--redis-config " + file + " cannot be read: " + e.getMessage());
+        } catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("--redis-config " + file + ": " + e.getMessage());
+        }
     }
 
     private static Map<String, String> flags(String[] args) {
@@ -112,7 +158,8 @@ public record OperatorSettings(
             }
         }
         Set<String> known = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace", "trusted-proxies", "log-format",
-                "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir", "webhook-secret");
+                "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir", "webhook-secret",
+                "redis-config");
         flags.keySet().stream().filter(name -> !known.contains(name)).findFirst().ifPresent(name -> {
             throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
         });

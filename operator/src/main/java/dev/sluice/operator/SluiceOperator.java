@@ -5,6 +5,7 @@ import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.monitoring.ProbeServer;
 import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
 import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.SidecarConfigRenderer;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.webhook.JobAdmission;
@@ -58,9 +59,10 @@ public final class SluiceOperator implements AutoCloseable {
             }
         });
         StatusWriter statusWriter = new StatusWriter(new EventRecorder(client, clock), clock);
-        NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client, settings.trustedProxies(), metrics);
+        NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client,
+                new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
         operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
-        operator.register(new CircuitBreakerReconciler(statusWriter, metrics), namespaces(settings));
+        operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics), namespaces(settings));
         JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, clock);
         operator.register(jobAdmission.reconciler(), namespaces(settings));
         operator.start();

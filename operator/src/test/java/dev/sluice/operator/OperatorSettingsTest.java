@@ -3,8 +3,12 @@ package dev.sluice.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.api.config.RedisMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OperatorSettingsTest {
 
@@ -34,6 +38,24 @@ class OperatorSettingsTest {
         assertThat(settings.leaderElection()).isTrue();
         assertThat(settings.trustedProxies()).containsExactly("10.0.0.0/8");
         assertThat(settings.jsonLogs()).isTrue();
+    }
+
+    @Test
+    void redisForGlobalPoliciesComesFromAFileInTheSidecarDocumentsFormat(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("redis.yaml");
+        Files.writeString(file, "redis:\n  mode: Cluster\n  addresses: [redis-0:6379, redis-1:6379]\n  passwordFile: /etc/sluice/redis/password\n");
+
+        OperatorSettings settings = OperatorSettings.parse(new String[] {"--redis-config=" + file}, Map.of());
+
+        assertThat(settings.redis().mode()).isEqualTo(RedisMode.Cluster);
+        assertThat(settings.redis().addresses()).containsExactly("redis-0:6379", "redis-1:6379");
+        assertThat(OperatorSettings.parse(new String[0], Map.of()).redis()).isNull();
+
+        Files.writeString(file, "redis:\n  addresses: []\n");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[0], Map.of("SLUICE_REDIS_CONFIG", file.toString())))
+                .hasMessageContaining("--redis-config " + file).hasMessageContaining("redis.addresses");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--redis-config", directory.resolve("missing").toString()}, Map.of()))
+                .hasMessageContaining("cannot be read");
     }
 
     @Test

@@ -13,8 +13,10 @@ import dev.sluice.api.v1alpha1.Backpressure;
 import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
+import dev.sluice.api.v1alpha1.OutboundRoute;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
+import dev.sluice.api.v1alpha1.RetryPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +52,13 @@ public final class Resources {
 
     public static CircuitBreakerSpec inboundBreaker() {
         return new CircuitBreakerSpec(null, BreakerTarget.inbound(), null, null, null, null, null, null, null, null, null, "5s", null);
+    }
+
+    /** An outbound breaker guarding route {@code route} on {@code localPort}, with a timeout and default retries. */
+    public static CircuitBreakerSpec outboundBreaker(String route, int localPort) {
+        return new CircuitBreakerSpec(null, new BreakerTarget(BreakerTarget.TargetType.Outbound,
+                new OutboundRoute(route, "https://api.example.com/v1", localPort)),
+                null, null, null, 10, null, "30s", null, null, null, "2s", new RetryPolicy(null, null, null, null, null, null, null));
     }
 
     public static final class PolicyBuilder {

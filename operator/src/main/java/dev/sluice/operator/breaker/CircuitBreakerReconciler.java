@@ -3,29 +3,37 @@ package dev.sluice.operator.breaker;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.operator.monitoring.OperatorMetrics;
+import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.status.SelectedPods;
 import dev.sluice.operator.status.StatusWriter;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * Reconciles CircuitBreakers: validates them and reports status. The sidecar configuration has no
- * place for breakers yet, so nothing is rendered and no cleanup (finalizer) is needed.
+ * Reconciles CircuitBreakers: every breaker of a namespace is rendered, with the namespace's
+ * RateLimitPolicies, into that namespace's ConfigMap, and each gets its status. A finalizer makes
+ * sure a deleted breaker leaves the document.
  */
 @ControllerConfiguration(name = CircuitBreakerReconciler.NAME)
-public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker> {
+public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker>, Cleaner<CircuitBreaker> {
     public static final String NAME = "circuitbreaker";
 
+    private final NamespaceConfigWriter configWriter;
     private final StatusWriter statusWriter;
     private final OperatorMetrics metrics;
     private SelectedPods<CircuitBreaker> selectedPods;
 
-    public CircuitBreakerReconciler(StatusWriter statusWriter, OperatorMetrics metrics) {
+    public CircuitBreakerReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
+        this.configWriter = configWriter;
         this.statusWriter = statusWriter;
         this.metrics = metrics;
     }
@@ -38,12 +46,29 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
 
     @Override
     public UpdateControl<CircuitBreaker> reconcile(CircuitBreaker breaker, Context<CircuitBreaker> context) {
-        List<FieldError> errors = CircuitBreakerValidator.validate(breaker);
+        String namespace = breaker.getMetadata().getNamespace();
+        List<CircuitBreaker> live = Stream.concat(Stream.of(breaker), liveBreakers(context, namespace)
+                        .filter(other -> !other.getMetadata().getName().equals(breaker.getMetadata().getName())))
+                .toList();
+        List<FieldError> errors = CircuitBreakerValidator.validateInNamespace(breaker, live);
         if (!errors.isEmpty()) {
             metrics.invalidSpec(breaker.getKind());
         }
-        int selected = selectedPods.count(breaker.getMetadata().getNamespace(),
-                breaker.getSpec() == null ? null : breaker.getSpec().podSelector());
-        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, errors, selected));
+        RenderedPolicies rendered = configWriter.writeBreakers(namespace, live).orElseThrow();
+        int selected = selectedPods.count(namespace, breaker.getSpec() == null ? null : breaker.getSpec().podSelector());
+        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, errors, rendered, selected));
+    }
+
+    @Override
+    public DeleteControl cleanup(CircuitBreaker breaker, Context<CircuitBreaker> context) {
+        String namespace = breaker.getMetadata().getNamespace();
+        configWriter.writeBreakers(namespace, liveBreakers(context, namespace)
+                .filter(other -> !other.getMetadata().getName().equals(breaker.getMetadata().getName()))
+                .toList());
+        return DeleteControl.defaultDelete();
+    }
+
+    private static Stream<CircuitBreaker> liveBreakers(Context<CircuitBreaker> context, String namespace) {
+        return context.getPrimaryCache().list(namespace).filter(breaker -> breaker.getMetadata().getDeletionTimestamp() == null);
     }
 }

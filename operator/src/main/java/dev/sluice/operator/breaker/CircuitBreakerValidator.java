@@ -1,14 +1,17 @@
 package dev.sluice.operator.breaker;
 
+import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.config.ResilienceValidator;
 import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
 import dev.sluice.api.v1alpha1.OutboundRoute;
 import dev.sluice.api.v1alpha1.RetryPolicy;
 import dev.sluice.api.v1alpha1.SlidingWindow;
+import dev.sluice.operator.render.ResilienceRendering;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -23,6 +26,7 @@ import java.util.regex.Pattern;
  * field paths: durations parse, ranges hold, the outbound URL is usable, retries are bounded.
  */
 public final class CircuitBreakerValidator {
+    private static final Pattern BREAKER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Z-]+");
 
@@ -33,12 +37,52 @@ public final class CircuitBreakerValidator {
 
     public static List<FieldError> validate(CircuitBreaker breaker) {
         CircuitBreakerValidator validator = new CircuitBreakerValidator();
+        String name = breaker.getMetadata().getName();
+        if (name == null || !BREAKER_NAME.matcher(name).matches()) {
+            validator.error("metadata.name", "'" + name + "' must be at most 63 characters for a CircuitBreaker");
+        }
         if (breaker.getSpec() == null) {
             validator.error("spec", "is required");
         } else {
             validator.spec(breaker.getSpec());
+            if (validator.errors.isEmpty()) {
+                // Whatever the sidecar would refuse, reported here rather than breaking the namespace's document.
+                BreakerConfig rendered = ResilienceRendering.toBreakerConfig(breaker.getMetadata().getNamespace(), name, breaker.getSpec());
+                validator.errors.addAll(ResilienceValidator.validateBreaker(rendered, "spec"));
+            }
         }
         return List.copyOf(validator.errors);
+    }
+
+    /**
+     * {@link #validate} and, among the breakers of the namespace, that no valid breaker named before
+     * this one already guards the same outbound route or listens on the same local port.
+     */
+    public static List<FieldError> validateInNamespace(CircuitBreaker breaker, List<CircuitBreaker> namespace) {
+        List<FieldError> errors = new ArrayList<>(validate(breaker));
+        OutboundRoute route = breaker.getSpec() == null || breaker.getSpec().target() == null ? null : breaker.getSpec().target().route();
+        if (!errors.isEmpty() || route == null) {
+            return List.copyOf(errors);
+        }
+        String name = breaker.getMetadata().getName();
+        for (CircuitBreaker other : namespace) {
+            String otherName = other.getMetadata().getName();
+            if (otherName == null || otherName.compareTo(name) >= 0 || other.getMetadata().getDeletionTimestamp() != null
+                    || other.getSpec() == null || other.getSpec().target() == null || other.getSpec().target().route() == null
+                    || !validate(other).isEmpty()) {
+                continue;
+            }
+            OutboundRoute taken = other.getSpec().target().route();
+            if (route.name().equals(taken.name())) {
+                errors.add(new FieldError("spec.target.route.name", "route '" + route.name() + "' is already guarded by CircuitBreaker "
+                        + otherName + ": one breaker per route"));
+            }
+            if (route.localPort().equals(taken.localPort())) {
+                errors.add(new FieldError("spec.target.route.localPort", route.localPort() + " is already the local port of CircuitBreaker "
+                        + otherName));
+            }
+        }
+        return List.copyOf(errors);
     }
 
     private void spec(CircuitBreakerSpec spec) {

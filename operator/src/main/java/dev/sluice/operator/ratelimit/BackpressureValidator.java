@@ -2,11 +2,13 @@ package dev.sluice.operator.ratelimit;
 
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.config.ResilienceValidator;
 import dev.sluice.api.v1alpha1.AdaptiveConcurrency;
 import dev.sluice.api.v1alpha1.Backpressure;
 import dev.sluice.api.v1alpha1.ConcurrencyLimit;
 import dev.sluice.api.v1alpha1.LoadShedding;
 import dev.sluice.api.v1alpha1.PriorityLevel;
+import dev.sluice.operator.render.ResilienceRendering;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +27,9 @@ final class BackpressureValidator {
     static List<FieldError> validate(Backpressure backpressure, String path) {
         BackpressureValidator validator = new BackpressureValidator();
         validator.backpressure(backpressure, path);
+        if (validator.errors.isEmpty()) {
+            validator.errors.addAll(ResilienceValidator.validateBackpressure(ResilienceRendering.toBackpressureConfig(backpressure), path));
+        }
         return List.copyOf(validator.errors);
     }
 

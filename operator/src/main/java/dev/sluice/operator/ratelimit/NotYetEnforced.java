@@ -5,21 +5,17 @@ import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The fields of a valid RateLimitPolicy that the sidecar accepts but does not enforce yet, each with what happens instead. */
+/** The fields of a valid RateLimitPolicy that its sidecars accept but cannot enforce as written, each with what happens instead. */
 public final class NotYetEnforced {
     private NotYetEnforced() {
     }
 
-    public static List<String> of(RateLimitPolicySpec spec) {
+    /** @param redisConfigured whether the operator renders a Redis for Global policies ({@code --redis-config}) */
+    public static List<String> of(RateLimitPolicySpec spec, boolean redisConfigured) {
         List<String> fields = new ArrayList<>();
-        if (spec.scope() == Scope.Global) {
-            fields.add("spec.scope: Global is enforced per pod for now (each sidecar applies the full limits alone, without Redis)");
-        }
-        if (spec.failureMode() != null) {
-            fields.add("spec.failureMode: has no effect until Global scope is shared through Redis");
-        }
-        if (spec.backpressure() != null) {
-            fields.add("spec.backpressure: accepted, not yet enforced by the sidecar (no concurrency limit, shedding or adaptive limit applies)");
+        if (spec.scope() == Scope.Global && !redisConfigured) {
+            fields.add("spec.scope: Global needs a Redis, and the operator has none (--redis-config): every request gets the"
+                    + " failure mode (Open: each pod allows its share of the limit; Closed: 503)");
         }
         return List.copyOf(fields);
     }

@@ -29,7 +29,7 @@ public final class RateLimitPolicyStatus {
             String configMap = rendered.keptPrevious().contains(name) ? SidecarConfigMap.NAME : null;
             return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of());
         }
-        List<String> notYetEnforced = NotYetEnforced.of(policy.getSpec());
+        List<String> notYetEnforced = NotYetEnforced.of(policy.getSpec(), rendered.document().redis() != null);
         Condition ready = notYetEnforced.isEmpty()
                 ? Conditions.of(Conditions.READY, true, Conditions.REASON_RENDERED,
                         "rendered into ConfigMap " + SidecarConfigMap.NAME, generation)

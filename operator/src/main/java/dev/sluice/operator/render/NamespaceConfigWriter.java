@@ -2,11 +2,20 @@ package dev.sluice.operator.render;
 
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.LabelSelector;
+import dev.sluice.api.config.Scope;
+import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
+import dev.sluice.operator.status.SelectedPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -14,48 +23,82 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a namespace's rendering into its ConfigMap, only when the content changes (a write would
+ * Writes a namespace's rendering (its RateLimitPolicies and CircuitBreakers) into its ConfigMap, only when the content changes (a write would
  * otherwise wake every reconciler watching the ConfigMap, for nothing), and deletes the ConfigMap
- * when no policy is left. Renderings of one namespace are serialised: several policies share the
+ * when no policy or breaker is left. Renderings of one namespace are serialised: several policies share the
  * ConfigMap, and each reconciliation renders all of them from a fresh read.
  */
 public final class NamespaceConfigWriter {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceConfigWriter.class);
 
     private final KubernetesClient client;
-    private final List<String> trustedProxies;
+    private final SidecarConfigRenderer.DocumentDefaults defaults;
     private final OperatorMetrics metrics;
     private final ConcurrentMap<String, Object> namespaceLocks = new ConcurrentHashMap<>();
 
-    public NamespaceConfigWriter(KubernetesClient client, List<String> trustedProxies, OperatorMetrics metrics) {
+    public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics) {
         this.client = client;
-        this.trustedProxies = List.copyOf(trustedProxies);
+        this.defaults = defaults;
         this.metrics = metrics;
     }
 
-    /** Renders {@code policies} (every live policy of the namespace) and brings the ConfigMap in line; empty when none is left. */
+    /** Renders {@code policies} (every live policy of the namespace) with the namespace's CircuitBreakers and brings the ConfigMap in line. */
     public Optional<RenderedPolicies> write(String namespace, List<RateLimitPolicy> policies) {
+        return write(namespace, policies, live(CircuitBreaker.class, namespace));
+    }
+
+    /** Renders {@code breakers} (every live CircuitBreaker of the namespace) with the namespace's policies. */
+    public Optional<RenderedPolicies> writeBreakers(String namespace, List<CircuitBreaker> breakers) {
+        return write(namespace, live(RateLimitPolicy.class, namespace), breakers);
+    }
+
+    /**
+     * How many live pods each Global policy selects: its sidecars' share of the limit when Redis is
+     * unreachable. Pods are listed only when the namespace has a Global policy; a change in their number
+     * reaches this rendering through the reconcilers' pod watch.
+     */
+    private Map<String, Integer> globalReplicas(String namespace, List<RateLimitPolicy> policies) {
+        List<RateLimitPolicy> global = policies.stream()
+                .filter(policy -> policy.getSpec() != null && policy.getSpec().scope() == Scope.Global)
+                .toList();
+        if (global.isEmpty()) {
+            return Map.of();
+        }
+        List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
+        Map<String, Integer> replicas = new HashMap<>();
+        for (RateLimitPolicy policy : global) {
+            LabelSelector selector = policy.getSpec().podSelector() == null ? LabelSelector.everything() : policy.getSpec().podSelector();
+            int count = (int) pods.stream().filter(pod -> SelectedPods.selects(selector, pod)).count();
+            replicas.put(policy.getMetadata().getName(), count);
+        }
+        return replicas;
+    }
+
+    /** Renders the policies and breakers of a namespace and brings the ConfigMap in line; empty when none is left. */
+    public Optional<RenderedPolicies> write(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers) {
         synchronized (namespaceLocks.computeIfAbsent(namespace, key -> new Object())) {
             ConfigMap current = client.configMaps().inNamespace(namespace).withName(SidecarConfigMap.NAME).get();
             if (current != null && !SidecarConfigMap.isManaged(current)) {
                 throw new IllegalStateException("ConfigMap " + namespace + "/" + SidecarConfigMap.NAME
                         + " exists without the label " + SidecarConfigMap.SELECTOR + ": Sluice will not overwrite it");
             }
-            if (policies.isEmpty()) {
+            if (policies.isEmpty() && breakers.isEmpty()) {
                 if (current != null) {
                     client.resource(current).delete();
                     metrics.configMapWritten("delete");
-                    LOG.info("Deleted ConfigMap {}/{}: no policy left", namespace, SidecarConfigMap.NAME);
+                    LOG.info("Deleted ConfigMap {}/{}: no policy or breaker left", namespace, SidecarConfigMap.NAME);
                 }
                 return Optional.empty();
             }
             RenderedPolicies rendered = SidecarConfigRenderer.render(
-                    namespace, policies, SidecarConfigMap.document(current), trustedProxies);
+                    namespace, policies, breakers, SidecarConfigMap.document(current), defaults, globalReplicas(namespace, policies));
             List<FieldError> errors = ConfigValidator.validate(rendered.document());
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the rendered configuration of namespace " + namespace + " is invalid: " + errors);
             }
-            ConfigMap desired = SidecarConfigMap.desired(namespace, rendered.document(), policies);
+            List<HasMetadata> owners = new ArrayList<>(policies);
+            owners.addAll(breakers);
+            ConfigMap desired = SidecarConfigMap.desired(namespace, rendered.document(), owners);
             if (current == null) {
                 client.resource(desired).create();
                 metrics.configMapWritten("create");
@@ -68,5 +111,12 @@ public final class NamespaceConfigWriter {
             }
             return Optional.of(rendered);
         }
+    }
+
+    /** The resources of {@code kind} in {@code namespace} that are not being deleted, read from the API server. */
+    private <R extends HasMetadata> List<R> live(Class<R> kind, String namespace) {
+        return client.resources(kind).inNamespace(namespace).list().getItems().stream()
+                .filter(resource -> resource.getMetadata().getDeletionTimestamp() == null)
+                .toList();
     }
 }

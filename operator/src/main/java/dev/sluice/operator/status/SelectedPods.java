@@ -48,7 +48,12 @@ public final class SelectedPods<P extends HasMetadata> {
         if (selector == null || !ConfigValidator.validateSelector(selector, "").isEmpty()) {
             return 0;
         }
-        return (int) pods.list(namespace, pod -> isLive(pod) && selector.matches(labels(pod))).count();
+        return (int) pods.list(namespace, pod -> selects(selector, pod)).count();
+    }
+
+    /** Whether {@code pod} is running or pending (not finished, not being deleted) and {@code selector} matches it. */
+    public static boolean selects(LabelSelector selector, Pod pod) {
+        return isLive(pod) && selector.matches(labels(pod));
     }
 
     private static boolean isLive(Pod pod) {

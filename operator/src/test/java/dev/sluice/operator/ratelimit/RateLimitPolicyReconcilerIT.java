@@ -171,8 +171,11 @@ class RateLimitPolicyReconcilerIT {
 
         awaitAtMost().untilAsserted(() -> {
             assertThat(ready(ns, "api").getReason()).isEqualTo(Conditions.REASON_PARTIALLY_ENFORCED);
-            assertThat(status(ns, "api").notYetEnforced()).hasSize(2);
+            assertThat(status(ns, "api").notYetEnforced()).isNotEmpty().noneMatch(field -> field.startsWith("spec.backpressure"));
             assertThat(document(ns).policies()).hasSize(1);
+            assertThat(document(ns).policies().get(0).backpressure().concurrency().maxConcurrent()).isEqualTo(50);
+            // No pod matches yet: a Global policy still renders a share of at least one replica.
+            assertThat(document(ns).policies().get(0).replicas()).isEqualTo(1);
         });
     }
 

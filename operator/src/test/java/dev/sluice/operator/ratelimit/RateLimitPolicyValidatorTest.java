@@ -84,8 +84,9 @@ class RateLimitPolicyValidatorTest {
         RateLimitPolicy policy = policy("ns", "api").rule(rule("global", 10, "1s")).scope(Scope.Global).backpressure(backpressure).build();
 
         assertThat(RateLimitPolicyValidator.validate(policy)).isEmpty();
-        assertThat(NotYetEnforced.of(policy.getSpec())).hasSize(2)
-                .anySatisfy(field -> assertThat(field).startsWith("spec.scope"))
-                .anySatisfy(field -> assertThat(field).startsWith("spec.backpressure"));
+        assertThat(NotYetEnforced.of(policy.getSpec(), false))
+                .anySatisfy(field -> assertThat(field).startsWith("spec.scope: Global needs a Redis"))
+                .noneSatisfy(field -> assertThat(field).startsWith("spec.backpressure"));
+        assertThat(NotYetEnforced.of(policy.getSpec(), true)).isEmpty();
     }
 }

@@ -3,15 +3,19 @@ package dev.sluice.operator.render;
 import static dev.sluice.operator.Resources.policy;
 import static dev.sluice.operator.Resources.rule;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.LimitConfig;
 import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.PolicyConfig;
+import dev.sluice.api.config.RedisConfig;
+import dev.sluice.api.config.Scope;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +38,26 @@ class SidecarConfigRendererTest {
         assertThat(document.policies().get(1).podSelector().matchLabels()).containsEntry("app", "checkout");
         assertThat(document.policies().get(1).rules()).isEqualTo(checkout.getSpec().rules());
         assertThat(ConfigValidator.validate(document)).isEmpty();
+    }
+
+    @Test
+    void globalPoliciesCarryTheRedisAndTheirReplicaCount() throws Exception {
+        RateLimitPolicy shared = policy(NS, "shared").rule(rule("global", 300, "1s")).scope(Scope.Global).selecting("app", "web").build();
+        RateLimitPolicy local = policy(NS, "local").rule(rule("per-pod", 10, "1s")).build();
+        RedisConfig redis = RedisConfig.standalone("redis.shop:6379");
+
+        SidecarConfig document = SidecarConfigRenderer.render(NS, List.of(shared, local), List.of(), Optional.empty(),
+                new SidecarConfigRenderer.DocumentDefaults(List.of(), redis), Map.of("shared", 3, "local", 3)).document();
+
+        assertThat(document.redis()).isEqualTo(redis);
+        assertThat(document.policies()).extracting(PolicyConfig::name, PolicyConfig::replicas)
+                .containsExactly(tuple("local", null), tuple("shared", 3));
+        assertThat(ConfigValidator.validate(document)).isEmpty();
+        assertThat(ConfigLoader.parse(ConfigLoader.toYaml(document))).isEqualTo(document);
+
+        SidecarConfig noPods = SidecarConfigRenderer.render(NS, List.of(shared), List.of(), Optional.empty(),
+                new SidecarConfigRenderer.DocumentDefaults(List.of(), redis), Map.of("shared", 0)).document();
+        assertThat(noPods.policies().get(0).replicas()).as("a share of the limit for at least one pod").isEqualTo(1);
     }
 
     @Test
