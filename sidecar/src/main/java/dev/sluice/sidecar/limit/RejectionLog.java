@@ -27,12 +27,18 @@ final class RejectionLog {
             return;
         }
         long count = sinceLastLog.sumThenReset();
-        LOG.info("{} {} request(s) in the last {}s: policy {} rule {} limit {} ({}), last key '{}'",
+        String shownKey = printable(key);
+        LOG.info("{} {} request(s) since the last report (at most {}s ago): policy {} rule {} limit {} ({}), {}",
                 shadow ? "shadow mode would have rejected" : "rejected", count, INTERVAL_NANOS / 1_000_000_000L,
-                policy, rule, limit.name(), limit.describe(), printable(key));
+                policy, rule, limit.name(), limit.describe(), shownKey.isEmpty() ? "one counter for all requests" : "last key '" + shownKey + "'");
     }
 
-    private static String printable(String key) {
-        return key.replace('\u001f', '|');
+    /**
+     * The key as a person reads it: the dimensions joined by '|', without the tier index that leads the
+     * stored key (the limit's name already says the tier), e.g. "203.0.113.7|GET /api/orders".
+     */
+    static String printable(String key) {
+        String dimensions = key.length() > 1 ? key.substring(2) : "";
+        return dimensions.replace('\u001f', '|');
     }
 }
