@@ -46,7 +46,7 @@ class IoThreadStarvationIT {
                     retry: {maxAttempts: 2}
                 """, Instant.parse("2026-01-01T00:00:00Z"), 256);
         List<CompletableFuture<HttpResponse<String>>> slow = send(200, "/hold");
-        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.upstream.held.get() == 200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> fixture.upstream.held.get() == 200);
 
         HttpResponse<String> fast = fixture.get("/echo/fast");
 
@@ -54,7 +54,7 @@ class IoThreadStarvationIT {
         assertThat(fixture.upstream.held.get()).as("the slow ones are still in flight").isEqualTo(200);
         fixture.upstream.stopHolding();
         for (CompletableFuture<HttpResponse<String>> response : slow) {
-            assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(response.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         }
     }
 
@@ -81,19 +81,19 @@ class IoThreadStarvationIT {
                           - {name: normal, shedAtUtilisation: 100}
                 """, Instant.parse("2026-01-01T00:00:00Z"), 256);
         List<CompletableFuture<HttpResponse<String>>> slow = send(300, "/hold");
-        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.upstream.held.get() == 200
+        await().atMost(Duration.ofSeconds(60)).until(() -> fixture.upstream.held.get() == 200
                 && fixture.adminJson("/state").path("backpressure").get(0).path("queued").asInt() == 100);
 
         CompletableFuture<HttpResponse<String>> critical = fixture.client.sendAsync(
                 HttpRequest.newBuilder(fixture.traffic("/echo/fast")).header("X-Priority", "critical").build(),
                 HttpResponse.BodyHandlers.ofString());
-        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.adminJson("/state").path("backpressure").get(0).path("queued").asInt() == 101);
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.adminJson("/state").path("backpressure").get(0).path("queued").asInt() == 101);
         fixture.upstream.releaseHeld();
 
-        assertThat(critical.get(30, TimeUnit.SECONDS).statusCode()).as("a parked request resumes when slots free up").isEqualTo(200);
+        assertThat(critical.get(60, TimeUnit.SECONDS).statusCode()).as("a parked request resumes when slots free up").isEqualTo(200);
         fixture.upstream.stopHolding();
         for (CompletableFuture<HttpResponse<String>> response : slow) {
-            assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(response.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         }
     }
 
