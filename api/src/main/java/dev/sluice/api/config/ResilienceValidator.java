@@ -26,7 +26,7 @@ public final class ResilienceValidator {
     private static final int MAX_MIN_RETRIES_PER_SECOND = 1000;
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
-    private final List<FieldError> errors = new ArrayList<>();
+    private final FieldErrors errors = new FieldErrors();
 
     private ResilienceValidator() {
     }
@@ -41,82 +41,82 @@ public final class ResilienceValidator {
             BreakerConfig breaker = breakers.get(i);
             String path = prefix + "[" + i + "]";
             if (breaker == null) {
-                validator.error(path, "must not be empty");
+                validator.errors.add(path, "must not be empty");
                 continue;
             }
             validator.breaker(breaker, path);
             if (breaker.name() != null && !names.add(breaker.qualifiedName())) {
-                validator.error(path + ".name", "'" + breaker.qualifiedName() + "' is used by more than one breaker");
+                validator.errors.add(path + ".name", "'" + breaker.qualifiedName() + "' is used by more than one breaker");
             }
             RouteConfig route = breaker.route();
             if (breaker.target() == BreakerTargetType.Outbound && route != null) {
                 if (route.name() != null && routeNames.putIfAbsent(route.name(), breaker.qualifiedName()) != null) {
-                    validator.error(path + ".route.name", "route '" + route.name() + "' is already guarded by breaker "
+                    validator.errors.add(path + ".route.name", "route '" + route.name() + "' is already guarded by breaker "
                             + routeNames.get(route.name()) + ": one breaker per route");
                 }
                 if (route.localPort() != null && ports.putIfAbsent(route.localPort(), breaker.qualifiedName()) != null) {
-                    validator.error(path + ".route.localPort", route.localPort() + " is already the local port of breaker "
+                    validator.errors.add(path + ".route.localPort", route.localPort() + " is already the local port of breaker "
                             + ports.get(route.localPort()));
                 }
             }
         }
-        return List.copyOf(validator.errors);
+        return validator.errors.list();
     }
 
     /** One breaker; paths start at {@code path} (e.g. {@code spec} for a resource). */
     public static List<FieldError> validateBreaker(BreakerConfig breaker, String path) {
         ResilienceValidator validator = new ResilienceValidator();
         validator.breaker(breaker, path);
-        return List.copyOf(validator.errors);
+        return validator.errors.list();
     }
 
     public static List<FieldError> validateBackpressure(BackpressureConfig backpressure, String path) {
         ResilienceValidator validator = new ResilienceValidator();
         validator.backpressure(backpressure, path);
-        return List.copyOf(validator.errors);
+        return validator.errors.list();
     }
 
     private void breaker(BreakerConfig breaker, String path) {
         if (breaker.name() == null || breaker.name().isBlank()) {
-            error(path + ".name", "is required");
+            errors.add(path + ".name", "is required");
         } else if (!NAME.matcher(breaker.name()).matches()) {
-            error(path + ".name", "'" + breaker.name() + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
+            errors.add(path + ".name", "'" + breaker.name() + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
         }
         errors.addAll(ConfigValidator.validateSelector(breaker.podSelector(), path + ".podSelector"));
         if (breaker.target() == BreakerTargetType.Outbound) {
             if (breaker.route() == null) {
-                error(path + ".route", "is required for an Outbound target: name, upstream and localPort");
+                errors.add(path + ".route", "is required for an Outbound target: name, upstream and localPort");
             } else {
                 route(breaker.route(), path + ".route");
             }
         } else if (breaker.route() != null) {
-            error(path + ".route", "applies only to an Outbound target");
+            errors.add(path + ".route", "applies only to an Outbound target");
         }
-        percent(breaker.failureRateThreshold(), path + ".failureRateThreshold");
+        errors.percent(breaker.failureRateThreshold(), path + ".failureRateThreshold");
         if ((breaker.slowCallRateThreshold() == null) != (breaker.slowCallDuration() == null)) {
-            error(path + (breaker.slowCallRateThreshold() == null ? ".slowCallRateThreshold" : ".slowCallDuration"),
+            errors.add(path + (breaker.slowCallRateThreshold() == null ? ".slowCallRateThreshold" : ".slowCallDuration"),
                     "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration");
         }
         if (breaker.slowCallRateThreshold() != null) {
-            percent(breaker.slowCallRateThreshold(), path + ".slowCallRateThreshold");
+            errors.percent(breaker.slowCallRateThreshold(), path + ".slowCallRateThreshold");
         }
-        positiveDuration(breaker.slowCallDuration(), path + ".slowCallDuration");
-        atLeastOne(breaker.minimumNumberOfCalls(), path + ".minimumNumberOfCalls");
+        errors.duration(breaker.slowCallDuration(), path + ".slowCallDuration");
+        errors.atLeastOne(breaker.minimumNumberOfCalls(), path + ".minimumNumberOfCalls");
         WindowConfig window = breaker.slidingWindow();
         int maxSize = window.type() == WindowConfig.WindowType.Time ? WindowConfig.MAX_TIME_WINDOW_SECONDS : WindowConfig.MAX_COUNT_WINDOW_SIZE;
         if (window.size() < 1 || window.size() > maxSize) {
-            error(path + ".slidingWindow.size", "must be between 1 and " + maxSize + (window.type() == WindowConfig.WindowType.Time
+            errors.add(path + ".slidingWindow.size", "must be between 1 and " + maxSize + (window.type() == WindowConfig.WindowType.Time
                     ? " seconds" : " calls") + " for a " + window.type() + " window, got " + window.size());
         }
-        positiveDuration(breaker.waitDurationInOpenState(), path + ".waitDurationInOpenState");
-        atLeastOne(breaker.permittedCallsInHalfOpen(), path + ".permittedCallsInHalfOpen");
-        statuses(breaker.failureStatuses(), path + ".failureStatuses");
+        errors.duration(breaker.waitDurationInOpenState(), path + ".waitDurationInOpenState");
+        errors.atLeastOne(breaker.permittedCallsInHalfOpen(), path + ".permittedCallsInHalfOpen");
+        errors.httpStatuses(breaker.failureStatuses(), path + ".failureStatuses");
         for (int i = 0; i < breaker.failureErrors().size(); i++) {
             if (breaker.failureErrors().get(i) == null) {
-                error(path + ".failureErrors[" + i + "]", "must be one of ConnectFailure, Timeout, Reset");
+                errors.add(path + ".failureErrors[" + i + "]", "must be one of ConnectFailure, Timeout, Reset");
             }
         }
-        positiveDuration(breaker.timeout(), path + ".timeout");
+        errors.duration(breaker.timeout(), path + ".timeout");
         if (breaker.retry() != null) {
             retry(breaker.retry(), path + ".retry");
         }
@@ -124,68 +124,68 @@ public final class ResilienceValidator {
 
     private void route(RouteConfig route, String path) {
         if (route.name() == null || !ROUTE_NAME.matcher(route.name()).matches()) {
-            error(path + ".name", "'" + route.name() + "' must be lower-case letters, digits and '-', at most 63 characters");
+            errors.add(path + ".name", "'" + route.name() + "' must be lower-case letters, digits and '-', at most 63 characters");
         }
         if (route.upstream() == null) {
-            error(path + ".upstream", "is required: the URL calls are forwarded to, e.g. https://api.example.com");
+            errors.add(path + ".upstream", "is required: the URL calls are forwarded to, e.g. https://api.example.com");
         } else {
             try {
                 URI uri = new URI(route.upstream());
                 boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
                 if (!http || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
-                    error(path + ".upstream", "'" + route.upstream() + "' must be an http or https URL with a host and no query or fragment");
+                    errors.add(path + ".upstream", "'" + route.upstream() + "' must be an http or https URL with a host and no query or fragment");
                 }
             } catch (URISyntaxException e) {
-                error(path + ".upstream", "'" + route.upstream() + "' is not a URL: " + e.getReason());
+                errors.add(path + ".upstream", "'" + route.upstream() + "' is not a URL: " + e.getReason());
             }
         }
         if (route.localPort() == null || route.localPort() < 1 || route.localPort() > 65535) {
-            error(path + ".localPort", "must be between 1 and 65535, got " + route.localPort());
+            errors.add(path + ".localPort", "must be between 1 and 65535, got " + route.localPort());
         }
         errors.addAll(ConfigValidator.validateRules(route.rules(), path + ".rules"));
     }
 
     private void retry(RetryConfig retry, String path) {
         if (retry.maxAttempts() < 2 || retry.maxAttempts() > RetryConfig.MAX_ATTEMPTS) {
-            error(path + ".maxAttempts", "must be between 2 and " + RetryConfig.MAX_ATTEMPTS + " (calls in all, the first included), got "
+            errors.add(path + ".maxAttempts", "must be between 2 and " + RetryConfig.MAX_ATTEMPTS + " (calls in all, the first included), got "
                     + retry.maxAttempts());
         }
-        Duration base = positiveDuration(retry.backoffBase(), path + ".backoffBase");
-        Duration max = positiveDuration(retry.backoffMax(), path + ".backoffMax");
+        Duration base = errors.duration(retry.backoffBase(), path + ".backoffBase");
+        Duration max = errors.duration(retry.backoffMax(), path + ".backoffMax");
         if (base != null && max != null && base.compareTo(max) > 0) {
-            error(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
+            errors.add(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
         }
-        statuses(retry.retryOn(), path + ".retryOn");
+        errors.httpStatuses(retry.retryOn(), path + ".retryOn");
         for (int i = 0; i < retry.methods().size(); i++) {
             String method = retry.methods().get(i);
             if (method == null || !HTTP_TOKEN.matcher(method).matches() || !method.equals(method.toUpperCase())) {
-                error(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
+                errors.add(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
             }
         }
-        percent(retry.budgetPercent(), path + ".budgetPercent");
+        errors.percent(retry.budgetPercent(), path + ".budgetPercent");
         if (retry.minRetriesPerSecond() < 0 || retry.minRetriesPerSecond() > MAX_MIN_RETRIES_PER_SECOND) {
-            error(path + ".minRetriesPerSecond", "must be between 0 and " + MAX_MIN_RETRIES_PER_SECOND + ", got " + retry.minRetriesPerSecond());
+            errors.add(path + ".minRetriesPerSecond", "must be between 0 and " + MAX_MIN_RETRIES_PER_SECOND + ", got " + retry.minRetriesPerSecond());
         }
         if (retry.maxBodyBytes() < 0 || retry.maxBodyBytes() > RetryConfig.MAX_BODY_BYTES) {
-            error(path + ".maxBodyBytes", "must be between 0 and " + RetryConfig.MAX_BODY_BYTES + ", got " + retry.maxBodyBytes());
+            errors.add(path + ".maxBodyBytes", "must be between 0 and " + RetryConfig.MAX_BODY_BYTES + ", got " + retry.maxBodyBytes());
         }
     }
 
     private void backpressure(BackpressureConfig backpressure, String path) {
         if (backpressure.concurrency() == null && backpressure.adaptive() == null) {
-            error(path, "needs concurrency or adaptive: shedding works on the utilisation of a concurrency limit");
+            errors.add(path, "needs concurrency or adaptive: shedding works on the utilisation of a concurrency limit");
         }
         ConcurrencyConfig concurrency = backpressure.concurrency();
         if (concurrency != null) {
             if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1 || concurrency.maxConcurrent() > MAX_CONCURRENT) {
-                error(path + ".concurrency.maxConcurrent", "must be between 1 and " + MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
+                errors.add(path + ".concurrency.maxConcurrent", "must be between 1 and " + MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
             }
             if (concurrency.queueSize() < 0 || concurrency.queueSize() > ConcurrencyConfig.MAX_QUEUE_SIZE) {
-                error(path + ".concurrency.queueSize", "must be between 0 and " + ConcurrencyConfig.MAX_QUEUE_SIZE + ", got " + concurrency.queueSize());
+                errors.add(path + ".concurrency.queueSize", "must be between 0 and " + ConcurrencyConfig.MAX_QUEUE_SIZE + ", got " + concurrency.queueSize());
             }
-            Duration wait = positiveDuration(concurrency.maxWait(), path + ".concurrency.maxWait");
+            Duration wait = errors.duration(concurrency.maxWait(), path + ".concurrency.maxWait");
             if (wait != null && wait.compareTo(MAX_WAIT) > 0) {
-                error(path + ".concurrency.maxWait", "must be at most 10m, got " + concurrency.maxWait());
+                errors.add(path + ".concurrency.maxWait", "must be at most 10m, got " + concurrency.maxWait());
             }
         }
         if (backpressure.shedding() != null) {
@@ -195,16 +195,16 @@ public final class ResilienceValidator {
         if (adaptive != null) {
             String adaptivePath = path + ".adaptive";
             if (adaptive.minLimit() < 1) {
-                error(adaptivePath + ".minLimit", "must be at least 1, got " + adaptive.minLimit());
+                errors.add(adaptivePath + ".minLimit", "must be at least 1, got " + adaptive.minLimit());
             }
             if (adaptive.maxLimit() == null) {
-                error(adaptivePath + ".maxLimit", "is required: the highest the limit may grow");
+                errors.add(adaptivePath + ".maxLimit", "is required: the highest the limit may grow");
             } else if (adaptive.maxLimit() < adaptive.minLimit() || adaptive.maxLimit() > AdaptiveConfig.MAX_LIMIT) {
-                error(adaptivePath + ".maxLimit", "must be between minLimit " + adaptive.minLimit() + " and " + AdaptiveConfig.MAX_LIMIT
+                errors.add(adaptivePath + ".maxLimit", "must be between minLimit " + adaptive.minLimit() + " and " + AdaptiveConfig.MAX_LIMIT
                         + ", got " + adaptive.maxLimit());
             } else if (adaptive.initialLimit() != null
                     && (adaptive.initialLimit() < adaptive.minLimit() || adaptive.initialLimit() > adaptive.maxLimit())) {
-                error(adaptivePath + ".initialLimit", "must lie between minLimit " + adaptive.minLimit() + " and maxLimit "
+                errors.add(adaptivePath + ".initialLimit", "must lie between minLimit " + adaptive.minLimit() + " and maxLimit "
                         + adaptive.maxLimit() + ", got " + adaptive.initialLimit());
             }
         }
@@ -212,66 +212,26 @@ public final class ResilienceValidator {
 
     private void shedding(SheddingConfig shedding, String path) {
         if (shedding.priorityHeader() == null || !HTTP_TOKEN.matcher(shedding.priorityHeader()).matches()) {
-            error(path + ".priorityHeader", "'" + shedding.priorityHeader() + "' is not a valid header name");
+            errors.add(path + ".priorityHeader", "'" + shedding.priorityHeader() + "' is not a valid header name");
         }
         if (shedding.priorities().isEmpty() || shedding.priorities().size() > MAX_PRIORITIES) {
-            error(path + ".priorities", "must have between 1 and " + MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
+            errors.add(path + ".priorities", "must have between 1 and " + MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < shedding.priorities().size(); i++) {
             PriorityConfig priority = shedding.priorities().get(i);
             String priorityPath = path + ".priorities[" + i + "]";
             if (priority == null || priority.name() == null || priority.name().isBlank()) {
-                error(priorityPath + ".name", "is required");
+                errors.add(priorityPath + ".name", "is required");
                 continue;
             }
             if (!names.add(priority.name())) {
-                error(priorityPath + ".name", "'" + priority.name() + "' is used by more than one priority");
+                errors.add(priorityPath + ".name", "'" + priority.name() + "' is used by more than one priority");
             }
-            percent(priority.shedAtUtilisation(), priorityPath + ".shedAtUtilisation");
+            errors.percent(priority.shedAtUtilisation(), priorityPath + ".shedAtUtilisation");
         }
         if (shedding.defaultPriority() == null || !names.contains(shedding.defaultPriority())) {
-            error(path + ".defaultPriority", "'" + shedding.defaultPriority() + "' is not one of the priorities " + names.stream().sorted().toList());
+            errors.add(path + ".defaultPriority", "'" + shedding.defaultPriority() + "' is not one of the priorities " + names.stream().sorted().toList());
         }
-    }
-
-    private void statuses(List<Integer> statuses, String path) {
-        Set<Integer> seen = new HashSet<>();
-        for (int i = 0; i < statuses.size(); i++) {
-            Integer status = statuses.get(i);
-            if (status == null || status < 100 || status > 599) {
-                error(path + "[" + i + "]", "must be an HTTP status between 100 and 599, got " + status);
-            } else if (!seen.add(status)) {
-                error(path + "[" + i + "]", status + " is listed twice");
-            }
-        }
-    }
-
-    private void percent(Integer value, String path) {
-        if (value == null || value < 1 || value > 100) {
-            error(path, "must be between 1 and 100 (percent), got " + value);
-        }
-    }
-
-    private void atLeastOne(Integer value, String path) {
-        if (value == null || value < 1) {
-            error(path, "must be at least 1, got " + value);
-        }
-    }
-
-    private Duration positiveDuration(String text, String path) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return LimitPeriod.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            error(path, e.getMessage());
-            return null;
-        }
-    }
-
-    private void error(String field, String message) {
-        errors.add(new FieldError(field, message));
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.operator.breaker;
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.FieldErrors;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.api.config.ResilienceValidator;
 import dev.sluice.api.v1alpha1.BreakerTarget;
@@ -30,7 +31,7 @@ public final class CircuitBreakerValidator {
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Z-]+");
 
-    private final List<FieldError> errors = new ArrayList<>();
+    private final FieldErrors errors = new FieldErrors();
 
     private CircuitBreakerValidator() {
     }
@@ -39,10 +40,10 @@ public final class CircuitBreakerValidator {
         CircuitBreakerValidator validator = new CircuitBreakerValidator();
         String name = breaker.getMetadata().getName();
         if (name == null || !BREAKER_NAME.matcher(name).matches()) {
-            validator.error("metadata.name", "'" + name + "' must be at most 63 characters for a CircuitBreaker");
+            validator.errors.add("metadata.name", "'" + name + "' must be at most 63 characters for a CircuitBreaker");
         }
         if (breaker.getSpec() == null) {
-            validator.error("spec", "is required");
+            validator.errors.add("spec", "is required");
         } else {
             validator.spec(breaker.getSpec());
             if (validator.errors.isEmpty()) {
@@ -51,7 +52,7 @@ public final class CircuitBreakerValidator {
                 validator.errors.addAll(ResilienceValidator.validateBreaker(rendered, "spec"));
             }
         }
-        return List.copyOf(validator.errors);
+        return validator.errors.list();
     }
 
     /**
@@ -88,25 +89,25 @@ public final class CircuitBreakerValidator {
     private void spec(CircuitBreakerSpec spec) {
         errors.addAll(ConfigValidator.validateSelector(spec.podSelector(), "spec.podSelector"));
         target(spec.target(), "spec.target");
-        percent(spec.failureRateThreshold(), "spec.failureRateThreshold");
+        errors.percent(spec.failureRateThreshold(), "spec.failureRateThreshold");
         if ((spec.slowCallRateThreshold() == null) != (spec.slowCallDuration() == null)) {
-            error(spec.slowCallRateThreshold() == null ? "spec.slowCallRateThreshold" : "spec.slowCallDuration",
+            errors.add(spec.slowCallRateThreshold() == null ? "spec.slowCallRateThreshold" : "spec.slowCallDuration",
                     "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration");
         }
         if (spec.slowCallRateThreshold() != null) {
-            percent(spec.slowCallRateThreshold(), "spec.slowCallRateThreshold");
+            errors.percent(spec.slowCallRateThreshold(), "spec.slowCallRateThreshold");
         }
-        duration(spec.slowCallDuration(), "spec.slowCallDuration");
-        atLeastOne(spec.minimumNumberOfCalls(), "spec.minimumNumberOfCalls");
+        errors.duration(spec.slowCallDuration(), "spec.slowCallDuration");
+        errors.atLeastOne(spec.minimumNumberOfCalls(), "spec.minimumNumberOfCalls");
         SlidingWindow window = spec.slidingWindow();
-        atLeastOne(window.size(), "spec.slidingWindow.size");
+        errors.atLeastOne(window.size(), "spec.slidingWindow.size");
         if (window.type() == SlidingWindow.WindowType.Time && window.size() > SlidingWindow.MAX_TIME_WINDOW_SECONDS) {
-            error("spec.slidingWindow.size", "a Time window is at most " + SlidingWindow.MAX_TIME_WINDOW_SECONDS + " seconds, got " + window.size());
+            errors.add("spec.slidingWindow.size", "a Time window is at most " + SlidingWindow.MAX_TIME_WINDOW_SECONDS + " seconds, got " + window.size());
         }
-        duration(spec.waitDurationInOpenState(), "spec.waitDurationInOpenState");
-        atLeastOne(spec.permittedCallsInHalfOpen(), "spec.permittedCallsInHalfOpen");
-        statuses(spec.failureStatuses(), "spec.failureStatuses");
-        duration(spec.timeout(), "spec.timeout");
+        errors.duration(spec.waitDurationInOpenState(), "spec.waitDurationInOpenState");
+        errors.atLeastOne(spec.permittedCallsInHalfOpen(), "spec.permittedCallsInHalfOpen");
+        errors.httpStatuses(spec.failureStatuses(), "spec.failureStatuses");
+        errors.duration(spec.timeout(), "spec.timeout");
         if (spec.retry() != null) {
             retry(spec.retry(), "spec.retry");
         }
@@ -114,101 +115,61 @@ public final class CircuitBreakerValidator {
 
     private void target(BreakerTarget target, String path) {
         if (target == null || target.type() == null) {
-            error(path + ".type", "is required: Inbound or Outbound");
+            errors.add(path + ".type", "is required: Inbound or Outbound");
             return;
         }
         if (target.type() == BreakerTarget.TargetType.Inbound) {
             if (target.route() != null) {
-                error(path + ".route", "applies only to an Outbound target");
+                errors.add(path + ".route", "applies only to an Outbound target");
             }
             return;
         }
         OutboundRoute route = target.route();
         if (route == null) {
-            error(path + ".route", "is required for an Outbound target: name, upstream and localPort");
+            errors.add(path + ".route", "is required for an Outbound target: name, upstream and localPort");
             return;
         }
         if (route.name() == null || !ROUTE_NAME.matcher(route.name()).matches()) {
-            error(path + ".route.name", "'" + route.name() + "' must be lower-case letters, digits and '-', at most 63 characters");
+            errors.add(path + ".route.name", "'" + route.name() + "' must be lower-case letters, digits and '-', at most 63 characters");
         }
         upstream(route.upstream(), path + ".route.upstream");
         if (route.localPort() == null || route.localPort() < 1 || route.localPort() > 65535) {
-            error(path + ".route.localPort", "must be between 1 and 65535, got " + route.localPort());
+            errors.add(path + ".route.localPort", "must be between 1 and 65535, got " + route.localPort());
         }
     }
 
     private void upstream(String upstream, String path) {
         if (upstream == null) {
-            error(path, "is required: the URL calls are forwarded to, e.g. https://api.example.com");
+            errors.add(path, "is required: the URL calls are forwarded to, e.g. https://api.example.com");
             return;
         }
         try {
             URI uri = new URI(upstream);
             boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
             if (!http || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
-                error(path, "'" + upstream + "' must be an http or https URL with a host and no query or fragment");
+                errors.add(path, "'" + upstream + "' must be an http or https URL with a host and no query or fragment");
             }
         } catch (URISyntaxException e) {
-            error(path, "'" + upstream + "' is not a URL: " + e.getReason());
+            errors.add(path, "'" + upstream + "' is not a URL: " + e.getReason());
         }
     }
 
     private void retry(RetryPolicy retry, String path) {
         if (retry.maxAttempts() < 2 || retry.maxAttempts() > 10) {
-            error(path + ".maxAttempts", "must be between 2 and 10 (calls in all, the first included), got " + retry.maxAttempts());
+            errors.add(path + ".maxAttempts", "must be between 2 and 10 (calls in all, the first included), got " + retry.maxAttempts());
         }
-        Duration base = duration(retry.backoffBase(), path + ".backoffBase");
-        Duration max = duration(retry.backoffMax(), path + ".backoffMax");
+        Duration base = errors.duration(retry.backoffBase(), path + ".backoffBase");
+        Duration max = errors.duration(retry.backoffMax(), path + ".backoffMax");
         if (base != null && max != null && base.compareTo(max) > 0) {
-            error(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
+            errors.add(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
         }
-        statuses(retry.retryOn(), path + ".retryOn");
+        errors.httpStatuses(retry.retryOn(), path + ".retryOn");
         for (int i = 0; i < retry.methods().size(); i++) {
             String method = retry.methods().get(i);
             if (method == null || !METHOD.matcher(method).matches()) {
-                error(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
+                errors.add(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
             }
         }
-        percent(retry.budgetPercent(), path + ".budgetPercent");
-    }
-
-    private void statuses(List<Integer> statuses, String path) {
-        Set<Integer> seen = new HashSet<>();
-        for (int i = 0; i < statuses.size(); i++) {
-            Integer status = statuses.get(i);
-            if (status == null || status < 100 || status > 599) {
-                error(path + "[" + i + "]", "must be an HTTP status between 100 and 599, got " + status);
-            } else if (!seen.add(status)) {
-                error(path + "[" + i + "]", status + " is listed twice");
-            }
-        }
-    }
-
-    private void percent(Integer value, String path) {
-        if (value == null || value < 1 || value > 100) {
-            error(path, "must be between 1 and 100 (percent), got " + value);
-        }
-    }
-
-    private void atLeastOne(Integer value, String path) {
-        if (value == null || value < 1) {
-            error(path, "must be at least 1, got " + value);
-        }
-    }
-
-    private Duration duration(String text, String path) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return LimitPeriod.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            error(path, e.getMessage());
-            return null;
-        }
-    }
-
-    private void error(String field, String message) {
-        errors.add(new FieldError(field, message));
+        errors.percent(retry.budgetPercent(), path + ".budgetPercent");
     }
 }
