@@ -2,6 +2,7 @@ package dev.sluice.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.sluice.api.config.RetryConfig;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -42,12 +43,13 @@ public record RetryPolicy(
         @Default("" + RetryPolicy.DEFAULT_BUDGET_PERCENT) @Min(1) @Max(100)
         Integer budgetPercent) {
 
-    public static final int DEFAULT_MAX_ATTEMPTS = 3;
-    public static final String DEFAULT_BACKOFF_BASE = "100ms";
-    public static final String DEFAULT_BACKOFF_MAX = "3200ms";
-    public static final int DEFAULT_BUDGET_PERCENT = 20;
-    public static final List<Integer> DEFAULT_RETRY_ON = List.of(502, 503, 504);
-    public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+    // The sidecar's own defaults: a resource that leaves a field out behaves as the document would.
+    public static final int DEFAULT_MAX_ATTEMPTS = RetryConfig.DEFAULT_MAX_ATTEMPTS;
+    public static final String DEFAULT_BACKOFF_BASE = RetryConfig.DEFAULT_BACKOFF_BASE;
+    public static final String DEFAULT_BACKOFF_MAX = RetryConfig.DEFAULT_BACKOFF_MAX;
+    public static final int DEFAULT_BUDGET_PERCENT = RetryConfig.DEFAULT_BUDGET_PERCENT;
+    public static final List<Integer> DEFAULT_RETRY_ON = RetryConfig.DEFAULT_RETRY_ON;
+    public static final List<String> DEFAULT_METHODS = RetryConfig.DEFAULT_METHODS;
 
     public RetryPolicy {
         maxAttempts = maxAttempts == null ? DEFAULT_MAX_ATTEMPTS : maxAttempts;

@@ -13,7 +13,7 @@ final class CounterFactory {
 
     CounterFactory(Algorithm algorithm, LimiterClock clock, String timeZone) {
         this.algorithm = algorithm;
-        this.timeMeter = TokenBucketCounter.timeMeter(clock);
+        this.timeMeter = clock.asTimeMeter();
         this.zone = timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
     }
 

@@ -28,18 +28,4 @@ final class TokenBucketCounter implements LimitCounter {
     public void refund(long cost, long nowNanos) {
         bucket.addTokens(cost);
     }
-
-    static TimeMeter timeMeter(LimiterClock clock) {
-        return new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                return clock.nanos();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
-    }
 }

@@ -271,7 +271,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             return;
         }
         if (config.strategy() == GlobalStrategy.Bucket4j) {
-            TimeMeter time = timeMeter(clock);
+            TimeMeter time = clock.asTimeMeter();
             ExpirationAfterWriteStrategy expiry = ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10));
             bucket4j = (connected instanceof StatefulRedisClusterConnection<?, ?> cluster
                     ? Bucket4jLettuce.casBasedBuilder((StatefulRedisClusterConnection<byte[], byte[]>) cluster)
@@ -470,19 +470,6 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         return description;
     }
 
-    static TimeMeter timeMeter(LimiterClock clock) {
-        return new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                return clock.nanos();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
-    }
 
     private static byte[] readScript() {
         try (InputStream in = RedisStore.class.getResourceAsStream(SCRIPT_RESOURCE)) {

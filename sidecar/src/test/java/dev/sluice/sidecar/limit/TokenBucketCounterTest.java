@@ -13,7 +13,7 @@ class TokenBucketCounterTest {
 
     @Test
     void burstThenSteadyRate() {
-        LimitCounter bucket = new TokenBucketCounter(spec(10, "1s", 20), TokenBucketCounter.timeMeter(clock));
+        LimitCounter bucket = new TokenBucketCounter(spec(10, "1s", 20), clock.asTimeMeter());
 
         assertThat(drain(bucket, clock)).isEqualTo(20);
         clock.advance(Duration.ofMillis(100));
@@ -26,7 +26,7 @@ class TokenBucketCounterTest {
 
     @Test
     void reportsRemainingResetAndWait() {
-        LimitCounter bucket = new TokenBucketCounter(spec(10, "1s"), TokenBucketCounter.timeMeter(clock));
+        LimitCounter bucket = new TokenBucketCounter(spec(10, "1s"), clock.asTimeMeter());
         Usage usage = new Usage();
 
         assertThat(bucket.tryConsume(4, clock.nanos(), usage)).isTrue();
@@ -40,7 +40,7 @@ class TokenBucketCounterTest {
 
     @Test
     void refundGivesTokensBack() {
-        LimitCounter bucket = new TokenBucketCounter(spec(5, "1h"), TokenBucketCounter.timeMeter(clock));
+        LimitCounter bucket = new TokenBucketCounter(spec(5, "1h"), clock.asTimeMeter());
         Usage usage = new Usage();
         bucket.tryConsume(5, clock.nanos(), usage);
 
