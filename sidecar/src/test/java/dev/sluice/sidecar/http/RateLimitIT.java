@@ -124,6 +124,28 @@ class RateLimitIT {
     }
 
     @Test
+    void aForgedForwardedForLineCannotEscapeTheClientLimit() throws Exception {
+        fixture = SidecarFixture.withClock(directory, """
+                trustedProxies: [127.0.0.1/32]
+                policies:
+                  - name: api
+                    rules:
+                      - name: per-client
+                        key: [{type: ClientIP}]
+                        limits: [{requests: 2, period: 1h}]
+                """, NEW_YEAR);
+
+        // The client forges a new first line each time; the trusted proxy (this test, on 127.0.0.1)
+        // adds its own line with the address it saw, as HAProxy does.
+        StringBuilder statuses = new StringBuilder();
+        for (int i = 1; i <= 3; i++) {
+            HttpResponse<String> response = fixture.get("/", "X-Forwarded-For", "198.51.100." + i, "X-Forwarded-For", "203.0.113.50");
+            statuses.append(i == 1 ? "" : " ").append(response.statusCode());
+        }
+        assertThat(statuses).hasToString("200 200 429");
+    }
+
+    @Test
     void tiersChooseTheLimitsByHeader() throws Exception {
         fixture = SidecarFixture.withClock(directory, """
                 policies:

@@ -1,14 +1,16 @@
 package dev.sluice.sidecar.match;
 
 import dev.sluice.api.config.Cidr;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** A request for tests: method, path, headers and peer, built fluently. */
+/** A request for tests: method, path, headers (a name given twice is two header lines) and peer, built fluently. */
 public final class FixedRequest implements RequestView {
     private final String method;
     private final String path;
-    private final Map<String, String> headers = new HashMap<>();
+    private final Map<String, List<String>> headers = new HashMap<>();
     private String peer = "192.0.2.10";
 
     private FixedRequest(String method, String path) {
@@ -25,7 +27,7 @@ public final class FixedRequest implements RequestView {
     }
 
     public FixedRequest header(String name, String value) {
-        headers.put(name.toLowerCase(), value);
+        headers.computeIfAbsent(name.toLowerCase(), lower -> new ArrayList<>()).add(value);
         return this;
     }
 
@@ -46,7 +48,8 @@ public final class FixedRequest implements RequestView {
 
     @Override
     public String header(String name) {
-        return headers.get(name.toLowerCase());
+        List<String> lines = headers.get(name.toLowerCase());
+        return lines == null ? null : lines.get(0);
     }
 
     @Override
