@@ -1,6 +1,7 @@
 package dev.sluice.benchmarks.limit;
 
 import dev.sluice.sidecar.match.RequestView;
+import java.util.List;
 
 /**
  * A request whose parts are all built in advance, so that a benchmark measures the limiter and not
@@ -11,6 +12,7 @@ final class FixedRequest implements RequestView {
     private final String path;
     private final String headerName;
     private final String headerValue;
+    private final List<String> headerLines;
     private final byte[] peerAddress;
     private final String peerAddressText;
 
@@ -19,6 +21,7 @@ final class FixedRequest implements RequestView {
         this.path = path;
         this.headerName = headerName;
         this.headerValue = headerValue;
+        this.headerLines = List.of(headerValue);
         this.peerAddress = peerAddress.clone();
         this.peerAddressText = (peerAddress[0] & 0xff) + "." + (peerAddress[1] & 0xff) + "." + (peerAddress[2] & 0xff) + "." + (peerAddress[3] & 0xff);
     }
@@ -36,6 +39,11 @@ final class FixedRequest implements RequestView {
     @Override
     public String header(String name) {
         return headerName.equalsIgnoreCase(name) ? headerValue : null;
+    }
+
+    @Override
+    public List<String> headerLines(String name) {
+        return headerName.equalsIgnoreCase(name) ? headerLines : List.of();
     }
 
     @Override

@@ -232,6 +232,11 @@ public final class GlobalLimitBenchmark {
         }
 
         @Override
+        public List<String> headerLines(String name) {
+            return "X-Client".equalsIgnoreCase(name) ? List.of(client) : List.of();
+        }
+
+        @Override
         public byte[] peerAddress() {
             return new byte[] {127, 0, 0, 1};
         }

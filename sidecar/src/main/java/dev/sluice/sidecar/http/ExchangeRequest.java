@@ -3,6 +3,7 @@ package dev.sluice.sidecar.http;
 import dev.sluice.sidecar.match.RequestView;
 import io.undertow.server.HttpServerExchange;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * An Undertow exchange seen as a {@link RequestView}; one per I/O thread, pointed at each exchange in
@@ -38,6 +39,12 @@ final class ExchangeRequest implements RequestView {
     @Override
     public String header(String name) {
         return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    @Override
+    public List<String> headerLines(String name) {
+        List<String> lines = exchange.getRequestHeaders().get(name);
+        return lines == null ? List.of() : lines;
     }
 
     @Override

@@ -8,9 +8,17 @@ import java.util.List;
  * {@code X-Forwarded-For} is read from the right (each proxy appends the address it saw), skipping
  * trusted proxies, and the first address not trusted is the client. A client cannot choose its key by
  * sending its own {@code X-Forwarded-For}: from an untrusted peer the header is ignored, and behind a
- * trusted proxy only the entry that proxy appended counts.
+ * trusted proxy only the entries trusted proxies wrote count.
+ *
+ * <p>Several lines of the header are one list, in order (RFC 9110, 5.3): a proxy such as HAProxy adds
+ * a line of its own instead of appending to the client's, so the forged line comes first and the
+ * walk from the right must cross lines. The RFC 7239 {@code Forwarded} header is not read: proxies
+ * that write it also write {@code X-Forwarded-For}, and reading two headers would let a client pick
+ * the one the proxy did not sanitise.
  */
 public final class ClientAddresses {
+    private static final String FORWARDED_FOR = "X-Forwarded-For";
+
     private final Cidr[] trusted;
 
     public ClientAddresses(List<String> trustedProxies) {
@@ -21,30 +29,30 @@ public final class ClientAddresses {
         if (trusted.length == 0 || !isTrusted(request.peerAddress())) {
             return request.peerAddressText();
         }
-        String forwardedFor = request.header("X-Forwarded-For");
-        if (forwardedFor == null || forwardedFor.isBlank()) {
-            return request.peerAddressText();
+        List<String> lines = request.headerLines(FORWARDED_FOR);
+        String leftmostTrusted = null;
+        for (int line = lines.size() - 1; line >= 0; line--) {
+            String forwardedFor = lines.get(line);
+            int end = forwardedFor.length();
+            while (end > 0) {
+                int comma = forwardedFor.lastIndexOf(',', end - 1);
+                String entry = stripPort(forwardedFor.substring(comma + 1, end).trim());
+                end = comma < 0 ? 0 : comma;
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                byte[] address = Cidr.IpAddresses.parse(entry);
+                if (address == null) {
+                    // A garbled entry: whatever lies to its left was written by nobody we trust.
+                    return leftmostTrusted != null ? leftmostTrusted : request.peerAddressText();
+                }
+                if (!isTrusted(address)) {
+                    return entry;
+                }
+                leftmostTrusted = entry;
+            }
         }
-        int end = forwardedFor.length();
-        String leftmost = null;
-        while (end > 0) {
-            int comma = forwardedFor.lastIndexOf(',', end - 1);
-            String entry = stripPort(forwardedFor.substring(comma + 1, end).trim());
-            end = comma < 0 ? 0 : comma;
-            if (entry.isEmpty()) {
-                continue;
-            }
-            byte[] address = Cidr.IpAddresses.parse(entry);
-            if (address == null) {
-                // A garbled entry: whatever lies to its left was written by nobody we trust.
-                return leftmost != null ? leftmost : request.peerAddressText();
-            }
-            if (!isTrusted(address)) {
-                return entry;
-            }
-            leftmost = entry;
-        }
-        return leftmost != null ? leftmost : request.peerAddressText();
+        return leftmostTrusted != null ? leftmostTrusted : request.peerAddressText();
     }
 
     private boolean isTrusted(byte[] address) {

@@ -1,5 +1,7 @@
 package dev.sluice.sidecar.match;
 
+import java.util.List;
+
 /** What the limiters read of a request, so that matching and keys are tested without a server. */
 public interface RequestView {
     String method();
@@ -9,6 +11,9 @@ public interface RequestView {
 
     /** The first value of a header, or null. */
     String header(String name);
+
+    /** Every line of a header in the order received, empty when absent; not copied, so read it, never keep it. */
+    List<String> headerLines(String name);
 
     /** The TCP peer's address bytes. */
     byte[] peerAddress();

@@ -53,6 +53,11 @@ public final class FixedRequest implements RequestView {
     }
 
     @Override
+    public List<String> headerLines(String name) {
+        return headers.getOrDefault(name.toLowerCase(), List.of());
+    }
+
+    @Override
     public byte[] peerAddress() {
         return Cidr.IpAddresses.parse(peer);
     }
