@@ -113,6 +113,9 @@ class RateLimitIT {
         HttpResponse<String> endpointFull = fixture.get("/search?q=c", "X-Forwarded-For", "203.0.113.4");
         assertThat(endpointFull.statusCode()).isEqualTo(429);
         assertThat(json(endpointFull).path("rule").asText()).isEqualTo("search");
+        // A 429 describes the limit that refused, not the global one that allowed and was given back.
+        assertThat(endpointFull.headers().firstValue("RateLimit-Policy")).hasValue("\"search-1h\";q=4;w=3600");
+        assertThat(endpointFull.headers().firstValue("RateLimit")).hasValue("\"search-1h\";r=0;t=3600");
 
         // 7 passed; the two refusals gave back what the global rule had taken for them.
         HttpResponse<String> next = fixture.get("/items", "X-Forwarded-For", "203.0.113.5");
