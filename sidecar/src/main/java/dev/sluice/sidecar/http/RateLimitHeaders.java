@@ -7,14 +7,17 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
 
 /**
- * The rate-limit fields of a response. Every response that a limit applied to carries both families:
+ * The rate-limit fields of a response, both families:
  * <ul>
- *   <li>the IETF draft's {@code RateLimit-Policy: "name";q=10;w=1, ...} (every limit that applied) and
+ *   <li>the IETF draft's {@code RateLimit-Policy: "name";q=10;w=1, ...} and
  *       {@code RateLimit: "name";r=7;t=1, ...} (remaining quota and seconds until it is full again);</li>
  *   <li>the legacy {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} (Unix time in seconds
- *       when the quota is full again) of the limit closest to refusing.</li>
+ *       when the quota is full again).</li>
  * </ul>
- * A refusal adds {@code Retry-After} in seconds.
+ * An allowed request lists every limit that applied, and the legacy fields describe the one closest to
+ * refusing. A refusal lists only the limit that refused, in every field, plus {@code Retry-After} in
+ * seconds: the limits that had allowed it were given their cost back, so their figures would describe
+ * a request that did not happen, and the client needs to know which quota to wait for.
  */
 final class RateLimitHeaders {
     static final HttpString RATELIMIT_POLICY = new HttpString("RateLimit-Policy");
@@ -29,13 +32,16 @@ final class RateLimitHeaders {
     }
 
     static void write(Decision decision, HeaderMap headers, StringBuilder scratch) {
+        if (decision.rejected()) {
+            writeRefusal(decision, headers, scratch);
+            return;
+        }
         int count = decision.reportedCount();
         if (count == 0) {
             return;
         }
-        // A refusal reports the refusing limit, which is the last one reported.
-        int closest = decision.rejected() ? count - 1 : 0;
-        for (int i = 1; i < count && !decision.rejected(); i++) {
+        int closest = 0;
+        for (int i = 1; i < count; i++) {
             if (decision.reportedRemaining(i) < decision.reportedRemaining(closest)) {
                 closest = i;
             }
@@ -53,16 +59,28 @@ final class RateLimitHeaders {
             if (i > 0) {
                 scratch.append(", ");
             }
-            scratch.append('"').append(decision.reportedSpec(i).name()).append("\";r=").append(decision.reportedRemaining(i))
-                    .append(";t=").append(seconds(decision.reportedResetNanos(i)));
+            remainingItem(scratch, decision.reportedSpec(i), decision.reportedRemaining(i), decision.reportedResetNanos(i));
         }
         headers.put(RATELIMIT, scratch.toString());
         headers.put(X_LIMIT, decision.reportedSpec(closest).requests());
         headers.put(X_REMAINING, decision.reportedRemaining(closest));
         headers.put(X_RESET, epochSeconds(decision.nowNanos() + decision.reportedResetNanos(closest)));
-        if (decision.rejected()) {
-            headers.put(RETRY_AFTER, Math.max(1, seconds(decision.retryAfterNanos())));
-        }
+    }
+
+    private static void writeRefusal(Decision decision, HeaderMap headers, StringBuilder scratch) {
+        LimitSpec limit = decision.rejectedLimit();
+        headers.put(RATELIMIT_POLICY, limit.policyItem());
+        scratch.setLength(0);
+        remainingItem(scratch, limit, decision.rejectedRemaining(), decision.rejectedResetNanos());
+        headers.put(RATELIMIT, scratch.toString());
+        headers.put(X_LIMIT, limit.requests());
+        headers.put(X_REMAINING, decision.rejectedRemaining());
+        headers.put(X_RESET, epochSeconds(decision.nowNanos() + decision.rejectedResetNanos()));
+        headers.put(RETRY_AFTER, Math.max(1, seconds(decision.retryAfterNanos())));
+    }
+
+    private static void remainingItem(StringBuilder scratch, LimitSpec limit, long remaining, long resetNanos) {
+        scratch.append('"').append(limit.name()).append("\";r=").append(remaining).append(";t=").append(seconds(resetNanos));
     }
 
     /** The JSON body of a 429: which policy, rule and limit refused, and when to retry. */

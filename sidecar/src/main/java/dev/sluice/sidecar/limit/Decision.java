@@ -34,6 +34,7 @@ public final class Decision {
     private RuleLimiter rejectedBy;
     private LimitSpec rejectedLimit;
     private long rejectedRemaining;
+    private long rejectedResetNanos;
     private long retryAfterNanos;
 
     void reset(long nowNanos) {
@@ -142,6 +143,7 @@ public final class Decision {
         rejectedBy = rule;
         rejectedLimit = limit;
         rejectedRemaining = usage.remaining;
+        rejectedResetNanos = usage.resetNanos;
         retryAfterNanos = usage.retryAfterNanos;
     }
 
@@ -159,6 +161,11 @@ public final class Decision {
 
     public long rejectedRemaining() {
         return rejectedRemaining;
+    }
+
+    /** Nanoseconds from now until the refusing limit is full again. */
+    public long rejectedResetNanos() {
+        return rejectedResetNanos;
     }
 
     public long retryAfterNanos() {
