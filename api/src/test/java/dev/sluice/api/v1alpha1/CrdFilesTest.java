@@ -2,7 +2,13 @@ package dev.sluice.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,6 +31,34 @@ class CrdFilesTest {
             assertThat(Files.readString(COMMITTED.resolve(name))).as(REFRESH + " (" + name + " differs)")
                     .isEqualTo(Files.readString(GENERATED.resolve(name)));
         }
+    }
+
+    /**
+     * {@code kubectl get} shows the columns in the CRD's order, which must be the order the classes
+     * declare them in (AGE last), not the generator's (it sorts them by JSONPath, so AGE came second).
+     */
+    @Test
+    void printerColumnsAreInTheOrderTheClassesDeclare() throws IOException {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        for (Class<?> kind : List.of(RateLimitPolicy.class, CircuitBreaker.class, JobQuota.class)) {
+            List<String> declared = Arrays.stream(kind.getAnnotationsByType(AdditionalPrinterColumn.class))
+                    .map(AdditionalPrinterColumn::name).toList();
+            for (Path directory : List.of(COMMITTED, GENERATED)) {
+                JsonNode crd = yaml.readTree(directory.resolve(crdFile(yaml, directory, kind.getSimpleName())).toFile());
+                List<String> columns = new ArrayList<>();
+                crd.path("spec").path("versions").get(0).path("additionalPrinterColumns").forEach(column -> columns.add(column.path("name").asText()));
+                assertThat(columns).as(kind.getSimpleName() + " in " + directory).containsExactlyElementsOf(declared).endsWith("Age");
+            }
+        }
+    }
+
+    private static String crdFile(ObjectMapper yaml, Path directory, String kind) throws IOException {
+        for (String name : yamlFiles(directory)) {
+            if (yaml.readTree(directory.resolve(name).toFile()).path("spec").path("names").path("kind").asText().equals(kind)) {
+                return name;
+            }
+        }
+        throw new AssertionError("no CRD of kind " + kind + " in " + directory);
     }
 
     private static List<String> yamlFiles(Path directory) throws IOException {
