@@ -65,10 +65,9 @@ public final class Sidecar implements AutoCloseable {
         this.settings = settings;
         this.limiterClock = limiterClock;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
-        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
-                RateLimiter.empty(limiterClock, redisStores));
         this.resilience = new Resilience(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), registry, limiterClock);
-        watcher.addListener(resilience::apply);
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
+                RateLimiter.empty(limiterClock, redisStores), resilience);
     }
 
     public Sidecar start() throws InvalidConfigException {
@@ -80,8 +79,10 @@ public final class Sidecar implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
 
         HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread());
-        HttpHandler guarded = new GuardedForwarder(resilience::inbound, proxy);
-        HttpHandler limited = new RateLimitHandler(watcher::limiter, new BackpressureHandler(resilience::gates, guarded));
+        // Each stage reads what is in force through the watcher's one reference, swapped whole by a reload.
+        HttpHandler guarded = new GuardedForwarder(() -> watcher.enforcement().resilience().inbound(), proxy);
+        HttpHandler limited = new RateLimitHandler(watcher::limiter,
+                new BackpressureHandler(() -> watcher.enforcement().resilience().gates(), guarded));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
