@@ -6,6 +6,7 @@ import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.http.BackpressureHandler;
 import dev.sluice.sidecar.http.GuardedForwarder;
+import dev.sluice.sidecar.http.ProxyOverhead;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
 import dev.sluice.sidecar.http.UpstreamProxy;
@@ -78,9 +79,10 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread());
+        ProxyOverhead overhead = new ProxyOverhead(registry);
+        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), overhead);
         // Each stage reads what is in force through the watcher's one reference, swapped whole by a reload.
-        HttpHandler guarded = new GuardedForwarder(() -> watcher.enforcement().resilience().inbound(), proxy);
+        HttpHandler guarded = new GuardedForwarder(() -> watcher.enforcement().resilience().inbound(), proxy, overhead);
         HttpHandler limited = new RateLimitHandler(watcher::limiter,
                 new BackpressureHandler(() -> watcher.enforcement().resilience().gates(), guarded));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));

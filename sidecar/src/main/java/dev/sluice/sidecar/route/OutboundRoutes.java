@@ -161,7 +161,7 @@ public final class OutboundRoutes implements AutoCloseable {
             this.server = Undertow.builder()
                     .setWorker(worker)
                     .addHttpListener(port, LOOPBACK)
-                    .setHandler(new RateLimitHandler(limiter::get, new GuardedForwarder(guard::get, null)))
+                    .setHandler(new RateLimitHandler(limiter::get, new GuardedForwarder(guard::get, null, null)))
                     .build();
             server.start();
         }
