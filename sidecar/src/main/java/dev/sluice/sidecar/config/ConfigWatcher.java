@@ -142,11 +142,17 @@ public final class ConfigWatcher implements AutoCloseable {
         lastFailure.set(null);
         reloadsSucceeded.increment();
         LoadedConfig now = next.loaded();
+        // What is in force is decided; retiring what it replaced is tidying that must not stop the other part's.
         try {
             next.limiter().putInForce(previous.limiter());
+        } catch (RuntimeException e) {
+            LOG.error("configuration generation {} is in force, but retiring the rate limits it replaced failed", now.generation(), e);
+        }
+        try {
             resilience.commit(next.resilience());
         } catch (RuntimeException e) {
-            LOG.error("configuration generation {} is in force, but retiring what it replaced failed", now.generation(), e);
+            LOG.error("configuration generation {} is in force, but retiring the gates and breakers it replaced failed",
+                    now.generation(), e);
         }
         LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}",
                 now.generation(), digest.substring(0, 12), next.limiter().rules().size(), next.limiter().appliedPolicies());

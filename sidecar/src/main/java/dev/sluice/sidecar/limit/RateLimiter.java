@@ -141,6 +141,9 @@ public final class RateLimiter {
      * stores; a newly opened shared store becomes the one in force.
      */
     public void putInForce(RateLimiter previous) {
+        if (sharedStore != null) {
+            sharedStores.putInForce(sharedStore);
+        }
         Set<RuleStores> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         for (RuleLimiter rule : rules) {
             kept.add(rule.stores());
@@ -154,9 +157,6 @@ public final class RateLimiter {
             rule.registerGauges();
         }
         removeCountersNotIn(previous, this);
-        if (sharedStore != null) {
-            sharedStores.putInForce(sharedStore);
-        }
     }
 
     /** Undoes the compilation of a limiter that will not be put in force, leaving {@code inForce} as it was. */
