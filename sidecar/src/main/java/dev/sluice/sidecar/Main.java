@@ -4,6 +4,7 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.sidecar.config.ConfigFiles;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.redis.RedisPassword;
 import java.io.PrintStream;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code java -jar sluice-sidecar.jar --config FILE --upstream URL [options]}; every flag has an environment variable. */
@@ -30,8 +32,8 @@ public final class Main {
                                        every policy applies                         (SLUICE_POD_LABELS)
               --upstream-timeout DUR   504 after this long, default 30s             (SLUICE_UPSTREAM_TIMEOUT)
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
-              --check                  validate the configuration, print the problems, and exit
-                                       (0 valid, 2 invalid)
+              --check                  validate the configuration and the files it names (Redis
+                                       password, TLS), print the problems, and exit (0 valid, 2 invalid)
 
             Environment only:
               SLUICE_REDIS_PASSWORD    the Redis password of Global policies, unless the
@@ -114,9 +116,13 @@ public final class Main {
         return -1;
     }
 
+    /** Validates as a start would: the document, then the files it names (every policy applies, as without pod labels). */
     private static int check(Path config, PrintStream out, PrintStream err) {
         try {
-            ConfigLoader.load(config);
+            List<FieldError> files = ConfigFiles.problems(ConfigLoader.load(config), null);
+            if (!files.isEmpty()) {
+                throw new InvalidConfigException(files);
+            }
             out.println(config + ": valid");
             return 0;
         } catch (InvalidConfigException e) {

@@ -6,6 +6,7 @@ import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.http.BackpressureHandler;
 import dev.sluice.sidecar.http.GuardedForwarder;
+import dev.sluice.sidecar.http.ProxyOverhead;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
 import dev.sluice.sidecar.http.UpstreamProxy;
@@ -65,10 +66,9 @@ public final class Sidecar implements AutoCloseable {
         this.settings = settings;
         this.limiterClock = limiterClock;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
-        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
-                RateLimiter.empty(limiterClock, redisStores));
         this.resilience = new Resilience(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), registry, limiterClock);
-        watcher.addListener(resilience::apply);
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
+                RateLimiter.empty(limiterClock, redisStores), resilience);
     }
 
     public Sidecar start() throws InvalidConfigException {
@@ -79,9 +79,12 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread());
-        HttpHandler guarded = new GuardedForwarder(resilience::inbound, proxy);
-        HttpHandler limited = new RateLimitHandler(watcher::limiter, new BackpressureHandler(resilience::gates, guarded));
+        ProxyOverhead overhead = new ProxyOverhead(registry);
+        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), overhead);
+        // Each stage reads what is in force through the watcher's one reference, swapped whole by a reload.
+        HttpHandler guarded = new GuardedForwarder(() -> watcher.enforcement().resilience().inbound(), proxy, overhead);
+        HttpHandler limited = new RateLimitHandler(watcher::limiter,
+                new BackpressureHandler(() -> watcher.enforcement().resilience().gates(), guarded));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())

@@ -1,6 +1,7 @@
 package dev.sluice.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -54,6 +55,18 @@ class AdminIT {
             assertThat(metrics).contains("sluice_proxy_request_duration_seconds_bucket{status=\"2xx\"");
             assertThat(metrics).contains("rate_limit_requests_total{limit_type=\"global\",policy=\"shop/web-limits\",rule=\"all\"} 1.0");
             assertThat(metrics).contains("jvm_memory_used_bytes");
+        }
+    }
+
+    @Test
+    void aSampleMissingFromMetricsFailsTheTestInsteadOfReadingZero() throws Exception {
+        try (SidecarFixture fixture = SidecarFixture.withClock(directory, "policies: []\n", Instant.now())) {
+            assertThat(fixture.metric("sluice_config_last_reload_failed")).isZero();
+
+            assertThatThrownBy(() -> fixture.metric("sluice_config_last_reload_failed{result=\"failure\"}"))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("sluice_config_last_reload_failed{result=\"failure\"}");
+            assertThatThrownBy(() -> fixture.metric("sluice_no_such_meter_total")).isInstanceOf(AssertionError.class);
         }
     }
 }

@@ -42,6 +42,66 @@ class MainTest {
     }
 
     @Test
+    void checkCatchesMissingFilesThatAStartWouldFailOn() throws Exception {
+        Path config = write(globalPolicy("""
+                passwordFile: %s
+                  tls: {caFile: %s}""".formatted(directory.resolve("no-password"), directory.resolve("no-ca.crt"))));
+
+        assertThat(run("--check", "--config", config.toString())).isEqualTo(Main.EXIT_INVALID_CONFIG);
+
+        assertThat(err()).contains("redis.passwordFile: cannot read " + directory.resolve("no-password"))
+                .contains("redis.tls.caFile: cannot read " + directory.resolve("no-ca.crt"));
+    }
+
+    @Test
+    void checkCatchesAClientKeyThatCannotBeLoaded() throws Exception {
+        Path key = directory.resolve("client.key");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+        Path config = write(globalPolicy("tls: {caFile: %s, certFile: %s, keyFile: %s}".formatted(resource("tls/client.crt"),
+                resource("tls/client.crt"), key)));
+
+        assertThat(run("--check", "--config", config.toString())).isEqualTo(Main.EXIT_INVALID_CONFIG);
+
+        assertThat(err()).contains("redis.tls.keyFile: cannot load the client key " + key);
+    }
+
+    @Test
+    void checkAcceptsReadableTlsFiles() throws Exception {
+        Path config = write(globalPolicy("tls: {caFile: %s, certFile: %s, keyFile: %s}".formatted(resource("tls/client.crt"),
+                resource("tls/client.crt"), resource("tls/client.key"))));
+
+        assertThat(run("--check", "--config", config.toString())).as(err()).isZero();
+    }
+
+    @Test
+    void aStartWithAMissingCaFileExitsAsInvalidNamingTheField() throws Exception {
+        Path config = write(globalPolicy("tls: {caFile: %s}".formatted(directory.resolve("no-ca.crt"))));
+
+        int exit = run("--config", config.toString(), "--upstream", "http://127.0.0.1:9", "--port", "0", "--admin-port", "0",
+                "--bind", "127.0.0.1");
+
+        assertThat(exit).isEqualTo(Main.EXIT_INVALID_CONFIG);
+        assertThat(err()).contains("redis.tls.caFile: cannot read " + directory.resolve("no-ca.crt"));
+    }
+
+    /** A Global policy and a {@code redis} section (nothing listens there) with {@code extra} under it. */
+    private static String globalPolicy(String extra) {
+        return """
+                redis:
+                  addresses: ['127.0.0.1:1']
+                  %s
+                policies:
+                  - name: shared
+                    scope: Global
+                    rules: [{name: all, limits: [{requests: 10, period: 1s}]}]
+                """.formatted(extra);
+    }
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(MainTest.class.getResource("/" + name).toURI());
+    }
+
+    @Test
     void usageErrorsNameTheOption() throws Exception {
         assertThat(run("--config", write("policies: []\n").toString())).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).contains("--upstream (or SLUICE_UPSTREAM) is required");

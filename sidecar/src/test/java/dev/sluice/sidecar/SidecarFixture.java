@@ -106,14 +106,28 @@ public final class SidecarFixture implements AutoCloseable {
         }
     }
 
-    /** A Prometheus sample's value, e.g. {@code rate_limit_rejected_total{limit_type="client",policy="api",rule="r"}}, or 0 if absent. */
+    /** A Prometheus sample's value, e.g. {@code rate_limit_rejected_total{limit_type="client",policy="api",rule="r"}}. */
     public double metric(String sample) {
-        for (String line : admin("/metrics").body().split("\n")) {
+        return sample(admin("/metrics").body(), sample);
+    }
+
+    /**
+     * A sample's value in Prometheus text. A sample that is not there fails the test: reading it as 0
+     * would let a check for zero pass on a meter that does not exist or whose name or labels are wrong.
+     */
+    public static double sample(String metrics, String sample) {
+        String name = sample.contains("{") ? sample.substring(0, sample.indexOf('{')) : sample;
+        StringBuilder sameName = new StringBuilder();
+        for (String line : metrics.split("\n")) {
             if (line.startsWith(sample + " ")) {
                 return Double.parseDouble(line.substring(sample.length() + 1).trim());
             }
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                sameName.append("\n  ").append(line);
+            }
         }
-        return 0;
+        throw new AssertionError("no sample " + sample + " in /metrics"
+                + (sameName.isEmpty() ? "; nothing named " + name : "; samples named " + name + ":" + sameName));
     }
 
     /** Rewrites the config file and waits until the sidecar runs {@code generation}. */

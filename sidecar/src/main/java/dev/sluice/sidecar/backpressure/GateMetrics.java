@@ -32,19 +32,17 @@ public final class GateMetrics {
     }
 
     private final MeterRegistry registry;
-    private final List<Meter> meters = new ArrayList<>();
+    private final ConcurrencyGate gate;
+    private final List<Meter> counters = new ArrayList<>();
+    private List<Meter> gauges = List.of();
     private final Counter[][] shed;
     private final ThrottledLog log = new ThrottledLog(LOG);
 
+    /** Registers the counters; the gauges wait for {@link #registerGauges()}, once the gate is in force. */
     public GateMetrics(ConcurrencyGate gate, MeterRegistry registry) {
         this.registry = registry;
+        this.gate = gate;
         String policy = gate.policy();
-        meters.add(Gauge.builder("sluice_concurrency_in_flight", gate, ConcurrencyGate::inFlight)
-                .description("Requests in flight under a policy's concurrency limit").tag("policy", policy).register(registry));
-        meters.add(Gauge.builder("sluice_concurrency_queued", gate, ConcurrencyGate::queued)
-                .description("Requests waiting for a slot").tag("policy", policy).register(registry));
-        meters.add(Gauge.builder("sluice_concurrency_limit", gate, ConcurrencyGate::limit)
-                .description("The concurrency limit in force (fixed, adaptive, or the lower of both)").tag("policy", policy).register(registry));
         Priorities priorities = gate.priorities();
         shed = new Counter[priorities.size()][Reason.values().length];
         for (int rank = 0; rank < priorities.size(); rank++) {
@@ -54,7 +52,7 @@ public final class GateMetrics {
                         .tag("policy", policy).tag("priority", priorities.byRank(rank).name()).tag("reason", reason.label())
                         .register(registry);
                 shed[rank][reason.ordinal()] = counter;
-                meters.add(counter);
+                counters.add(counter);
             }
         }
     }
@@ -69,7 +67,30 @@ public final class GateMetrics {
         return shed[priority.rank()][reason.ordinal()].count();
     }
 
-    public void unregister() {
-        meters.forEach(registry::remove);
+    /**
+     * Registers the gauges that read this gate. Not done while the gate is compiled: the names would
+     * still be held by the gauges of the gate in force, and a refused reload would leave them reading
+     * a gate that never served.
+     */
+    public void registerGauges() {
+        String policy = gate.policy();
+        gauges = List.of(
+                Gauge.builder("sluice_concurrency_in_flight", gate, ConcurrencyGate::inFlight)
+                        .description("Requests in flight under a policy's concurrency limit").tag("policy", policy).register(registry),
+                Gauge.builder("sluice_concurrency_queued", gate, ConcurrencyGate::queued)
+                        .description("Requests waiting for a slot").tag("policy", policy).register(registry),
+                Gauge.builder("sluice_concurrency_limit", gate, ConcurrencyGate::limit)
+                        .description("The concurrency limit in force (fixed, adaptive, or the lower of both)").tag("policy", policy)
+                        .register(registry));
+    }
+
+    /** The shed counters, shared by name and labels with the gate of the same policy in the previous configuration. */
+    public List<Meter> counters() {
+        return counters;
+    }
+
+    /** Removes the gauges, when the gate was replaced or dropped. */
+    public void unregisterGauges() {
+        gauges.forEach(registry::remove);
     }
 }

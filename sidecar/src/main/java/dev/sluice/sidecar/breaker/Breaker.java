@@ -59,6 +59,17 @@ public final class Breaker {
         this.failureErrors = config.failureErrors().isEmpty() ? EnumSet.noneOf(FailureKind.class) : EnumSet.copyOf(config.failureErrors());
         this.circuit = CircuitBreaker.of(config.qualifiedName(), resilience4jConfig(config, clock));
         circuit.getEventPublisher().onStateTransition(event -> onTransition(event.getStateTransition()));
+    }
+
+    /**
+     * Registers the gauges of this breaker's state, once it is in force: registered while it is
+     * compiled, they would find the names held by the breaker it replaces, and a refused reload would
+     * leave them reading a breaker that never served.
+     */
+    public void registerGauges() {
+        if (!meters.isEmpty()) {
+            return;
+        }
         for (CircuitBreaker.State state : EXPORTED_STATES) {
             meters.add(Gauge.builder("sluice_circuit_breaker_state", circuit, c -> c.getState() == state ? 1 : 0)
                     .description("1 for the state the circuit breaker is in")

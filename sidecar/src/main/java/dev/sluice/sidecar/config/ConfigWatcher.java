@@ -6,6 +6,7 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.limit.RateLimiter;
+import dev.sluice.sidecar.resilience.Resilience;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,8 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +32,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the configuration in force in step with its file. The file is polled by content rather than
  * watched for events: a ConfigMap volume is updated by swapping a symlink, which file-change events
- * report unreliably. A changed file is parsed, validated and compiled aside, then swapped in with one
- * atomic write: requests in flight finish on the limits they started with, and rules whose
- * configuration did not change keep their counters. A file that fails is refused whole, the last good
- * configuration stays in force, and the failure is logged once, counted and shown on the admin port.
+ * report unreliably. A changed file is parsed, validated, checked against the files it names, and
+ * compiled whole (rate limits, Redis store, gates, breakers, routes) aside; only then is it swapped in,
+ * with one write: requests in flight finish on what they started with, and what did not change keeps
+ * its state. A file that fails at any step is refused whole: the last good configuration stays in
+ * force entire, and the failure is logged once, counted and shown on the admin port. A refused file
+ * is tried again when its content (or the pod's labels) changes.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -46,45 +47,44 @@ public final class ConfigWatcher implements AutoCloseable {
     private final MeterRegistry registry;
     private final LimiterClock limiterClock;
     private final Clock clock;
-    private final AtomicReference<RateLimiter> limiter;
-    private final AtomicReference<LoadedConfig> loaded = new AtomicReference<>();
+    private final Resilience resilience;
+    private volatile Enforcement enforcement;
     private final AtomicReference<ReloadFailure> lastFailure = new AtomicReference<>();
     private final Counter reloadsSucceeded;
     private final Counter reloadsFailed;
-    private volatile String lastSeenDigest;
-    private volatile Map<String, String> lastSeenLabels;
+    private String lastSeenDigest;
+    private Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
-    private final List<Consumer<LoadedConfig>> listeners = new CopyOnWriteArrayList<>();
 
-    public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, LimiterClock limiterClock, Clock clock) {
-        this(configFile, podLabelsFile, registry, limiterClock, clock, RateLimiter.empty(limiterClock));
-    }
-
-    /** {@code initial} is in force until the first load; it hands on what compiled limits share (the Redis stores). */
+    /**
+     * @param initial the rate limits in force until the first load; it hands on what compiled limits share (the Redis stores)
+     * @param resilience compiles and commits the backpressure and circuit breaking of each configuration
+     */
     public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, LimiterClock limiterClock, Clock clock,
-                         RateLimiter initial) {
+                         RateLimiter initial, Resilience resilience) {
         this.configFile = configFile;
         this.podLabelsFile = podLabelsFile;
         this.registry = registry;
         this.limiterClock = limiterClock;
         this.clock = clock;
-        this.limiter = new AtomicReference<>(initial);
+        this.resilience = resilience;
+        this.enforcement = new Enforcement(null, initial, Resilience.Compiled.EMPTY);
         this.reloadsSucceeded = Counter.builder("sluice_config_reloads").tag("result", "success")
                 .description("Configuration loads by result").register(registry);
         this.reloadsFailed = Counter.builder("sluice_config_reloads").tag("result", "failure")
                 .description("Configuration loads by result").register(registry);
-        Gauge.builder("sluice_config_generation", loaded, ref -> ref.get() == null ? -1 : ref.get().generation())
+        Gauge.builder("sluice_config_generation", this, watcher -> watcher.loaded() == null ? -1 : watcher.loaded().generation())
                 .description("Generation of the configuration in force").register(registry);
         Gauge.builder("sluice_config_last_reload_failed", lastFailure, ref -> ref.get() == null ? 0 : 1)
                 .description("1 while the newest configuration file is refused and an older one is in force").register(registry);
     }
 
-    /** Loads the file for the first time; an invalid file is an error the caller reports before exiting. */
+    /** Loads the file for the first time; a file that cannot be put in force is an error the caller reports before exiting. */
     public LoadedConfig loadInitial() throws InvalidConfigException {
         if (!reload()) {
             throw new InvalidConfigException(lastFailure.get().errors());
         }
-        return loaded.get();
+        return loaded();
     }
 
     /** Starts polling the file every {@code interval}. */
@@ -94,15 +94,7 @@ public final class ConfigWatcher implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        poller.scheduleWithFixedDelay(this::reloadQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void reloadQuietly() {
-        try {
-            reload();
-        } catch (RuntimeException e) {
-            LOG.error("configuration reload failed unexpectedly; the last good configuration stays in force", e);
-        }
+        poller.scheduleWithFixedDelay(this::reload, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -112,66 +104,103 @@ public final class ConfigWatcher implements AutoCloseable {
      */
     public synchronized boolean reload() {
         String text;
+        Map<String, String> labels;
         try {
             text = Files.readString(configFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return refuse(null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)));
+            // Forget the content last seen, so that the file is compiled again once it can be read.
+            lastSeenDigest = null;
+            return refuse(null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         }
-        Map<String, String> labels;
         try {
             labels = podLabelsFile == null ? null : PodLabels.read(podLabelsFile);
         } catch (IOException e) {
-            return refuse(null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)));
+            lastSeenDigest = null;
+            return refuse(null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
         }
         String digest = sha256(text);
         if (digest.equals(lastSeenDigest) && Objects.equals(labels, lastSeenLabels)) {
-            return lastFailure.get() == null || !digest.equals(lastFailure.get().sha256());
+            return lastFailure.get() == null;
         }
         lastSeenDigest = digest;
         lastSeenLabels = labels;
-        SidecarConfig config;
+        Enforcement previous = enforcement;
+        Enforcement next;
         try {
-            config = ConfigLoader.parse(text);
+            SidecarConfig config = ConfigLoader.parse(text);
+            List<FieldError> files = ConfigFiles.problems(config, labels);
+            if (!files.isEmpty()) {
+                return refuse(digest, files, null);
+            }
+            next = compile(new LoadedConfig(config, digest, labels, clock.instant()), previous);
         } catch (InvalidConfigException e) {
-            return refuse(digest, e.errors());
+            return refuse(digest, e.errors(), null);
+        } catch (RuntimeException e) {
+            return refuse(digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
         }
-        RateLimiter next = RateLimiter.compile(config, labels, limiter.get(), registry, limiterClock);
-        limiter.set(next);
-        LoadedConfig now = new LoadedConfig(config, digest, labels, clock.instant());
-        loaded.set(now);
+        enforcement = next;
         lastFailure.set(null);
         reloadsSucceeded.increment();
-        for (Consumer<LoadedConfig> listener : listeners) {
-            listener.accept(now);
+        LoadedConfig now = next.loaded();
+        // What is in force is decided; retiring what it replaced is tidying that must not stop the other part's.
+        try {
+            next.limiter().putInForce(previous.limiter());
+        } catch (RuntimeException e) {
+            LOG.error("configuration generation {} is in force, but retiring the rate limits it replaced failed", now.generation(), e);
+        }
+        try {
+            resilience.commit(next.resilience());
+        } catch (RuntimeException e) {
+            LOG.error("configuration generation {} is in force, but retiring the gates and breakers it replaced failed",
+                    now.generation(), e);
         }
         LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}",
-                now.generation(), digest.substring(0, 12), next.rules().size(), next.appliedPolicies());
-        next.warnings().forEach(warning -> LOG.warn("{}", warning));
+                now.generation(), digest.substring(0, 12), next.limiter().rules().size(), next.limiter().appliedPolicies());
+        next.limiter().warnings().forEach(warning -> LOG.warn("{}", warning));
         return true;
     }
 
-    private boolean refuse(String digest, List<FieldError> errors) {
+    /** Compiles every part aside; if one fails, those already compiled are discarded and nothing in force has changed. */
+    private Enforcement compile(LoadedConfig loaded, Enforcement previous) {
+        SidecarConfig config = loaded.config();
+        RateLimiter limiter = RateLimiter.compile(config, loaded.podLabels(), previous.limiter(), registry, limiterClock);
+        try {
+            return new Enforcement(loaded, limiter, resilience.compile(config, loaded.podLabels(), loaded.generation()));
+        } catch (RuntimeException e) {
+            limiter.discard(previous.limiter());
+            throw e;
+        }
+    }
+
+    private boolean refuse(String digest, List<FieldError> errors, Throwable cause) {
         ReloadFailure failure = new ReloadFailure(digest, errors, clock.instant());
         ReloadFailure previous = lastFailure.getAndSet(failure);
         reloadsFailed.increment();
         if (previous == null || !previous.errors().equals(errors)) {
-            LOG.error("configuration {} refused{}: {}", configFile,
-                    loaded.get() == null ? "" : "; generation " + loaded.get().generation() + " stays in force", failure.message());
+            LoadedConfig inForce = loaded();
+            String message = "configuration {} refused{}: {}";
+            Object stays = inForce == null ? "" : "; generation " + inForce.generation() + " stays in force";
+            if (cause == null) {
+                LOG.error(message, configFile, stays, failure.message());
+            } else {
+                LOG.error(message, configFile, stays, failure.message(), cause);
+            }
         }
         return false;
     }
 
-    /** Calls {@code listener} with every configuration put in force from now on, right after the swap (the initial load included). */
-    public void addListener(Consumer<LoadedConfig> listener) {
-        listeners.add(listener);
+    /** Everything in force, swapped as one: what the request path reads. */
+    public Enforcement enforcement() {
+        return enforcement;
     }
 
     public RateLimiter limiter() {
-        return limiter.get();
+        return enforcement.limiter();
     }
 
+    /** The configuration in force, or null before the first load. */
     public LoadedConfig loaded() {
-        return loaded.get();
+        return enforcement.loaded();
     }
 
     public ReloadFailure lastFailure() {

@@ -18,7 +18,6 @@ public final class Guard implements AutoCloseable {
     private final RetryRules retry;
     private final long timeoutNanos;
     private final UpstreamClient client;
-    private final MeterRegistry registry;
     private final Counter retrySucceeded;
     private final Counter retryFailed;
     private final Counter deniedByBudget;
@@ -29,7 +28,6 @@ public final class Guard implements AutoCloseable {
         this.retry = retry;
         this.timeoutNanos = timeout.toNanos();
         this.client = client;
-        this.registry = registry;
         String target = breaker.target();
         this.retrySucceeded = Counter.builder("retry_attempts").description("Retries (attempts after the first) by outcome")
                 .tag("target", target).tag("success", "true").register(registry);
@@ -70,11 +68,9 @@ public final class Guard implements AutoCloseable {
         exhausted.increment();
     }
 
-    /** Removes the meters; the breaker's own go with {@link Breaker#unregister()}. */
-    public void unregister() {
-        for (Meter meter : List.of(retrySucceeded, retryFailed, deniedByBudget, exhausted)) {
-            registry.remove(meter);
-        }
+    /** The retry counters, shared by name and labels with the guard of the same target in the previous configuration. */
+    public List<Meter> counters() {
+        return List.of(retrySucceeded, retryFailed, deniedByBudget, exhausted);
     }
 
     @Override

@@ -51,10 +51,13 @@ public final class GuardedForwarder implements HttpHandler {
 
     private final Supplier<Guard> guard;
     private final HttpHandler unguarded;
+    private final ProxyOverhead overhead;
 
-    public GuardedForwarder(Supplier<Guard> guard, HttpHandler unguarded) {
+    /** {@code overhead} (null: not recorded) gets the sidecar's part of each request that reaches the upstream. */
+    public GuardedForwarder(Supplier<Guard> guard, HttpHandler unguarded, ProxyOverhead overhead) {
         this.guard = guard;
         this.unguarded = unguarded;
+        this.overhead = overhead;
     }
 
     @Override
@@ -76,7 +79,7 @@ public final class GuardedForwarder implements HttpHandler {
         long length = exchange.getRequestContentLength();
         boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
         boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
-        Call call = new Call(exchange, current);
+        Call call = new Call(exchange, current, overhead);
         if (!chunked && length <= 0) {
             call.body = NO_BODY;
             call.replayable = retryableMethod;
@@ -100,6 +103,9 @@ public final class GuardedForwarder implements HttpHandler {
         private final HttpServerExchange exchange;
         private final Guard guard;
         private final UpstreamClient client;
+        private final ProxyOverhead overhead;
+        private long untilFirstSend = -1;
+        private long responseArrived;
         private byte[] body;
         private boolean replayable;
         private boolean bodyStreamed;
@@ -111,10 +117,11 @@ public final class GuardedForwarder implements HttpHandler {
         private XnioExecutor.Key timer;
         private ClientConnection connection;
 
-        Call(HttpServerExchange exchange, Guard guard) {
+        Call(HttpServerExchange exchange, Guard guard, ProxyOverhead overhead) {
             this.exchange = exchange;
             this.guard = guard;
             this.client = guard.client();
+            this.overhead = overhead;
         }
 
         /** Starts the next attempt; the breaker's permission for the first was taken on arrival. */
@@ -151,6 +158,10 @@ public final class GuardedForwarder implements HttpHandler {
         private void send(int mine) {
             ClientRequest request = new ClientRequest().setMethod(exchange.getRequestMethod()).setPath(client.path(exchange));
             copyRequestHeaders(request.getRequestHeaders());
+            if (attempt == 1) {
+                // Retries and their backoff are the app's failures, not the sidecar's overhead: only the first send counts.
+                untilFirstSend = ProxyOverhead.sinceArrival(exchange, System.nanoTime());
+            }
             connection.sendRequest(request, new ClientCallback<>() {
                 @Override
                 public void completed(ClientExchange sent) {
@@ -229,7 +240,8 @@ public final class GuardedForwarder implements HttpHandler {
 
         private void responded(int mine, ClientExchange received) {
             int status = received.getResponse().getResponseCode();
-            long took = System.nanoTime() - attemptStart;
+            responseArrived = System.nanoTime();
+            long took = responseArrived - attemptStart;
             boolean success = guard.breaker().onResponse(status, took);
             RetryRules retry = guard.retry();
             if (retry != null && retry.retriesStatus(status)) {
@@ -273,6 +285,9 @@ public final class GuardedForwarder implements HttpHandler {
                         client.release(used);
                     },
                     sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+            if (overhead != null && untilFirstSend >= 0) {
+                overhead.record(untilFirstSend + System.nanoTime() - responseArrived);
+            }
         }
 
         private void timedOut(int mine) {

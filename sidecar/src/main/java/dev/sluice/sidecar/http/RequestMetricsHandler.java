@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Records every traffic request's duration, from its arrival to the end of the response, in a
- * histogram by status class ({@code sluice_proxy_request_duration_seconds}). Needs the server option
- * {@code RECORD_REQUEST_START_TIME}.
+ * histogram by status class ({@code sluice_proxy_request_duration_seconds}): the app's time included,
+ * which {@link ProxyOverhead} leaves out. Needs the server option {@code RECORD_REQUEST_START_TIME}.
  */
 public final class RequestMetricsHandler implements HttpHandler {
     private final HttpHandler next;

@@ -30,14 +30,15 @@ public final class UpstreamProxy {
     private UpstreamProxy() {
     }
 
-    public static HttpHandler create(URI upstream, Duration timeout, int connectionsPerThread) {
+    /** {@code overhead} records each request's time from arrival to its upstream connection. */
+    public static HttpHandler create(URI upstream, Duration timeout, int connectionsPerThread, ProxyOverhead overhead) {
         LoadBalancingProxyClient pool = new LoadBalancingProxyClient()
                 .setConnectionsPerThread(connectionsPerThread)
                 .setProblemServerRetry(PROBLEM_SERVER_RETRY_SECONDS)
                 // Without TCP_NODELAY a request's headers and body, written apart, wait on the app's delayed ACK.
                 .addHost(upstream, null, null, OptionMap.create(Options.TCP_NODELAY, true));
         return ProxyHandler.builder()
-                .setProxyClient(new BadGatewayOnConnectFailure(pool))
+                .setProxyClient(new BadGatewayOnConnectFailure(pool, overhead))
                 .setMaxRequestTime(Math.toIntExact(timeout.toMillis()))
                 .setReuseXForwarded(true)
                 .setRewriteHostHeader(false)
@@ -47,9 +48,11 @@ public final class UpstreamProxy {
 
     /**
      * Undertow answers 503 when it cannot connect; a proxy in front of one app should say 502 (the app
-     * is down), keeping 503 for the sidecar's own shedding and open circuits.
+     * is down), keeping 503 for the sidecar's own shedding and open circuits. The connection callback
+     * is also where the sidecar's part of the request ends: Undertow's proxy writes the request on the
+     * connection right after, in the same turn of the I/O thread.
      */
-    private record BadGatewayOnConnectFailure(ProxyClient delegate) implements ProxyClient {
+    private record BadGatewayOnConnectFailure(ProxyClient delegate, ProxyOverhead overhead) implements ProxyClient {
         @Override
         public ProxyTarget findTarget(HttpServerExchange exchange) {
             return delegate.findTarget(exchange);
@@ -66,6 +69,7 @@ public final class UpstreamProxy {
             delegate.getConnection(target, exchange, new ProxyCallback<>() {
                 @Override
                 public void completed(HttpServerExchange exchange, ProxyConnection result) {
+                    overhead.record(ProxyOverhead.sinceArrival(exchange, System.nanoTime()));
                     callback.completed(exchange, result);
                 }
 

@@ -11,14 +11,17 @@ import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.match.ClientAddresses;
 import dev.sluice.sidecar.match.RequestView;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,15 +44,19 @@ public final class RateLimiter {
     private final RuleLimiter[] rules;
     private final Map<StateKey, RuleStores> stores;
     private final SharedStores sharedStores;
+    private final SharedStore sharedStore;
+    private final MeterRegistry registry;
     private final LimiterClock clock;
     private final List<String> appliedPolicies;
     private final List<String> warnings;
 
-    private RateLimiter(List<RuleLimiter> rules, Map<StateKey, RuleStores> stores, SharedStores sharedStores, LimiterClock clock,
-                        List<String> appliedPolicies, List<String> warnings) {
+    private RateLimiter(List<RuleLimiter> rules, Map<StateKey, RuleStores> stores, SharedStores sharedStores, SharedStore sharedStore,
+                        MeterRegistry registry, LimiterClock clock, List<String> appliedPolicies, List<String> warnings) {
         this.rules = rules.toArray(RuleLimiter[]::new);
         this.stores = stores;
         this.sharedStores = sharedStores;
+        this.sharedStore = sharedStore;
+        this.registry = registry;
         this.clock = clock;
         this.appliedPolicies = List.copyOf(appliedPolicies);
         this.warnings = List.copyOf(warnings);
@@ -61,77 +68,126 @@ public final class RateLimiter {
 
     /** No limits yet; Global policies compiled from it on will use {@code sharedStores}. */
     public static RateLimiter empty(LimiterClock clock, SharedStores sharedStores) {
-        return new RateLimiter(List.of(), Map.of(), sharedStores, clock, List.of(), List.of());
+        return new RateLimiter(List.of(), Map.of(), sharedStores, null, null, clock, List.of(), List.of());
     }
 
     /**
-     * Compiles a validated configuration. Rules whose configuration is unchanged from {@code previous}
-     * keep their counters; {@code podLabels} selects the policies that apply (null: standalone, all apply).
+     * Compiles a validated configuration aside: nothing in force changes until the result is
+     * {@linkplain #putInForce put in force} (or {@linkplain #discard discarded}). Rules whose
+     * configuration is unchanged from {@code previous} keep their counters; {@code podLabels} selects the
+     * policies that apply (null: standalone, all apply).
      */
     public static RateLimiter compile(SidecarConfig config, Map<String, String> podLabels, RateLimiter previous,
                                       MeterRegistry registry, LimiterClock clock) {
         ClientAddresses clientAddresses = new ClientAddresses(config.trustedProxies());
         Duration idleTimeout = LimitPeriod.parseDuration(config.keys().idleTimeout());
-        Map<String, RuleLimiter> previousByName = new HashMap<>();
-        for (RuleLimiter rule : previous.rules) {
-            previousByName.put(rule.policy() + "\n" + rule.rule(), rule);
-        }
         List<RuleLimiter> rules = new ArrayList<>();
         Map<StateKey, RuleStores> stores = new HashMap<>();
         List<String> applied = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (PolicyConfig policy : config.policies()) {
-            if (podLabels != null && !policy.podSelector().matches(podLabels)) {
-                continue;
-            }
-            applied.add(policy.qualifiedName());
-            boolean global = policy.scope() == Scope.Global;
-            SharedStore sharedStore = null;
-            if (global && config.redis() == null) {
-                sharedStore = SharedStores.NONE.storeFor(null);
-                warnings.add("policy " + policy.qualifiedName() + ": scope Global but the configuration has no redis section;"
-                        + " failureMode " + policy.failureMode() + " applies to every request"
-                        + (policy.failureMode() == FailureMode.Open ? " (each sidecar enforces its share of the limits)" : " (503)"));
-            } else if (global) {
-                sharedStore = previous.sharedStores.storeFor(config.redis());
-            }
-            if (global && policy.replicas() == null) {
-                warnings.add("policy " + policy.qualifiedName() + ": scope Global without replicas; while Redis is unreachable"
-                        + (policy.failureMode() == FailureMode.Open
-                        ? " each sidecar enforces the whole limit on its own" : " requests get 503 (failureMode Closed)"));
-            }
-            for (RuleConfig rule : policy.rules()) {
-                StateKey stateKey = new StateKey(policy.qualifiedName(), rule, config.keys(), policy.scope(),
-                        global ? config.redis() : null, global ? policy.effectiveReplicas() : 0);
-                RuleStores store = previous.stores.get(stateKey);
-                String name = policy.qualifiedName() + "\n" + rule.name();
-                names.add(name);
-                LimitSpec[][] specs = RuleLimiter.specsByTier(rule);
-                LimitSpec[][] localSpecs = global ? RuleLimiter.share(specs, policy.effectiveReplicas()) : specs;
-                if (store == null) {
-                    RuleLimiter replaced = previousByName.get(name);
-                    if (replaced != null) {
-                        replaced.gaugeMeters().forEach(registry::remove);
-                    }
-                    KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                            RuleLimiter.counterFactory(rule, localSpecs, clock));
-                    KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                            sharedStore.counters(sharedSpec(policy, rule, specs))) : null;
-                    store = new RuleStores(local, shared);
+        SharedStore redisStore = null;
+        try {
+            for (PolicyConfig policy : config.policies()) {
+                if (podLabels != null && !policy.podSelector().matches(podLabels)) {
+                    continue;
                 }
-                stores.put(stateKey, store);
-                RuleLimiter.Shared shared = global ? new RuleLimiter.Shared(sharedStore, policy.failureMode(), localSpecs) : null;
-                rules.add(new RuleLimiter(policy.qualifiedName(), policy.mode(), rule, clientAddresses, store, shared, registry));
+                applied.add(policy.qualifiedName());
+                boolean global = policy.scope() == Scope.Global;
+                SharedStore sharedStore = null;
+                if (global && config.redis() == null) {
+                    sharedStore = SharedStores.NONE.storeFor(null);
+                    warnings.add("policy " + policy.qualifiedName() + ": scope Global but the configuration has no redis section;"
+                            + " failureMode " + policy.failureMode() + " applies to every request"
+                            + (policy.failureMode() == FailureMode.Open ? " (each sidecar enforces its share of the limits)" : " (503)"));
+                } else if (global) {
+                    if (redisStore == null) {
+                        redisStore = previous.sharedStores.storeFor(config.redis());
+                    }
+                    sharedStore = redisStore;
+                }
+                if (global && policy.replicas() == null) {
+                    warnings.add("policy " + policy.qualifiedName() + ": scope Global without replicas; while Redis is unreachable"
+                            + (policy.failureMode() == FailureMode.Open
+                            ? " each sidecar enforces the whole limit on its own" : " requests get 503 (failureMode Closed)"));
+                }
+                for (RuleConfig rule : policy.rules()) {
+                    StateKey stateKey = new StateKey(policy.qualifiedName(), rule, config.keys(), policy.scope(),
+                            global ? config.redis() : null, global ? policy.effectiveReplicas() : 0);
+                    RuleStores store = previous.stores.get(stateKey);
+                    LimitSpec[][] specs = RuleLimiter.specsByTier(rule);
+                    LimitSpec[][] localSpecs = global ? RuleLimiter.share(specs, policy.effectiveReplicas()) : specs;
+                    if (store == null) {
+                        KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
+                                RuleLimiter.counterFactory(rule, localSpecs, clock));
+                        KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
+                                sharedStore.counters(sharedSpec(policy, rule, specs))) : null;
+                        store = new RuleStores(local, shared);
+                    }
+                    stores.put(stateKey, store);
+                    RuleLimiter.Shared shared = global ? new RuleLimiter.Shared(sharedStore, policy.failureMode(), localSpecs) : null;
+                    rules.add(new RuleLimiter(policy.qualifiedName(), policy.mode(), rule, clientAddresses, store, shared, registry));
+                }
+            }
+        } catch (RuntimeException e) {
+            new RateLimiter(rules, stores, previous.sharedStores, redisStore, registry, clock, applied, warnings).discard(previous);
+            throw e;
+        }
+        return new RateLimiter(rules, stores, previous.sharedStores, redisStore, registry, clock, applied, warnings);
+    }
+
+    /**
+     * Completes the swap once this limiter replaced {@code previous} in force: the meters of rules
+     * that are gone, and of key stores that were replaced, go; the key gauges now read this limiter's
+     * stores; a newly opened shared store becomes the one in force.
+     */
+    public void putInForce(RateLimiter previous) {
+        if (sharedStore != null) {
+            sharedStores.putInForce(sharedStore);
+        }
+        Set<RuleStores> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (RuleLimiter rule : rules) {
+            kept.add(rule.stores());
+        }
+        for (RuleLimiter old : previous.rules) {
+            if (!kept.contains(old.stores())) {
+                old.gaugeMeters().forEach(registry::remove);
             }
         }
-        for (Map.Entry<String, RuleLimiter> old : previousByName.entrySet()) {
-            if (!names.contains(old.getKey())) {
-                old.getValue().counterMeters().forEach(registry::remove);
-                old.getValue().gaugeMeters().forEach(registry::remove);
+        for (RuleLimiter rule : rules) {
+            rule.registerGauges();
+        }
+        removeCountersNotIn(previous, this);
+    }
+
+    /** Undoes the compilation of a limiter that will not be put in force, leaving {@code inForce} as it was. */
+    public void discard(RateLimiter inForce) {
+        removeCountersNotIn(this, inForce);
+        if (sharedStore != null) {
+            sharedStores.discard(sharedStore);
+        }
+    }
+
+    /** Removes every meter of a limiter taken out of force with nothing in its place (an outbound route that is gone). */
+    public void retire() {
+        for (RuleLimiter rule : rules) {
+            rule.counterMeters().forEach(registry::remove);
+            rule.gaugeMeters().forEach(registry::remove);
+        }
+    }
+
+    /** Counters are shared by name and labels between the limiters of successive reloads: only those {@code kept} no longer has go. */
+    private void removeCountersNotIn(RateLimiter from, RateLimiter kept) {
+        Set<Meter.Id> keep = new HashSet<>();
+        for (RuleLimiter rule : kept.rules) {
+            rule.counterMeters().forEach(meter -> keep.add(meter.getId()));
+        }
+        for (RuleLimiter rule : from.rules) {
+            for (Meter meter : rule.counterMeters()) {
+                if (!keep.contains(meter.getId())) {
+                    registry.remove(meter);
+                }
             }
         }
-        return new RateLimiter(rules, stores, previous.sharedStores, clock, applied, warnings);
     }
 
     private static SharedRuleSpec sharedSpec(PolicyConfig policy, RuleConfig rule, LimitSpec[][] specs) {

@@ -51,7 +51,8 @@ public final class RuleLimiter {
     private final FallbackLog fallbackLog;
     private final Counter withoutRoundTrip;
     private final List<Meter> counterMeters;
-    private final List<Meter> gaugeMeters;
+    private final MeterRegistry registry;
+    private List<Meter> gaugeMeters = List.of();
 
     /** What a Global rule needs beyond a Local one: its store, its failure mode and the limits of its local share. */
     record Shared(SharedStore store, FailureMode failureMode, LimitSpec[][] fallbackSpecs) {
@@ -86,10 +87,7 @@ public final class RuleLimiter {
         this.rejected = Counter.builder("rate_limit_rejected").description("Requests rejected by a rate-limit rule").tags(tags).register(registry);
         this.shadowRejected = Counter.builder("rate_limit_shadow_rejected")
                 .description("Requests a rule in Shadow mode would have rejected").tags(tags).register(registry);
-        Gauge keysGauge = Gauge.builder("rate_limit_keys", stores.primary(), KeyStore::size)
-                .description("Keys with counters held by a rule").tags("policy", policy, "rule", rule).register(registry);
-        FunctionCounter evicted = FunctionCounter.builder("rate_limit_keys_evicted", stores.primary(), KeyStore::evictedForSize)
-                .description("Keys dropped because the rule held its maximum number of keys").tags("policy", policy, "rule", rule).register(registry);
+        this.registry = registry;
         List<Meter> cumulative = new ArrayList<>(List.of(requests, rejected, shadowRejected));
         if (shared != null) {
             this.fallbacks = Counter.builder("rate_limit_fallback")
@@ -107,7 +105,20 @@ public final class RuleLimiter {
             this.withoutRoundTrip = null;
         }
         this.counterMeters = List.copyOf(cumulative);
-        this.gaugeMeters = List.of(keysGauge, evicted);
+    }
+
+    /**
+     * Registers the meters that read this rule's key store, once the rule is in force: registered while
+     * it is compiled, they would find the names still held by the meters of the store in force, and a
+     * refused reload would leave them reading a store that never served.
+     */
+    void registerGauges() {
+        gaugeMeters = List.of(
+                Gauge.builder("rate_limit_keys", stores.primary(), KeyStore::size)
+                        .description("Keys with counters held by a rule").tags("policy", policy, "rule", rule).register(registry),
+                FunctionCounter.builder("rate_limit_keys_evicted", stores.primary(), KeyStore::evictedForSize)
+                        .description("Keys dropped because the rule held its maximum number of keys").tags("policy", policy, "rule", rule)
+                        .register(registry));
     }
 
     static LimitSpec[][] specsByTier(RuleConfig config) {
@@ -318,7 +329,7 @@ public final class RuleLimiter {
         return counterMeters;
     }
 
-    /** Meters that read this rule's key store, replaced with the store. */
+    /** Meters that read this rule's key store, replaced with the store; none until {@link #registerGauges()}. */
     List<Meter> gaugeMeters() {
         return gaugeMeters;
     }

@@ -10,7 +10,19 @@ public interface SharedStores {
     /** For limiters built without one: a Global policy then fails as its failure mode says. */
     SharedStores NONE = redis -> UnavailableStore.INSTANCE;
 
+    /**
+     * The store for {@code redis}: the one in force if the section is unchanged, else one opened aside,
+     * which the limiter compiled with it {@linkplain #putInForce puts in force} or {@linkplain #discard discards}.
+     */
     SharedStore storeFor(RedisConfig redis);
+
+    /** Makes {@code store} the one in force, retiring the one it replaces. */
+    default void putInForce(SharedStore store) {
+    }
+
+    /** Closes {@code store} if it was opened aside and will not be put in force. */
+    default void discard(SharedStore store) {
+    }
 
     /** A store that is never available. */
     final class UnavailableStore implements SharedStore {

@@ -28,7 +28,6 @@ import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
-import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -43,7 +42,6 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -211,14 +209,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
                         .build());
         RedisTlsConfig tls = config.tls();
         if (tls != null && tls.enabled()) {
-            SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
-            if (tls.caFile() != null) {
-                ssl.trustManager(new File(tls.caFile()));
-            }
-            if (tls.certFile() != null) {
-                ssl.keyManager(new File(tls.certFile()), new File(tls.keyFile()), null);
-            }
-            options.sslOptions(ssl.build());
+            options.sslOptions(RedisFiles.sslOptions(tls));
         }
         return options.build();
     }

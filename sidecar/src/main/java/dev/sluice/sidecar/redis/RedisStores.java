@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis store of the configuration in force, owned by the sidecar. A reload with the same
- * {@code redis} section keeps the store (and its connection); a changed section opens a new one and
- * closes the old after a grace period, so requests in flight on the old limits finish.
+ * {@code redis} section keeps the store (and its connection); a changed section opens a new one aside,
+ * and once the reload is in force closes the old after a grace period, so requests in flight on the
+ * old limits finish. A reload that is refused closes the store it opened.
  */
 public final class RedisStores implements SharedStores, AutoCloseable {
     private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
@@ -30,6 +31,7 @@ public final class RedisStores implements SharedStores, AutoCloseable {
         return thread;
     });
     private volatile RedisStore current;
+    private RedisStore pending;
 
     public RedisStores(RedisPassword environmentPassword, LimiterClock clock, MeterRegistry registry) {
         this.environmentPassword = environmentPassword;
@@ -39,16 +41,44 @@ public final class RedisStores implements SharedStores, AutoCloseable {
 
     @Override
     public synchronized SharedStore storeFor(RedisConfig redis) {
-        RedisStore store = current;
-        if (store != null && store.config().equals(redis)) {
-            return store;
+        if (current != null && current.config().equals(redis)) {
+            return current;
         }
-        current = new RedisStore(redis, environmentPassword, clock, meters);
-        if (store != null) {
-            retired.add(store);
-            retirement.schedule(() -> retire(store), RETIRE_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        if (pending != null && pending.config().equals(redis)) {
+            return pending;
         }
-        return current;
+        if (pending != null) {
+            pending.close();
+        }
+        pending = new RedisStore(redis, environmentPassword, clock, meters);
+        return pending;
+    }
+
+    @Override
+    public synchronized void putInForce(SharedStore store) {
+        if (store != pending) {
+            return;
+        }
+        RedisStore replaced = current;
+        current = pending;
+        pending = null;
+        if (replaced != null) {
+            retired.add(replaced);
+            retirement.schedule(() -> retire(replaced), RETIRE_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void discard(SharedStore store) {
+        RedisStore closing;
+        synchronized (this) {
+            if (store != pending) {
+                return;
+            }
+            closing = pending;
+            pending = null;
+        }
+        closing.close();
     }
 
     private void retire(RedisStore store) {
@@ -85,7 +115,11 @@ public final class RedisStores implements SharedStores, AutoCloseable {
             if (current != null) {
                 closing.add(current);
             }
+            if (pending != null) {
+                closing.add(pending);
+            }
             current = null;
+            pending = null;
         }
         // A loop, not a method reference: a sidecar that never needed Redis must not link Lettuce to stop
         // (the operator's tests run a sidecar without Lettuce on the classpath).

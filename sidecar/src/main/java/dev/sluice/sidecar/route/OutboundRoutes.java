@@ -27,8 +27,9 @@ import org.xnio.XnioWorker;
  * The outbound routes' listeners: for each route, the app calls {@code http://127.0.0.1:<localPort>}
  * and the sidecar applies the route's rate limits, then its breaker, timeout and retries, on the way
  * to the route's upstream. Listeners share the traffic port's XNIO worker (no threads of their own);
- * a reload keeps a route's listener when its port is unchanged and swaps what it enforces, starts the
- * new ones and stops the removed ones. A port that cannot be bound is reported, not fatal.
+ * a reload compiles each route's limits aside ({@link #compileLimits}), then, once it is in force,
+ * keeps a route's listener when its port is unchanged and swaps what it enforces, starts the new ones
+ * and stops the removed ones. A port that cannot be bound is reported, not fatal.
  */
 public final class OutboundRoutes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundRoutes.class);
@@ -41,8 +42,8 @@ public final class OutboundRoutes implements AutoCloseable {
     private List<Target> desired = List.of();
     private XnioWorker worker;
 
-    /** A route and the guard of its calls. */
-    public record Target(RouteConfig route, Guard guard) {
+    /** A route, the guard of its calls, and its rate limits compiled by {@link #compileLimits}. */
+    public record Target(RouteConfig route, Guard guard, RateLimiter limits) {
     }
 
     public OutboundRoutes(MeterRegistry registry, LimiterClock clock) {
@@ -64,12 +65,19 @@ public final class OutboundRoutes implements AutoCloseable {
         }
         Map<String, Target> byName = new LinkedHashMap<>();
         targets.forEach(target -> byName.put(target.route().name(), target));
+        // The limits of a route whose listener moves to another port were compiled from the old listener's.
+        Map<String, RateLimiter> compiledFrom = new HashMap<>();
         for (String name : new ArrayList<>(listeners.keySet())) {
             Listener listener = listeners.get(name);
             Target target = byName.get(name);
             if (target == null || !target.route().localPort().equals(listener.port)) {
                 listener.stop();
                 listeners.remove(name);
+                if (target == null) {
+                    listener.limiter.get().retire();
+                } else {
+                    compiledFrom.put(name, listener.limiter.get());
+                }
             }
         }
         failures.keySet().retainAll(byName.keySet());
@@ -78,18 +86,30 @@ public final class OutboundRoutes implements AutoCloseable {
             Listener listener = listeners.get(name);
             if (listener != null) {
                 listener.guard.set(target.guard());
-                listener.limiter.set(compileLimits(target.route(), listener.limiter.get()));
+                target.limits().putInForce(listener.limiter.getAndSet(target.limits()));
                 continue;
             }
+            RateLimiter previous = compiledFrom.getOrDefault(name, RateLimiter.empty(clock));
             try {
-                listeners.put(name, new Listener(target, compileLimits(target.route(), RateLimiter.empty(clock))));
+                listeners.put(name, new Listener(target));
+                target.limits().putInForce(previous);
                 failures.remove(name);
                 LOG.info("outbound route {} listening on {}:{} -> {}", name, LOOPBACK, target.route().localPort(), target.route().upstream());
             } catch (RuntimeException e) {
+                target.limits().discard(previous);
+                previous.retire();
                 failures.put(name, "cannot listen on " + LOOPBACK + ":" + target.route().localPort() + ": " + e.getMessage());
                 LOG.error("outbound route {} cannot listen on {}:{}; its calls fail until the port is free and the configuration reloads",
                         name, LOOPBACK, target.route().localPort(), e);
             }
+        }
+    }
+
+    /** Undoes {@link #compileLimits} for targets that will not be put in force; the listeners keep what they enforce. */
+    public synchronized void discard(List<Target> targets) {
+        for (Target target : targets) {
+            Listener listener = listeners.get(target.route().name());
+            target.limits().discard(listener == null ? RateLimiter.empty(clock) : listener.limiter.get());
         }
     }
 
@@ -110,11 +130,13 @@ public final class OutboundRoutes implements AutoCloseable {
         return view;
     }
 
-    /** The route's own rate limits, compiled as one policy named after the route. */
-    private RateLimiter compileLimits(RouteConfig route, RateLimiter previous) {
-        if (route.rules().isEmpty()) {
-            return RateLimiter.empty(clock);
-        }
+    /**
+     * The route's own rate limits, compiled aside as one policy named after the route; its listener's
+     * limits keep their counters where the rules are unchanged.
+     */
+    public synchronized RateLimiter compileLimits(RouteConfig route) {
+        Listener listener = listeners.get(route.name());
+        RateLimiter previous = listener == null ? RateLimiter.empty(clock) : listener.limiter.get();
         PolicyConfig policy = new PolicyConfig("route-" + route.name(), null, LabelSelector.everything(), Mode.Enforce, Scope.Local,
                 null, route.rules());
         return RateLimiter.compile(SidecarConfig.of(List.of(policy)), null, previous, registry, clock);
@@ -132,14 +154,14 @@ public final class OutboundRoutes implements AutoCloseable {
         final AtomicReference<RateLimiter> limiter;
         final Undertow server;
 
-        Listener(Target target, RateLimiter limits) {
+        Listener(Target target) {
             this.port = target.route().localPort();
             this.guard = new AtomicReference<>(target.guard());
-            this.limiter = new AtomicReference<>(limits);
+            this.limiter = new AtomicReference<>(target.limits());
             this.server = Undertow.builder()
                     .setWorker(worker)
                     .addHttpListener(port, LOOPBACK)
-                    .setHandler(new RateLimitHandler(limiter::get, new GuardedForwarder(guard::get, null)))
+                    .setHandler(new RateLimitHandler(limiter::get, new GuardedForwarder(guard::get, null, null)))
                     .build();
             server.start();
         }

@@ -159,6 +159,86 @@ class ReloadIT {
     }
 
     @Test
+    void aReloadThatCannotBePutInForceKeepsTheWholeLastGoodConfiguration() throws Exception {
+        String config = """
+                generation: %d
+                %s
+                policies:
+                  - name: api
+                    rules:
+                      - name: small
+                        limits: [{requests: %d, period: 1h}]
+                    backpressure:
+                      concurrency: {maxConcurrent: %d, queueSize: 0}
+                %s""";
+        String sharedPolicy = """
+                  - name: shared
+                    scope: Global
+                    failureMode: Open
+                    replicas: 1
+                    rules: [{name: all, limits: [{requests: 1000, period: 1s}]}]
+                """;
+        Path missingCa = directory.resolve("missing-ca.crt");
+        String unreachableRedis = "redis: {addresses: ['127.0.0.1:1'], connectTimeout: 200ms%s}";
+        fixture = SidecarFixture.withClock(directory, config.formatted(1, "", 2, 10, ""), START);
+        assertThat(fixture.statuses(1, "/")).isEqualTo("200");
+
+        fixture.writeConfig(config.formatted(2, unreachableRedis.formatted(", tls: {caFile: " + missingCa + "}"), 5, 20, sharedPolicy));
+        JsonNode error = await().atMost(Duration.ofSeconds(10))
+                .until(() -> fixture.adminJson("/config").path("lastReloadError"), node -> !node.isNull() && !node.isMissingNode());
+
+        assertThat(error.path("errors").get(0).path("field").asText()).isEqualTo("redis.tls.caFile");
+        assertThat(error.path("message").asText()).contains("cannot read " + missingCa);
+        assertThat(fixture.metric("sluice_config_reloads_total{result=\"failure\"}")).isEqualTo(1);
+        assertThat(fixture.metric("sluice_config_last_reload_failed")).isEqualTo(1);
+        HttpResponse<String> ready = fixture.admin("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("redis.tls.caFile").contains(missingCa.toString());
+        // Generation 1 whole: its limit (one of two left), its gate, and no Global policy.
+        JsonNode view = fixture.adminJson("/config");
+        assertThat(view.path("generation").asLong()).isEqualTo(1);
+        assertThat(view.path("appliedPolicies").toString()).isEqualTo("[\"api\"]");
+        assertThat(fixture.adminJson("/state").path("backpressure").get(0).path("limit").asInt()).isEqualTo(10);
+        assertThat(fixture.metric("sluice_concurrency_limit{policy=\"api\"}")).isEqualTo(10);
+        assertThat(fixture.statuses(2, "/")).isEqualTo("200 429");
+
+        fixture.reload(config.formatted(3, unreachableRedis.formatted(""), 5, 20, sharedPolicy), 3);
+
+        JsonNode cleared = fixture.adminJson("/config").path("lastReloadError");
+        assertThat(cleared.isNull() || cleared.isMissingNode()).as("lastReloadError after a good reload").isTrue();
+        assertThat(fixture.adminJson("/config").path("appliedPolicies").toString()).isEqualTo("[\"api\",\"shared\"]");
+        assertThat(fixture.adminJson("/state").path("backpressure").get(0).path("limit").asInt()).isEqualTo(20);
+        assertThat(fixture.metric("sluice_concurrency_limit{policy=\"api\"}")).isEqualTo(20);
+        assertThat(fixture.get("/").headers().firstValue("RateLimit-Policy")).hasValueSatisfying(policy -> assertThat(policy).contains("\"small-1h\";q=5"));
+        assertThat(fixture.metric("sluice_config_reloads_total{result=\"success\"}")).isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedFileIsRetriedWhenItsContentChanges() throws Exception {
+        String valid = """
+                generation: %d
+                policies:
+                  - name: api
+                    rules: [{name: small, limits: [{requests: 2, period: 1h}]}]
+                """;
+        String missingCa = "redis: {addresses: ['127.0.0.1:1'], tls: {caFile: %s}}\n".formatted(directory.resolve("missing-ca.crt"))
+                + "policies: [{name: shared, scope: Global, rules: [{name: all, limits: [{requests: 1, period: 1s}]}]}]\n";
+        fixture = SidecarFixture.withClock(directory, valid.formatted(1), START);
+
+        fixture.writeConfig("generation: 2\n" + missingCa);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.admin("/readyz").body().contains("redis.tls.caFile"));
+        // The same content again (a new file, a new modification time) is not tried again.
+        fixture.writeConfig("generation: 2\n" + missingCa);
+        fixture.reload(valid.formatted(3), 3);
+
+        assertThat(fixture.metric("sluice_config_reloads_total{result=\"failure\"}")).isEqualTo(1);
+        assertThat(fixture.admin("/readyz").body()).doesNotContain("caFile");
+        fixture.writeConfig("generation: 4\n" + missingCa);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.metric("sluice_config_reloads_total{result=\"failure\"}") == 2);
+        assertThat(fixture.adminJson("/config").path("generation").asLong()).isEqualTo(3);
+    }
+
+    @Test
     void aFloodOfDistinctClientsIsBoundedAndIdleKeysExpire() throws Exception {
         fixture = SidecarFixture.withClock(directory, """
                 trustedProxies: [127.0.0.1/32]

@@ -145,10 +145,34 @@ class RateLimiterTest {
         passes(first, get("/edited"), 2);
 
         RateLimiter second = RateLimiter.compile(ConfigLoader.parse(twoRules.formatted(5)), null, first, registry, clock);
+        second.putInForce(first);
 
         // "kept" had 1 of 3 left and keeps it; "edited" starts afresh with its new limit.
         assertThat(passes(second, get("/edited"), 5)).isEqualTo(1);
         assertThat(registry.find("rate_limit_keys").tag("rule", "edited").gauge().value()).isEqualTo(1);
+    }
+
+    @Test
+    void aDiscardedCompilationLeavesTheMetersOfTheLimitsInForce() throws Exception {
+        String rules = """
+                policies:
+                  - name: api
+                    rules:
+                      - name: edited
+                        limits: [{requests: %d, period: 1h}]
+                %s""";
+        RateLimiter inForce = compile(rules.formatted(3, ""), null);
+        inForce.putInForce(RateLimiter.empty(clock));
+        passes(inForce, get("/"), 1);
+
+        RateLimiter refused = RateLimiter.compile(ConfigLoader.parse(rules.formatted(5,
+                "      - name: added\n        limits: [{requests: 1, period: 1s}]\n")), null, inForce, registry, clock);
+        refused.discard(inForce);
+
+        assertThat(registry.find("rate_limit_keys").tag("rule", "edited").gauge().value()).isEqualTo(1);
+        assertThat(registry.find("rate_limit_requests").tag("rule", "edited").counter().count()).isEqualTo(1);
+        assertThat(registry.find("rate_limit_requests").tag("rule", "added").counter()).isNull();
+        assertThat(registry.find("rate_limit_keys").tag("rule", "added").gauge()).isNull();
     }
 
     @Test

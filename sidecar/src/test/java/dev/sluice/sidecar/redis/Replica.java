@@ -3,6 +3,7 @@ package dev.sluice.sidecar.redis;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.sidecar.Sidecar;
+import dev.sluice.sidecar.SidecarFixture;
 import dev.sluice.sidecar.SidecarSettings;
 import dev.sluice.sidecar.http.TestUpstream;
 import dev.sluice.sidecar.limit.LimiterClock;
@@ -76,14 +77,9 @@ final class Replica implements AutoCloseable {
         }
     }
 
-    /** A Prometheus sample's value, or 0 if absent. */
+    /** A Prometheus sample's value; a sample that is not there fails the test. */
     double metric(String sample) {
-        for (String line : admin("/metrics").body().split("\n")) {
-            if (line.startsWith(sample + " ")) {
-                return Double.parseDouble(line.substring(sample.length() + 1).trim());
-            }
-        }
-        return 0;
+        return SidecarFixture.sample(admin("/metrics").body(), sample);
     }
 
     private HttpResponse<String> send(HttpRequest request) {
