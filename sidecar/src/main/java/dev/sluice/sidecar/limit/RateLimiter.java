@@ -114,10 +114,10 @@ public final class RateLimiter {
                     if (replaced != null) {
                         replaced.gaugeMeters().forEach(registry::remove);
                     }
-                    KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                            RuleLimiter.counterFactory(rule, localSpecs, clock));
-                    KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                            sharedStore.counters(sharedSpec(policy, rule, specs))) : null;
+                    KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
+                            RuleLimiter.counterFactory(rule, localSpecs, clock), KeyRetention.LOCAL);
+                    KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
+                            sharedStore.counters(sharedSpec(policy, rule, specs)), KeyRetention.SHARED) : null;
                     store = new RuleStores(local, shared);
                 }
                 stores.put(stateKey, store);
@@ -206,10 +206,11 @@ public final class RateLimiter {
         return warnings;
     }
 
-    /** Runs pending key expiry in every store now. */
+    /** Forgets now, in every store, the keys that are full again and idle (requests otherwise sweep a slice at a time). */
     public void cleanUp() {
+        long now = clock.nanos();
         for (RuleLimiter rule : rules) {
-            rule.stores().cleanUp();
+            rule.stores().cleanUp(now);
         }
     }
 
