@@ -1,6 +1,8 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FailureMode;
+import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.KeySettings;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.api.config.PolicyConfig;
@@ -100,6 +102,9 @@ public final class RateLimiter {
                 warnings.add("policy " + policy.qualifiedName() + ": scope Global without replicas; while Redis is unreachable"
                         + (policy.failureMode() == FailureMode.Open
                         ? " each sidecar enforces the whole limit on its own" : " requests get 503 (failureMode Closed)"));
+            }
+            for (FieldError warning : ConfigValidator.warnings(policy.scope(), policy.rules(), "rules")) {
+                warnings.add("policy " + policy.qualifiedName() + ": " + warning);
             }
             for (RuleConfig rule : policy.rules()) {
                 StateKey stateKey = new StateKey(policy.qualifiedName(), rule, config.keys(), policy.scope(),
