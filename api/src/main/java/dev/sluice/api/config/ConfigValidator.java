@@ -1,6 +1,7 @@
 package dev.sluice.api.config;
 
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,6 +25,8 @@ public final class ConfigValidator {
     private static final long MAX_REDIS_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_REPLICAS = 100_000;
     private static final int MAX_LEASE_PERCENT = 50;
+    /** From this period on, a Local limit outlives pods often enough that restarts matter. */
+    private static final Duration LONG_LOCAL_PERIOD = Duration.ofHours(1);
 
     private final List<FieldError> errors = new ArrayList<>();
 
@@ -41,6 +44,43 @@ public final class ConfigValidator {
         ConfigValidator validator = new ConfigValidator();
         validator.rules(rules, prefix);
         return List.copyOf(validator.errors);
+    }
+
+    /**
+     * What a valid policy's rules allow but a user probably does not mean, each with its field (paths
+     * start at {@code prefix}): a Local limit of an hour or longer lives in each pod's memory, so a
+     * restart or rollout gives every client a fresh quota. Shown by the sidecar ({@code /config}) and
+     * in the resource's status; the rules must be valid.
+     */
+    public static List<FieldError> warnings(Scope scope, List<RuleConfig> rules, String prefix) {
+        List<FieldError> warnings = new ArrayList<>();
+        if (scope == Scope.Global) {
+            return warnings;
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            RuleConfig rule = rules.get(i);
+            String path = prefix + "[" + i + "]";
+            if (rule.tiers() == null) {
+                longLocalLimits(rule.limits(), path + ".limits", warnings);
+                continue;
+            }
+            for (int t = 0; t < rule.tiers().values().size(); t++) {
+                longLocalLimits(rule.tiers().values().get(t).limits(), path + ".tiers.values[" + t + "].limits", warnings);
+            }
+        }
+        return List.copyOf(warnings);
+    }
+
+    private static void longLocalLimits(List<LimitConfig> limits, String prefix, List<FieldError> warnings) {
+        for (int i = 0; i < limits.size(); i++) {
+            String period = limits.get(i).period();
+            LimitPeriod parsed = LimitPeriod.parse(period);
+            if (parsed.isCalendarMonths() || parsed.duration().compareTo(LONG_LOCAL_PERIOD) >= 0) {
+                warnings.add(new FieldError(prefix + "[" + i + "].period", period + " with scope Local is counted in each pod's memory:"
+                        + " a restart or rollout of the pod starts it afresh, with a full quota for every client;"
+                        + " use scope: Global to keep it in Redis across restarts"));
+            }
+        }
     }
 
     public static List<FieldError> validateSelector(LabelSelector selector, String prefix) {

@@ -3,8 +3,9 @@ package dev.sluice.api.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * Bounds on the counters a sidecar keeps per rule: a key idle for {@code idleTimeout} is dropped, and
- * at most {@code maxPerRule} keys are kept, so a flood of distinct clients cannot exhaust the heap.
+ * Bounds on the counters a sidecar keeps per rule: at most {@code maxPerRule} keys, so a flood of
+ * distinct clients cannot exhaust the heap, and a key whose counters are full again is forgotten once
+ * unseen for {@code idleTimeout} (never while they are not: that would reset its quota).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record KeySettings(Long maxPerRule, String idleTimeout) {

@@ -103,6 +103,21 @@ class ConfigValidatorTest {
         });
     }
 
+    @Test
+    void warnsOfLocalLimitsOfAnHourOrLongerOnly() throws Exception {
+        PolicyConfig policy = ConfigLoader.parseUnvalidated(BASE.replace("- {requests: 10, period: 1s}", """
+                - {requests: 10, period: 59m}
+                          - {requests: 10, period: 60m}
+                          - {requests: 10, period: 1d}
+                          - {requests: 10, period: 1mo}""")).policies().get(0);
+
+        assertThat(ConfigValidator.warnings(policy.scope(), policy.rules(), "rules")).extracting(FieldError::field)
+                .containsExactly("rules[0].limits[1].period", "rules[0].limits[2].period", "rules[0].limits[3].period");
+        assertThat(ConfigValidator.warnings(policy.scope(), policy.rules(), "rules").get(0).message())
+                .startsWith("60m with scope Local is counted in each pod's memory").contains("use scope: Global");
+        assertThat(ConfigValidator.warnings(Scope.Global, policy.rules(), "rules")).isEmpty();
+    }
+
     private static Arguments invalid(String description, UnaryOperator<String> edit, String field, String message) {
         return Arguments.of(description, edit.apply(BASE), field, message);
     }

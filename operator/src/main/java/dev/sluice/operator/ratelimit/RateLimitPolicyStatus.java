@@ -34,7 +34,7 @@ public final class RateLimitPolicyStatus {
                 ? Conditions.of(Conditions.READY, true, Conditions.REASON_RENDERED,
                         "rendered into ConfigMap " + SidecarConfigMap.NAME, generation)
                 : Conditions.of(Conditions.READY, true, Conditions.REASON_PARTIALLY_ENFORCED,
-                        "rendered into ConfigMap " + SidecarConfigMap.NAME + "; not yet enforced: " + String.join("; ", notYetEnforced),
+                        "rendered into ConfigMap " + SidecarConfigMap.NAME + "; not enforced as written: " + String.join("; ", notYetEnforced),
                         generation);
         List<Condition> conditions = List.of(ready,
                 Conditions.of(Conditions.ACCEPTED, true, Conditions.REASON_VALID, "the spec is valid", generation));

@@ -4,12 +4,16 @@ import dev.sluice.api.config.Algorithm;
 import io.github.bucket4j.TimeMeter;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Creates the counters of one rule's algorithm. */
 final class CounterFactory {
     private final Algorithm algorithm;
     private final TimeMeter timeMeter;
     private final ZoneId zone;
+    /** One calendar per limit, shared by every key's counter: it holds no state, and a key costs 32 bytes less. */
+    private final Map<LimitSpec, WindowCalendar> calendars = new ConcurrentHashMap<>();
 
     CounterFactory(Algorithm algorithm, LimiterClock clock, String timeZone) {
         this.algorithm = algorithm;
@@ -23,9 +27,13 @@ final class CounterFactory {
             counters[i] = switch (algorithm) {
                 case TokenBucket -> new TokenBucketCounter(specs[i], timeMeter);
                 case SlidingWindow -> new SlidingWindowCounter(specs[i]);
-                case FixedWindow -> new FixedWindowCounter(specs[i], new WindowCalendar(specs[i].parsedPeriod(), zone));
+                case FixedWindow -> new FixedWindowCounter(specs[i], calendars.computeIfAbsent(specs[i], this::calendar));
             };
         }
         return counters;
+    }
+
+    private WindowCalendar calendar(LimitSpec spec) {
+        return new WindowCalendar(spec.parsedPeriod(), zone);
     }
 }

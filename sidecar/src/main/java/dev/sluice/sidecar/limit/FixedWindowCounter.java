@@ -33,6 +33,11 @@ final class FixedWindowCounter implements LimitCounter {
         }
     }
 
+    @Override
+    public synchronized long fullAt() {
+        return count > 0 ? bounds[1] : Long.MIN_VALUE;
+    }
+
     private void roll(long nowNanos) {
         if (nowNanos >= bounds[1] || nowNanos < bounds[0]) {
             calendar.windowAt(nowNanos, bounds);

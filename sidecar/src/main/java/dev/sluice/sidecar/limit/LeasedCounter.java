@@ -164,6 +164,32 @@ public final class LeasedCounter implements SharedCounter {
         refusedUntil = nowNanos + Math.max(1_000, result.waitNanos()[refusing]);
     }
 
+    /**
+     * At once, unless a take is on its way: the units it brings would land in a forgotten counter.
+     * Units held are given back by {@link #forget}, and a remembered refusal only saves a round trip.
+     */
+    @Override
+    public synchronized long forgettableAt() {
+        return taking != null ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+
+    /** Gives the units held back to the store, without waiting: a lost give-back only makes the limit stricter. */
+    @Override
+    public void forget(long nowNanos) {
+        long held;
+        synchronized (this) {
+            held = tokens;
+            tokens = 0;
+        }
+        if (held > 0) {
+            try {
+                remote.take(held, 0, 0, nowNanos);
+            } catch (RuntimeException e) {
+                // Not connected: the units stay taken until the store refills them.
+            }
+        }
+    }
+
     /** Units this replica holds unspent, for tests and the admin view. */
     public synchronized long held() {
         return tokens;

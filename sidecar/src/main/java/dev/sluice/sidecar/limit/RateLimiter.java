@@ -1,6 +1,8 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FailureMode;
+import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.KeySettings;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.api.config.PolicyConfig;
@@ -16,7 +18,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,6 +26,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The rate limits of one configuration, compiled for this pod. A request passes only if every
@@ -110,6 +112,9 @@ public final class RateLimiter {
                             + (policy.failureMode() == FailureMode.Open
                             ? " each sidecar enforces the whole limit on its own" : " requests get 503 (failureMode Closed)"));
                 }
+                for (FieldError warning : ConfigValidator.warnings(policy.scope(), policy.rules(), "rules")) {
+                    warnings.add("policy " + policy.qualifiedName() + ": " + warning);
+                }
                 for (RuleConfig rule : policy.rules()) {
                     StateKey stateKey = new StateKey(policy.qualifiedName(), rule, config.keys(), policy.scope(),
                             global ? config.redis() : null, global ? policy.effectiveReplicas() : 0);
@@ -117,10 +122,10 @@ public final class RateLimiter {
                     LimitSpec[][] specs = RuleLimiter.specsByTier(rule);
                     LimitSpec[][] localSpecs = global ? RuleLimiter.share(specs, policy.effectiveReplicas()) : specs;
                     if (store == null) {
-                        KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                                RuleLimiter.counterFactory(rule, localSpecs, clock));
-                        KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, clock,
-                                sharedStore.counters(sharedSpec(policy, rule, specs))) : null;
+                        KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
+                                RuleLimiter.counterFactory(rule, localSpecs, clock), KeyRetention.LOCAL);
+                        KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
+                                sharedStore.counters(sharedSpec(policy, rule, specs)), KeyRetention.SHARED) : null;
                         store = new RuleStores(local, shared);
                     }
                     stores.put(stateKey, store);
@@ -262,10 +267,11 @@ public final class RateLimiter {
         return warnings;
     }
 
-    /** Runs pending key expiry in every store now. */
+    /** Forgets now, in every store, the keys that are full again and idle (requests otherwise sweep a slice at a time). */
     public void cleanUp() {
+        long now = clock.nanos();
         for (RuleLimiter rule : rules) {
-            rule.stores().cleanUp();
+            rule.stores().cleanUp(now);
         }
     }
 

@@ -113,12 +113,20 @@ public final class RuleLimiter {
      * refused reload would leave them reading a store that never served.
      */
     void registerGauges() {
-        gaugeMeters = List.of(
-                Gauge.builder("rate_limit_keys", stores.primary(), KeyStore::size)
-                        .description("Keys with counters held by a rule").tags("policy", policy, "rule", rule).register(registry),
-                FunctionCounter.builder("rate_limit_keys_evicted", stores.primary(), KeyStore::evictedForSize)
-                        .description("Keys dropped because the rule held its maximum number of keys").tags("policy", policy, "rule", rule)
-                        .register(registry));
+        List<Meter> storeMeters = new ArrayList<>();
+        storeMeters.add(Gauge.builder("rate_limit_keys", stores, RuleStores::size)
+                .description("Keys with counters held by a rule").tags("policy", policy, "rule", rule).register(registry));
+        for (KeyStore.Eviction reason : KeyStore.Eviction.values()) {
+            storeMeters.add(FunctionCounter.builder("rate_limit_keys_evicted", stores, s -> s.evicted(reason))
+                    .description("Keys forgotten once their counters were full again: unseen for keys.idleTimeout (idle), or to make"
+                            + " room for a new key at keys.maxPerRule (cap)")
+                    .tags("policy", policy, "rule", rule, "reason", reason.label).register(registry));
+        }
+        storeMeters.add(FunctionCounter.builder("rate_limit_keys_overflow", stores, RuleStores::overflowed)
+                .description("Requests of new keys counted in the rule's shared overflow counters, because the rule held"
+                        + " keys.maxPerRule keys that were all still limited")
+                .tags("policy", policy, "rule", rule).register(registry));
+        gaugeMeters = List.copyOf(storeMeters);
     }
 
     static LimitSpec[][] specsByTier(RuleConfig config) {
@@ -177,7 +185,7 @@ public final class RuleLimiter {
         if (shared != null) {
             return evaluateShared(keyString, tier, decision);
         }
-        return evaluateLocal(stores.local().countersFor(keyString), tierSpecs[tier], keyString, decision);
+        return evaluateLocal(stores.local().countersFor(keyString, decision.nowNanos), tierSpecs[tier], keyString, decision);
     }
 
     private boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, String keyString, Decision decision) {
@@ -208,7 +216,7 @@ public final class RuleLimiter {
     }
 
     private boolean evaluateShared(String key, int tier, Decision decision) {
-        SharedCounter counter = stores.shared().countersFor(key);
+        SharedCounter counter = stores.shared().countersFor(key, decision.nowNanos);
         SharedOutcome outcome = decision.sharedOutcome.prepare(tierSpecs[tier].length);
         int local = counter.tryLocally(cost, decision.nowNanos, outcome);
         if (local != SharedCounter.NEEDS_STORE) {
@@ -273,7 +281,7 @@ public final class RuleLimiter {
             decision.unavailable(this);
             return false;
         }
-        return evaluateLocal(stores.local().countersFor(key), shared.fallbackSpecs()[tier], key, decision);
+        return evaluateLocal(stores.local().countersFor(key, decision.nowNanos), shared.fallbackSpecs()[tier], key, decision);
     }
 
     private int tierOf(RequestView request) {
@@ -317,7 +325,7 @@ public final class RuleLimiter {
     }
 
     public long keyCount() {
-        return stores.primary().size();
+        return stores.size();
     }
 
     RuleStores stores() {

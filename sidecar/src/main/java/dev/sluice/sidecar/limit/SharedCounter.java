@@ -23,4 +23,17 @@ public interface SharedCounter extends Refundable {
      * thread), or exceptionally when the store failed or timed out.
      */
     CompletableFuture<SharedOutcome> decide(long cost, long nowNanos, SharedOutcome outcome);
+
+    /**
+     * From when this handle may be forgotten without changing anything. The store keeps the key's
+     * quota whatever this replica forgets, so by default at once; a counter that holds part of the
+     * quota locally says when it can let it go.
+     */
+    default long forgettableAt() {
+        return Long.MIN_VALUE;
+    }
+
+    /** Called once this handle is forgotten: gives back to the store whatever it still holds. Never blocks. */
+    default void forget(long nowNanos) {
+    }
 }

@@ -40,6 +40,15 @@ final class SlidingWindowCounter implements LimitCounter {
         current = Math.max(0, current - cost);
     }
 
+    /** When the last request counted has slid out of the window: the end of the window after the one it fell in. */
+    @Override
+    public synchronized long fullAt() {
+        if (current > 0) {
+            return windowStart + 2 * periodNanos;
+        }
+        return previous > 0 ? windowStart + periodNanos : Long.MIN_VALUE;
+    }
+
     private void roll(long nowNanos) {
         long start = nowNanos - Math.floorMod(nowNanos, periodNanos);
         if (start == windowStart) {

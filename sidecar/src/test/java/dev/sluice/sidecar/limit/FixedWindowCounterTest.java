@@ -61,4 +61,16 @@ class FixedWindowCounterTest {
     private static LimitCounter counter(LimitSpec spec, ZoneId zone) {
         return new FixedWindowCounter(spec, new WindowCalendar(spec.parsedPeriod(), zone));
     }
+
+    @Test
+    void fullAgainAtTheEndOfTheWindow() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-15T10:30:00Z"));
+        LimitCounter counter = counter(spec(2, "1d"), ZoneOffset.UTC);
+        assertThat(counter.fullAt()).isEqualTo(Long.MIN_VALUE);
+
+        drain(counter, clock);
+
+        Instant midnight = Instant.parse("2026-01-16T00:00:00Z");
+        assertThat(counter.fullAt()).isEqualTo(midnight.getEpochSecond() * 1_000_000_000L);
+    }
 }

@@ -144,4 +144,34 @@ class LeasedCounterTest {
         counter.refund(1, 0);
         assertThat(counter.tryLocally(1, 0, outcome())).isEqualTo(SharedCounter.ALLOWED);
     }
+
+    @Test
+    void forgettingItGivesWhatItHoldsBackToTheStore() {
+        PoolRemote remote = new PoolRemote(100);
+        LeasedCounter counter = new LeasedCounter(remote, 1, 1, 8, TTL);
+        counter.decide(1, 0, outcome()).join();
+        counter.tryLocally(1, 0, outcome());
+        counter.decide(1, 0, outcome()).join();
+        assertThat(counter.held()).isEqualTo(1);
+        assertThat(counter.forgettableAt()).isEqualTo(Long.MIN_VALUE);
+
+        counter.forget(0);
+
+        assertThat(counter.held()).isZero();
+        assertThat(remote.units).as("the 2 spent stay taken, the one held is back").isEqualTo(98);
+    }
+
+    @Test
+    void aCounterWithATakeOnItsWayIsNotForgettable() {
+        PoolRemote remote = new PoolRemote(100);
+        remote.answerAtOnce = false;
+        LeasedCounter counter = new LeasedCounter(remote, 1, 1, 8, TTL);
+        CompletableFuture<SharedOutcome> decision = counter.decide(1, 0, outcome());
+
+        assertThat(counter.forgettableAt()).isEqualTo(Long.MAX_VALUE);
+
+        remote.answerAll();
+        decision.join();
+        assertThat(counter.forgettableAt()).isEqualTo(Long.MIN_VALUE);
+    }
 }

@@ -191,6 +191,36 @@ class RateLimiterTest {
         assertThat(decision.rejectedLimit().name()).isEqualTo("slow-10s");
     }
 
+    @Test
+    void warnsOfLocalLimitsOfAnHourOrMoreWhichARestartStartsAfresh() throws Exception {
+        RateLimiter limiter = compile("""
+                policies:
+                  - name: api
+                    rules:
+                      - name: per-client
+                        limits: [{requests: 10, period: 1s}, {requests: 1000, period: 1h}]
+                      - name: plans
+                        algorithm: FixedWindow
+                        tiers:
+                          header: X-Plan
+                          default: free
+                          values:
+                            - {name: free, limits: [{requests: 100, period: 1d}]}
+                            - {name: paid, limits: [{requests: 100, period: 1m}]}
+                  - name: shared
+                    scope: Global
+                    rules:
+                      - name: daily
+                        limits: [{requests: 1000, period: 1d}]
+                """, null);
+
+        String consequence = " with scope Local is counted in each pod's memory: a restart or rollout of the pod starts it afresh,"
+                + " with a full quota for every client; use scope: Global to keep it in Redis across restarts";
+        assertThat(limiter.warnings()).filteredOn(warning -> warning.contains("restart")).containsExactly(
+                "policy api: rules[0].limits[1].period: 1h" + consequence,
+                "policy api: rules[1].tiers.values[0].limits[0].period: 1d" + consequence);
+    }
+
     private RateLimiter compile(String yaml, Map<String, String> labels) throws Exception {
         SidecarConfig config = ConfigLoader.parse(yaml);
         return RateLimiter.compile(config, labels, RateLimiter.empty(clock), registry, clock);

@@ -63,4 +63,19 @@ class SlidingWindowCounterTest {
 
         assertThat(drain(window, clock)).isEqualTo(10);
     }
+
+    @Test
+    void fullAgainOnceTheLastCountSlidesOut() {
+        LimitCounter window = new SlidingWindowCounter(spec(10, "1m"));
+        assertThat(window.fullAt()).isEqualTo(Long.MIN_VALUE);
+        long windowStart = clock.nanos();
+
+        drain(window, clock);
+        assertThat(window.fullAt()).isEqualTo(windowStart + Duration.ofMinutes(2).toNanos());
+
+        // Nothing counted in the next window: only the previous one's count is left, gone a period later.
+        clock.advance(Duration.ofSeconds(90));
+        window.refund(0, clock.nanos());
+        assertThat(window.fullAt()).isEqualTo(windowStart + Duration.ofMinutes(2).toNanos());
+    }
 }

@@ -48,4 +48,19 @@ class TokenBucketCounterTest {
 
         assertThat(drain(bucket, clock)).isEqualTo(2);
     }
+
+    @Test
+    void fullAgainOnceRefilled() {
+        LimitCounter bucket = new TokenBucketCounter(spec(2, "1h"), clock.asTimeMeter());
+        assertThat(bucket.fullAt()).isEqualTo(Long.MIN_VALUE);
+        long start = clock.nanos();
+
+        drain(bucket, clock);
+
+        assertThat(bucket.fullAt()).isEqualTo(start + Duration.ofHours(1).toNanos());
+        // Half an hour refilled one token; taking it leaves an empty bucket, an hour from full.
+        clock.advance(Duration.ofMinutes(30));
+        assertThat(bucket.tryConsume(1, clock.nanos(), new Usage())).isTrue();
+        assertThat(bucket.fullAt()).isEqualTo(start + Duration.ofMinutes(90).toNanos());
+    }
 }

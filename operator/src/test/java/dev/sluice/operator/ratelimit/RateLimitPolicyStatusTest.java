@@ -1,0 +1,52 @@
+package dev.sluice.operator.ratelimit;
+
+import static dev.sluice.operator.Resources.policy;
+import static dev.sluice.operator.Resources.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.api.config.Scope;
+import dev.sluice.api.v1alpha1.RateLimitPolicy;
+import dev.sluice.api.v1alpha1.ResourceStatus;
+import dev.sluice.operator.render.RenderedPolicies;
+import dev.sluice.operator.status.Conditions;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RateLimitPolicyStatusTest {
+    private static final String RESTART_WARNING = "spec.rules[0].limits[0].period: 1h with scope Local is counted in each pod's memory:"
+            + " a restart or rollout of the pod starts it afresh, with a full quota for every client;"
+            + " use scope: Global to keep it in Redis across restarts";
+
+    @Test
+    void aLocalLimitOfAnHourOrMoreIsReportedWithTheWayToKeepIt() throws Exception {
+        RateLimitPolicy policy = policy("ns", "api").rule(rule("hourly", 1000, "1h")).rule(rule("burst", 10, "1s")).build();
+
+        ResourceStatus status = RateLimitPolicyStatus.desired(policy, List.of(), rendered(), 2);
+
+        assertThat(status.notYetEnforced()).containsExactly(RESTART_WARNING);
+        assertThat(ready(status).getStatus()).isEqualTo("True");
+        assertThat(ready(status).getReason()).isEqualTo(Conditions.REASON_PARTIALLY_ENFORCED);
+        assertThat(ready(status).getMessage()).contains(RESTART_WARNING);
+    }
+
+    @Test
+    void shorterLocalLimitsAndGlobalOnesAreNot() throws Exception {
+        RateLimitPolicy local = policy("ns", "api").rule(rule("minute", 100, "59m")).build();
+        RateLimitPolicy global = policy("ns", "api").rule(rule("daily", 1000, "1d")).scope(Scope.Global).build();
+
+        assertThat(RateLimitPolicyStatus.desired(local, List.of(), rendered(), 2).notYetEnforced()).isEmpty();
+        assertThat(RateLimitPolicyStatus.desired(global, List.of(), rendered(), 2).notYetEnforced()).isEmpty();
+        assertThat(ready(RateLimitPolicyStatus.desired(local, List.of(), rendered(), 2)).getReason()).isEqualTo(Conditions.REASON_RENDERED);
+    }
+
+    private static RenderedPolicies rendered() throws Exception {
+        return new RenderedPolicies(ConfigLoader.parse("redis: {addresses: ['redis:6379']}\npolicies: []"), false, Set.of(), Set.of());
+    }
+
+    private static Condition ready(ResourceStatus status) {
+        return status.conditions().stream().filter(c -> c.getType().equals(Conditions.READY)).findFirst().orElseThrow();
+    }
+}
