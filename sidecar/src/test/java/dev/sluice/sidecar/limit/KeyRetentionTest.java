@@ -102,7 +102,10 @@ class KeyRetentionTest {
                         algorithm: %s
                         limits: [%s]
                 """.formatted(maxKeys, algorithm, limit);
-        return RateLimiter.compile(ConfigLoader.parse(yaml), null, RateLimiter.empty(clock), registry, clock);
+        RateLimiter empty = RateLimiter.empty(clock);
+        RateLimiter limiter = RateLimiter.compile(ConfigLoader.parse(yaml), null, empty, registry, clock);
+        limiter.putInForce(empty);
+        return limiter;
     }
 
     private int passes(RateLimiter limiter, String client, int attempts) {
