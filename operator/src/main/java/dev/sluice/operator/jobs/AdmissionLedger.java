@@ -34,7 +34,11 @@ public final class AdmissionLedger {
     }
 
     public Read read(String namespace) {
-        ConfigMap current = client.configMaps().inNamespace(namespace).withName(NAME).get();
+        return parse(client.configMaps().inNamespace(namespace).withName(NAME).get());
+    }
+
+    /** The ledger a ConfigMap holds; {@code current} may be null (no ledger yet). */
+    static Read parse(ConfigMap current) {
         if (current == null || current.getData() == null || current.getData().get(KEY) == null) {
             return new Read(List.of(), current);
         }
