@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * The admission decisions, as pure functions of a namespace's state and the time. A Job runs only
  * when every Enforce quota that selects it has room; a new Job does not overtake a queued one that
- * may run; within a quota, queued Jobs are admitted in the quota's order.
+ * may run; within a quota, queued Jobs are admitted in the quota's order. While the admission ledger
+ * cannot be read, no Job is admitted.
  */
 public final class AdmissionDecider {
     private AdmissionDecider() {
@@ -52,9 +53,10 @@ public final class AdmissionDecider {
                 holdingQuota = quota;
             }
         }
+        Ticket unreadable = state.unreadableLedger().orElse(null);
         List<QuotaRules> full = new ArrayList<>();
         for (QuotaRules quota : governing) {
-            if (state.active(quota) >= quota.maxConcurrentJobs() || state.hasEligibleWaiting(quota, governing, now)) {
+            if (unreadable != null || state.active(quota) >= quota.maxConcurrentJobs() || state.hasEligibleWaiting(quota, governing, now)) {
                 full.add(quota);
             }
         }
@@ -62,6 +64,9 @@ public final class AdmissionDecider {
             return refuse(backoffMessage(job, holdingQuota, state, holdUntil, now) + "; retry after " + holdUntil, holdingQuota);
         }
         for (QuotaRules quota : full) {
+            if (quota.onLimit() == OnLimit.Reject && unreadable != null) {
+                return refuse(unreadableMessage(namespace, unreadable) + "; retry then (JobQuota " + quota.name() + ")", quota);
+            }
             if (quota.onLimit() == OnLimit.Reject) {
                 return refuse(String.format("concurrent job limit reached (%d/%d) in namespace %s; retry after a running Job finishes (JobQuota %s)",
                         Math.min(state.active(quota), quota.maxConcurrentJobs()), quota.maxConcurrentJobs(), namespace, quota.name()), quota);
@@ -85,6 +90,10 @@ public final class AdmissionDecider {
                     holdUntil, by, List.of());
         }
         QuotaRules first = full.get(0);
+        if (unreadable != null) {
+            return new CreateDecision(Outcome.QUEUE, unreadableMessage(namespace, unreadable) + "; queued until then (JobQuota " + first.name() + ")",
+                    null, names(full), List.of());
+        }
         String message = state.active(first) >= first.maxConcurrentJobs()
                 ? String.format("concurrent job limit reached (%d/%d) in namespace %s; queued until a running Job finishes (JobQuota %s)",
                         Math.min(state.active(first), first.maxConcurrentJobs()), first.maxConcurrentJobs(), namespace, first.name())
@@ -105,6 +114,10 @@ public final class AdmissionDecider {
                 resume.add(new ResumePlan.Resume(job, List.of()));
                 chosen.add(job.uid());
             }
+        }
+        Ticket unreadable = state.unreadableLedger().orElse(null);
+        if (unreadable != null) {
+            return new ResumePlan(resume, unreadable.lapsesAt());
         }
         for (QuotaRules quota : enforcing) {
             for (JobView job : state.waiting(quota).stream().sorted(QueueOrder.of(quota)).toList()) {
@@ -144,6 +157,13 @@ public final class AdmissionDecider {
         return String.format("a Job with %s=%s failed %s ago and the failure backoff is %s (JobQuota %s): it may run in %s",
                 quota.backoffKeyLabel(), key, human(Duration.between(failed, now)), human(quota.backoffPeriod()), quota.name(),
                 human(Duration.between(now, holdUntil)));
+    }
+
+    /** Why nothing is admitted while the ledger cannot be read, and until when. */
+    static String unreadableMessage(String namespace, Ticket unreadable) {
+        return String.format("the admission ledger of namespace %s (ConfigMap %s) could not be read, so the Jobs it had just admitted are"
+                + " unknown; none is admitted before %s, when they have all been stored or lapsed", namespace, AdmissionLedger.NAME,
+                unreadable.lapsesAt());
     }
 
     private static List<String> names(List<QuotaRules> quotas) {

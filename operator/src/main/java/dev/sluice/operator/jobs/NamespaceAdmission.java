@@ -76,9 +76,13 @@ public final class NamespaceAdmission {
                 if (quotas.stream().noneMatch(quota -> quota.selects(candidate.labels()))) {
                     return new CreateAdmission(new CreateDecision(Outcome.UNGOVERNED, null, null, List.of(), List.of()), null, null, null);
                 }
-                AdmissionLedger.Read read = ledger.read(namespace);
-                List<Job> jobs = jobs(namespace);
                 Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null && !dryRun) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<Job> jobs = jobs(namespace);
                 String exactName = job.getMetadata().getName();
                 if (exactName != null && jobs.stream().anyMatch(existing -> exactName.equals(existing.getMetadata().getName()))) {
                     // The create will fail with AlreadyExists: reserve nothing for it.
@@ -123,9 +127,13 @@ public final class NamespaceAdmission {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 List<JobQuota> quotas = quotas(namespace);
                 List<QuotaRules> rules = rules(quotas);
-                AdmissionLedger.Read read = ledger.read(namespace);
-                List<Job> jobs = jobs(namespace);
                 Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<Job> jobs = jobs(namespace);
                 List<JobView> views = jobs.stream().map(JobView::of).toList();
                 List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
                 List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
@@ -162,7 +170,7 @@ public final class NamespaceAdmission {
                 }
                 if (!failed.isEmpty()) {
                     // Free the slots of Jobs that did not resume now, rather than after the tickets lapse.
-                    AdmissionLedger.Read fresh = ledger.read(namespace);
+                    AdmissionLedger.Read fresh = ledger.read(namespace, clock.instant());
                     ledger.write(namespace, fresh, fresh.tickets().stream().filter(t -> !failed.contains(t.id())).toList());
                 }
                 List<JobView> after = views.stream()
@@ -173,6 +181,20 @@ public final class NamespaceAdmission {
             }
             throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under " + ATTEMPTS + " attempts");
         });
+    }
+
+    /**
+     * Writes the ticket that stands in for an unreadable ledger over it, so that every replica, and
+     * this one after a restart, holds back for as long as the first to see it does. When the write
+     * loses a race, the caller reads again: someone else wrote the ledger meanwhile.
+     */
+    private void seal(String namespace, AdmissionLedger.Read read) {
+        if (ledger.write(namespace, read, read.tickets())) {
+            Ticket seal = read.tickets().get(0);
+            LOG.warn("The admission ledger of namespace {} (ConfigMap {}) could not be read ({}); no Job is admitted there before {},"
+                    + " when every admission it may have recorded has been stored or lapsed", namespace, AdmissionLedger.NAME,
+                    read.unreadable(), seal.lapsesAt());
+        }
     }
 
     /** The valid, not deleted, quotas of a namespace, compiled. */

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The Jobs of one namespace as a fresh list from the API server shows them, plus the tickets of
@@ -21,6 +22,11 @@ public record NamespaceState(String namespace, List<JobView> jobs, List<Ticket> 
         long running = jobs.stream().filter(job -> job.active() && quota.selects(job.labels())).count();
         long pending = tickets.stream().filter(ticket -> ticket.activates() && quota.selects(ticket.labels())).count();
         return (int) (running + pending);
+    }
+
+    /** The ticket standing in for a ledger that could not be read, while it stands: no Job may be admitted. */
+    public Optional<Ticket> unreadableLedger() {
+        return tickets.stream().filter(ticket -> ticket.kind() == Ticket.Kind.UNREADABLE_LEDGER).findFirst();
     }
 
     /** Jobs Sluice holds that the quota selects. */

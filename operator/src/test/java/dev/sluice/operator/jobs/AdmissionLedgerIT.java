@@ -82,10 +82,10 @@ class AdmissionLedgerIT {
                 .failFast("a queued Job was resumed while the ledger could not be read", () -> running().size() > 1)
                 .untilAsserted(() -> assertThat(ready()).satisfies(ready -> {
                     assertThat(ready.getStatus()).isEqualTo("False");
-                    assertThat(ready.getReason()).isEqualTo("LedgerUnreadable");
+                    assertThat(ready.getReason()).isEqualTo(JobQuotaStatuses.REASON_LEDGER_UNREADABLE);
                     assertThat(ready.getMessage()).startsWith("the admission ledger (ConfigMap sluice-job-admissions) could not be read");
                 }));
-        assertThat(MockCluster.events(client, NS, "quota", "LedgerUnreadable")).singleElement()
+        assertThat(MockCluster.events(client, NS, "quota", JobQuotaStatuses.REASON_LEDGER_UNREADABLE)).singleElement()
                 .satisfies(event -> assertThat(event.getType()).isEqualTo("Warning"));
 
         // The admission the ledger forgot is stored after all: it takes the second slot.

@@ -50,7 +50,7 @@ class AdmissionLedgerTest {
     }
 
     private static AdmissionLedger.Read read(String tickets) {
-        return AdmissionLedger.parse(stored(tickets));
+        return AdmissionLedger.parse(stored(tickets), T0);
     }
 
     @Test
