@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * with Jobs) un-suspends a queued Job, edits Sluice's marks on it, or un-suspends a Job she created
  * suspended, and is refused at the limit; the operator, whose identity is the admin's, resumes Jobs
  * as before. With the operator stopped, ordinary updates still work. No Job controller runs: the
- * tests finish Jobs by writing their status.
+ * tests finish Jobs by writing their status as the admin, as the Job controller would.
  */
 class JobQuotaBypassE2E {
     private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -114,8 +114,13 @@ class JobQuotaBypassE2E {
         edit(namespace, "second", job -> new JobBuilder(job).editMetadata().addToLabels("team", "a").endMetadata().build());
         assertThat(JobsUnderTest.isQueued(jobs.get("second"))).isTrue();
         assertThat(jobs.activeNow()).extracting(job -> job.getMetadata().getName()).containsExactly("first");
+        assertThat(admin.v1().events().inNamespace(namespace).list().getItems()).anySatisfy(event -> {
+            assertThat(event.getInvolvedObject().getName()).isEqualTo("second");
+            assertThat(event.getReason()).isEqualTo("Refused");
+            assertThat(event.getMessage()).startsWith("Job second is queued by JobQuota quota: number 1 of 1 in its queue");
+        });
 
-        jobs.complete("first");
+        new JobsUnderTest(admin, namespace).complete("first");
 
         await().atMost(PATIENCE).untilAsserted(() ->
                 assertThat(jobs.activeNow()).extracting(job -> job.getMetadata().getName()).containsExactly("second"));
@@ -135,7 +140,7 @@ class JobQuotaBypassE2E {
                         + " jq-bypass-owner (JobQuota quota), and it is not in the queue (0 Jobs queued)");
         assertThat(jobs.get("mine").getSpec().getSuspend()).isTrue();
 
-        jobs.complete("running");
+        new JobsUnderTest(admin, namespace).complete("running");
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() ->
                 edit(namespace, "mine", job -> new JobBuilder(job).editSpec().withSuspend(false).endSpec().build()));
         assertThat(jobs.activeNow()).extracting(job -> job.getMetadata().getName()).containsExactly("mine");

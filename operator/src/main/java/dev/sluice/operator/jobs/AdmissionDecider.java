@@ -101,6 +101,70 @@ public final class AdmissionDecider {
         return new CreateDecision(Outcome.QUEUE, message, null, names(full), List.of());
     }
 
+    /**
+     * The decision for an update of a Job by anyone but the operator. A Job Sluice holds keeps its
+     * place: only the operator resumes it or changes its marks. Un-suspending a Job its owner created
+     * suspended is an admission decision, as its creation would have been; so is handing a Job a quota
+     * governs to Kueue, which would take it out of the count.
+     */
+    public static UpdateDecision decideUpdate(JobView before, JobView after, List<QuotaRules> quotas, NamespaceState state, Instant now) {
+        List<QuotaRules> enforcing = quotas.stream().filter(QuotaRules::enforcing).sorted(Comparator.comparing(QuotaRules::name)).toList();
+        if (before.queuedBySluice()) {
+            List<String> changed = JobMarks.changed(before, after);
+            List<QuotaRules> holding = governing(before, enforcing);
+            if (changed.isEmpty() || holding.isEmpty()) {
+                return UpdateDecision.letThrough();
+            }
+            return new UpdateDecision(Outcome.REFUSE, heldMessage(before, holding.get(0), state, changed), names(holding));
+        }
+        if (!before.finished() && !before.labels().containsKey(JobMarks.KUEUE_QUEUE_NAME) && after.labels().containsKey(JobMarks.KUEUE_QUEUE_NAME)) {
+            List<QuotaRules> selecting = enforcing.stream().filter(quota -> quota.selects(before.labels())).toList();
+            if (!selecting.isEmpty()) {
+                return new UpdateDecision(Outcome.REFUSE, String.format("Job %s is governed by JobQuota %s: label %s hands a Job to Kueue only"
+                        + " when the Job is created with it; added later, it would take the Job out of the quota's count",
+                        after.name(), selecting.get(0).name(), JobMarks.KUEUE_QUEUE_NAME), names(selecting));
+            }
+            return UpdateDecision.letThrough();
+        }
+        if (!before.suspended() || after.suspended() || after.finished()) {
+            return UpdateDecision.letThrough();
+        }
+        CreateDecision decision = decideCreate(after, quotas, state, now);
+        return switch (decision.outcome()) {
+            case UNGOVERNED -> UpdateDecision.letThrough();
+            case ADMIT -> new UpdateDecision(Outcome.ADMIT, null, decision.quotas());
+            case QUEUE, REFUSE -> {
+                QuotaRules quota = enforcing.stream().filter(q -> q.name().equals(decision.quotas().get(0))).findFirst().orElseThrow();
+                yield new UpdateDecision(Outcome.REFUSE, notNowMessage(after, quota, state, now), decision.quotas());
+            }
+        };
+    }
+
+    private static String heldMessage(JobView job, QuotaRules quota, NamespaceState state, List<String> changed) {
+        List<JobView> queue = state.waiting(quota).stream().sorted(QueueOrder.of(quota)).toList();
+        int position = 1 + queue.stream().map(JobView::uid).toList().indexOf(job.uid());
+        String place = position > 0 ? String.format("number %d of %d in its queue", position, queue.size()) : "in its queue";
+        return String.format("Job %s is queued by JobQuota %s: %s, with %d/%d selected Jobs running in namespace %s; the Sluice operator"
+                + " resumes it when its turn comes. While a Job is queued only the operator changes its spec.suspend and Sluice's marks"
+                + " (this update changes %s); delete the Job to withdraw it", job.name(), quota.name(), place, state.active(quota),
+                quota.maxConcurrentJobs(), state.namespace(), String.join(", ", changed));
+    }
+
+    private static String notNowMessage(JobView job, QuotaRules quota, NamespaceState state, Instant now) {
+        String namespace = state.namespace();
+        Ticket unreadable = state.unreadableLedger().orElse(null);
+        Instant holdUntil = state.holdUntil(job.labels(), null, List.of(quota), now);
+        String why = unreadable != null ? unreadableMessage(namespace, unreadable)
+                : holdUntil.isAfter(now) ? backoffMessage(job, quota, state, holdUntil, now)
+                : state.active(quota) >= quota.maxConcurrentJobs()
+                        ? String.format("concurrent job limit reached (%d/%d) in namespace %s (JobQuota %s)",
+                                Math.min(state.active(quota), quota.maxConcurrentJobs()), quota.maxConcurrentJobs(), namespace, quota.name())
+                        : String.format("Jobs queued in namespace %s go first (JobQuota %s)", namespace, quota.name());
+        return String.format("Job %s may not run now: %s, and it is not in the queue (%d Jobs queued); un-suspending a Job a JobQuota"
+                + " selects is an admission decision: retry after a running Job finishes%s", job.name(), why, state.waiting(quota).size(),
+                quota.onLimit() == OnLimit.Queue ? ", or create it again without spec.suspend to wait in the queue" : "");
+    }
+
     /** The queued Jobs to resume now: in each quota's order, while every quota selecting the Job has room and no backoff holds it. */
     public static ResumePlan planResumes(List<QuotaRules> quotas, NamespaceState state, Instant now) {
         List<QuotaRules> enforcing = quotas.stream().filter(QuotaRules::enforcing).sorted(Comparator.comparing(QuotaRules::name)).toList();
@@ -144,7 +208,7 @@ public final class AdmissionDecider {
     }
 
     private static List<QuotaRules> governing(JobView job, List<QuotaRules> enforcing) {
-        return enforcing.stream().filter(quota -> quota.selects(job.labels())).toList();
+        return enforcing.stream().filter(quota -> quota.governs(job)).toList();
     }
 
     private static CreateDecision refuse(String message, QuotaRules quota) {

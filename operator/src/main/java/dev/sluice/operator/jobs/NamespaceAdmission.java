@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where admission decisions are taken, for the webhook (a Job being created) and the reconciler
- * (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
+ * Where admission decisions are taken, for the webhooks (a Job being created, a Job being updated by
+ * someone other than the operator) and the reconciler (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
  * (so that concurrent creations are decided in arrival order), across processes by the
  * {@link AdmissionLedger}'s resourceVersion precondition. Each decision rests on a fresh list of the
  * namespace's Jobs and quotas from the API server, never on an informer cache, plus the tickets of
@@ -118,6 +118,46 @@ public final class NamespaceAdmission {
             }
             throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under "
                     + ATTEMPTS + " attempts; retry the creation");
+        });
+    }
+
+    /**
+     * Decides an update of a Job made by anyone but the operator ({@link AdmissionDecider#decideUpdate}).
+     * An owner's un-suspend that is admitted is recorded in the ledger before it is let through, as
+     * an admission at creation is. A dry-run request writes nothing.
+     */
+    public UpdateDecision admitUpdate(Job before, Job after, boolean dryRun) {
+        String namespace = after.getMetadata().getNamespace();
+        JobView old = JobView.of(before);
+        JobView updated = JobView.of(after);
+        return locked(namespace, () -> {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                List<QuotaRules> quotas = rules(quotas(namespace));
+                if (quotas.isEmpty()) {
+                    return UpdateDecision.letThrough();
+                }
+                Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null && !dryRun) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<JobView> views = jobs(namespace).stream().map(JobView::of).toList();
+                List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
+                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
+                queuedInFlight.put(namespace, queued);
+                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                UpdateDecision decision = AdmissionDecider.decideUpdate(old, updated, quotas, state, now);
+                if (decision.outcome() == Outcome.ADMIT && !dryRun) {
+                    Ticket resuming = new Ticket(updated.uid(), Ticket.Kind.RESUME, updated.name(), true, updated.labels(), now, null);
+                    if (!ledger.write(namespace, read, concat(ledgerTickets, List.of(resuming)))) {
+                        continue;
+                    }
+                }
+                return decision;
+            }
+            throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under "
+                    + ATTEMPTS + " attempts; retry the update");
         });
     }
 

@@ -29,9 +29,9 @@ public record NamespaceState(String namespace, List<JobView> jobs, List<Ticket> 
         return tickets.stream().filter(ticket -> ticket.kind() == Ticket.Kind.UNREADABLE_LEDGER).findFirst();
     }
 
-    /** Jobs Sluice holds that the quota selects. */
+    /** Jobs Sluice holds that the quota governs. */
     public List<JobView> waiting(QuotaRules quota) {
-        return jobs.stream().filter(job -> job.queuedBySluice() && quota.selects(job.labels())).toList();
+        return jobs.stream().filter(job -> job.queuedBySluice() && quota.governs(job)).toList();
     }
 
     /** Jobs Sluice holds. */
