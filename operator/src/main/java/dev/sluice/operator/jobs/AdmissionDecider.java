@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * The admission decisions, as pure functions of a namespace's state and the time. A Job runs only
  * when every Enforce quota that selects it has room; a new Job does not overtake a queued one that
- * may run; within a quota, queued Jobs are admitted in the quota's order.
+ * may run; within a quota, queued Jobs are admitted in the quota's order. While the admission ledger
+ * cannot be read, no Job is admitted.
  */
 public final class AdmissionDecider {
     private AdmissionDecider() {
@@ -52,9 +53,10 @@ public final class AdmissionDecider {
                 holdingQuota = quota;
             }
         }
+        Ticket unreadable = state.unreadableLedger().orElse(null);
         List<QuotaRules> full = new ArrayList<>();
         for (QuotaRules quota : governing) {
-            if (state.active(quota) >= quota.maxConcurrentJobs() || state.hasEligibleWaiting(quota, governing, now)) {
+            if (unreadable != null || state.active(quota) >= quota.maxConcurrentJobs() || state.hasEligibleWaiting(quota, governing, now)) {
                 full.add(quota);
             }
         }
@@ -62,6 +64,9 @@ public final class AdmissionDecider {
             return refuse(backoffMessage(job, holdingQuota, state, holdUntil, now) + "; retry after " + holdUntil, holdingQuota);
         }
         for (QuotaRules quota : full) {
+            if (quota.onLimit() == OnLimit.Reject && unreadable != null) {
+                return refuse(unreadableMessage(namespace, unreadable) + "; retry then (JobQuota " + quota.name() + ")", quota);
+            }
             if (quota.onLimit() == OnLimit.Reject) {
                 return refuse(String.format("concurrent job limit reached (%d/%d) in namespace %s; retry after a running Job finishes (JobQuota %s)",
                         Math.min(state.active(quota), quota.maxConcurrentJobs()), quota.maxConcurrentJobs(), namespace, quota.name()), quota);
@@ -85,11 +90,79 @@ public final class AdmissionDecider {
                     holdUntil, by, List.of());
         }
         QuotaRules first = full.get(0);
+        if (unreadable != null) {
+            return new CreateDecision(Outcome.QUEUE, unreadableMessage(namespace, unreadable) + "; queued until then (JobQuota " + first.name() + ")",
+                    null, names(full), List.of());
+        }
         String message = state.active(first) >= first.maxConcurrentJobs()
                 ? String.format("concurrent job limit reached (%d/%d) in namespace %s; queued until a running Job finishes (JobQuota %s)",
                         Math.min(state.active(first), first.maxConcurrentJobs()), first.maxConcurrentJobs(), namespace, first.name())
                 : String.format("queued behind Jobs already waiting in namespace %s (JobQuota %s)", namespace, first.name());
         return new CreateDecision(Outcome.QUEUE, message, null, names(full), List.of());
+    }
+
+    /**
+     * The decision for an update of a Job by anyone but the operator. A Job Sluice holds keeps its
+     * place: only the operator resumes it or changes its marks. Un-suspending a Job its owner created
+     * suspended is an admission decision, as its creation would have been; so is handing a Job a quota
+     * governs to Kueue, which would take it out of the count.
+     */
+    public static UpdateDecision decideUpdate(JobView before, JobView after, List<QuotaRules> quotas, NamespaceState state, Instant now) {
+        List<QuotaRules> enforcing = quotas.stream().filter(QuotaRules::enforcing).sorted(Comparator.comparing(QuotaRules::name)).toList();
+        if (before.queuedBySluice()) {
+            List<String> changed = JobMarks.changed(before, after);
+            List<QuotaRules> holding = governing(before, enforcing);
+            if (changed.isEmpty() || holding.isEmpty()) {
+                return UpdateDecision.letThrough();
+            }
+            return new UpdateDecision(Outcome.REFUSE, heldMessage(before, holding.get(0), state, changed), names(holding));
+        }
+        if (!before.finished() && !before.labels().containsKey(JobMarks.KUEUE_QUEUE_NAME) && after.labels().containsKey(JobMarks.KUEUE_QUEUE_NAME)) {
+            List<QuotaRules> selecting = enforcing.stream().filter(quota -> quota.selects(before.labels())).toList();
+            if (!selecting.isEmpty()) {
+                return new UpdateDecision(Outcome.REFUSE, String.format("Job %s is governed by JobQuota %s: label %s hands a Job to Kueue only"
+                        + " when the Job is created with it; added later, it would take the Job out of the quota's count",
+                        after.name(), selecting.get(0).name(), JobMarks.KUEUE_QUEUE_NAME), names(selecting));
+            }
+            return UpdateDecision.letThrough();
+        }
+        if (!before.suspended() || after.suspended() || after.finished()) {
+            return UpdateDecision.letThrough();
+        }
+        CreateDecision decision = decideCreate(after, quotas, state, now);
+        return switch (decision.outcome()) {
+            case UNGOVERNED -> UpdateDecision.letThrough();
+            case ADMIT -> new UpdateDecision(Outcome.ADMIT, null, decision.quotas());
+            case QUEUE, REFUSE -> {
+                QuotaRules quota = enforcing.stream().filter(q -> q.name().equals(decision.quotas().get(0))).findFirst().orElseThrow();
+                yield new UpdateDecision(Outcome.REFUSE, notNowMessage(after, quota, state, now), decision.quotas());
+            }
+        };
+    }
+
+    private static String heldMessage(JobView job, QuotaRules quota, NamespaceState state, List<String> changed) {
+        List<JobView> queue = state.waiting(quota).stream().sorted(QueueOrder.of(quota)).toList();
+        int position = 1 + queue.stream().map(JobView::uid).toList().indexOf(job.uid());
+        String place = position > 0 ? String.format("number %d of %d in its queue", position, queue.size()) : "in its queue";
+        return String.format("Job %s is queued by JobQuota %s: %s, with %d/%d selected Jobs running in namespace %s; the Sluice operator"
+                + " resumes it when its turn comes. While a Job is queued only the operator changes its spec.suspend and Sluice's marks"
+                + " (this update changes %s); delete the Job to withdraw it", job.name(), quota.name(), place, state.active(quota),
+                quota.maxConcurrentJobs(), state.namespace(), String.join(", ", changed));
+    }
+
+    private static String notNowMessage(JobView job, QuotaRules quota, NamespaceState state, Instant now) {
+        String namespace = state.namespace();
+        Ticket unreadable = state.unreadableLedger().orElse(null);
+        Instant holdUntil = state.holdUntil(job.labels(), null, List.of(quota), now);
+        String why = unreadable != null ? unreadableMessage(namespace, unreadable)
+                : holdUntil.isAfter(now) ? backoffMessage(job, quota, state, holdUntil, now)
+                : state.active(quota) >= quota.maxConcurrentJobs()
+                        ? String.format("concurrent job limit reached (%d/%d) in namespace %s (JobQuota %s)",
+                                Math.min(state.active(quota), quota.maxConcurrentJobs()), quota.maxConcurrentJobs(), namespace, quota.name())
+                        : String.format("Jobs queued in namespace %s go first (JobQuota %s)", namespace, quota.name());
+        return String.format("Job %s may not run now: %s, and it is not in the queue (%d Jobs queued); un-suspending a Job a JobQuota"
+                + " selects is an admission decision: retry after a running Job finishes%s", job.name(), why, state.waiting(quota).size(),
+                quota.onLimit() == OnLimit.Queue ? ", or create it again without spec.suspend to wait in the queue" : "");
     }
 
     /** The queued Jobs to resume now: in each quota's order, while every quota selecting the Job has room and no backoff holds it. */
@@ -105,6 +178,10 @@ public final class AdmissionDecider {
                 resume.add(new ResumePlan.Resume(job, List.of()));
                 chosen.add(job.uid());
             }
+        }
+        Ticket unreadable = state.unreadableLedger().orElse(null);
+        if (unreadable != null) {
+            return new ResumePlan(resume, unreadable.lapsesAt());
         }
         for (QuotaRules quota : enforcing) {
             for (JobView job : state.waiting(quota).stream().sorted(QueueOrder.of(quota)).toList()) {
@@ -131,7 +208,7 @@ public final class AdmissionDecider {
     }
 
     private static List<QuotaRules> governing(JobView job, List<QuotaRules> enforcing) {
-        return enforcing.stream().filter(quota -> quota.selects(job.labels())).toList();
+        return enforcing.stream().filter(quota -> quota.governs(job)).toList();
     }
 
     private static CreateDecision refuse(String message, QuotaRules quota) {
@@ -144,6 +221,13 @@ public final class AdmissionDecider {
         return String.format("a Job with %s=%s failed %s ago and the failure backoff is %s (JobQuota %s): it may run in %s",
                 quota.backoffKeyLabel(), key, human(Duration.between(failed, now)), human(quota.backoffPeriod()), quota.name(),
                 human(Duration.between(now, holdUntil)));
+    }
+
+    /** Why nothing is admitted while the ledger cannot be read, and until when. */
+    static String unreadableMessage(String namespace, Ticket unreadable) {
+        return String.format("the admission ledger of namespace %s (ConfigMap %s) could not be read, so the Jobs it had just admitted are"
+                + " unknown; none is admitted before %s, when they have all been stored or lapsed", namespace, AdmissionLedger.NAME,
+                unreadable.lapsesAt());
     }
 
     private static List<String> names(List<QuotaRules> quotas) {

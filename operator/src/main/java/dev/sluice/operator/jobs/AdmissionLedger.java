@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -29,22 +30,54 @@ public final class AdmissionLedger {
         this.client = client;
     }
 
-    /** The ledger as stored now; {@code current} is null when there is none yet. */
-    public record Read(List<Ticket> tickets, ConfigMap current) {
+    /**
+     * The ledger as stored now; {@code current} is null when there is none yet.
+     *
+     * @param unreadable why the stored ledger could not be read, or null; {@code tickets} then holds
+     *     {@link Ticket#unreadableLedger} in its place, which the caller writes over it
+     */
+    public record Read(List<Ticket> tickets, ConfigMap current, String unreadable) {
+        public Read {
+            tickets = List.copyOf(tickets);
+        }
     }
 
-    public Read read(String namespace) {
-        ConfigMap current = client.configMaps().inNamespace(namespace).withName(NAME).get();
-        if (current == null || current.getData() == null || current.getData().get(KEY) == null) {
-            return new Read(List.of(), current);
+    public Read read(String namespace, Instant now) {
+        return parse(client.configMaps().inNamespace(namespace).withName(NAME).get(), now);
+    }
+
+    /**
+     * The ledger a ConfigMap holds ({@code current} may be null: no ledger yet). A ledger that cannot
+     * be read in full, whether hand-edited or damaged, is never taken for an empty one: the admissions
+     * it recorded are unknown, and reading it as empty would hand their slots out again.
+     */
+    static Read parse(ConfigMap current, Instant now) {
+        if (current == null) {
+            return new Read(List.of(), null, null);
+        }
+        String stored = current.getData() == null ? null : current.getData().get(KEY);
+        if (stored == null) {
+            return unreadable(current, "key " + KEY + " is missing", now);
         }
         try {
-            List<Entry> entries = JSON.readValue(current.getData().get(KEY), new TypeReference<List<Entry>>() { });
-            return new Read(entries.stream().map(Entry::ticket).toList(), current);
+            List<Entry> entries = JSON.readValue(stored, new TypeReference<List<Entry>>() { });
+            if (entries == null) {
+                return unreadable(current, KEY + " holds null, not a list of tickets", now);
+            }
+            List<Ticket> tickets = new ArrayList<>();
+            for (Entry entry : entries) {
+                tickets.add(entry.ticket(now));
+            }
+            return new Read(tickets, current, null);
         } catch (JsonProcessingException e) {
-            // A hand-edited, unreadable ledger: start afresh; the next write replaces it.
-            return new Read(List.of(), current);
+            return unreadable(current, KEY + " is not a list of tickets: " + e.getOriginalMessage(), now);
+        } catch (IllegalArgumentException e) {
+            return unreadable(current, KEY + " holds a ticket that cannot be read: " + e.getMessage(), now);
         }
+    }
+
+    private static Read unreadable(ConfigMap current, String problem, Instant now) {
+        return new Read(List.of(Ticket.unreadableLedger(problem, now)), current, problem);
     }
 
     /** Replaces the tickets, on the condition that the ledger is still as {@code previous} read it; false when it is not. */
@@ -86,9 +119,30 @@ public final class AdmissionLedger {
                     ticket.notBefore() == null ? null : ticket.notBefore().toString());
         }
 
-        Ticket ticket() {
+        /** The ticket, read strictly: a ticket that cannot be told when it lapses, or what it counts for, is no ticket. */
+        Ticket ticket(Instant now) {
+            if (id == null || id.isBlank()) {
+                throw new IllegalArgumentException("a ticket without an id");
+            }
+            Ticket.Kind known;
+            try {
+                known = Ticket.Kind.valueOf(String.valueOf(kind));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ticket " + id + " has kind " + kind + ", not one of " + List.of(Ticket.Kind.values()));
+            }
             Instant issued = JobView.parse(issuedAt);
-            return new Ticket(id, Ticket.Kind.valueOf(kind), job, named, labels, issued == null ? Instant.EPOCH : issued, JobView.parse(notBefore));
+            if (issued == null) {
+                throw new IllegalArgumentException("ticket " + id + " has issuedAt " + issuedAt + ", not an RFC 3339 time");
+            }
+            // Clocks of replicas differ by far less than a ticket's lifetime; a ticket from further ahead would never lapse.
+            if (issued.isAfter(now.plus(Ticket.TTL))) {
+                throw new IllegalArgumentException("ticket " + id + " was issued at " + issuedAt + ", in the future");
+            }
+            Instant notBeforeTime = JobView.parse(notBefore);
+            if (notBefore != null && notBeforeTime == null) {
+                throw new IllegalArgumentException("ticket " + id + " has notBefore " + notBefore + ", not an RFC 3339 time");
+            }
+            return new Ticket(id, known, job, named, labels, issued, notBeforeTime);
         }
     }
 }

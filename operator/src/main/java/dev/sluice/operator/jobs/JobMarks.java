@@ -1,5 +1,9 @@
 package dev.sluice.operator.jobs;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * The labels and annotations Sluice puts on the Jobs it holds. A Job is Sluice's to admit only when
  * it carries {@link #QUEUED_LABEL}: a Job its owner created suspended stays the owner's.
@@ -27,6 +31,29 @@ public final class JobMarks {
     /** When Sluice admitted a queued Job (RFC 3339, sub-second). */
     public static final String ADMITTED_AT = "sluice.dev/admitted-at";
 
+    /**
+     * Kueue's label: a Job created with it is Kueue's to queue and admit, and no JobQuota selects it.
+     * Adding it later would hand a Job a quota governs to no one, so that is an admission decision too.
+     */
+    public static final String KUEUE_QUEUE_NAME = "kueue.x-k8s.io/queue-name";
+    /** The annotations that place a queued Job in its queue; only the operator changes them while Sluice holds the Job. */
+    public static final List<String> QUEUE_ANNOTATIONS = List.of(QUEUED_AT, QUEUED_BY, QUEUED_REASON, NOT_BEFORE, PRIORITY, TICKET);
+    /** The labels only the operator changes while Sluice holds a Job. */
+    public static final List<String> QUEUE_LABELS = List.of(QUEUED_LABEL, KUEUE_QUEUE_NAME);
+
     private JobMarks() {
+    }
+
+    /** Which of Sluice's marks (and {@code spec.suspend}) differ between the two versions of a Job, by name. */
+    public static List<String> changed(JobView before, JobView after) {
+        List<String> changed = new ArrayList<>();
+        if (before.suspended() != after.suspended()) {
+            changed.add("spec.suspend");
+        }
+        QUEUE_LABELS.stream().filter(key -> !Objects.equals(before.labels().get(key), after.labels().get(key)))
+                .forEach(key -> changed.add("label " + key));
+        QUEUE_ANNOTATIONS.stream().filter(key -> !Objects.equals(before.annotations().get(key), after.annotations().get(key)))
+                .forEach(key -> changed.add("annotation " + key));
+        return changed;
     }
 }

@@ -83,12 +83,12 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 (int) pass.state().jobs().stream().filter(job -> job.active() && rules.stream().anyMatch(q -> q.selects(job.labels()))).count(),
                 pass.state().waiting().size());
         List<FieldError> errors = JobQuotaValidator.validate(quota);
-        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), webhook.covers(namespace));
+        boolean covered = webhook.covers(namespace);
+        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), covered);
         UpdateControl<JobQuota> control = write(quota, desired);
-        boolean covered = desired.conditions().stream().noneMatch(c -> JobQuotaStatuses.REASON_WEBHOOK_NOT_CONFIGURED.equals(c.getReason()));
-        if (!covered && webhook.enabled()) {
+        if (!covered && webhook.enabled() && errors.isEmpty()) {
             control.rescheduleAfter(WEBHOOK_RECHECK);
-        } else if (!pass.state().waiting().isEmpty()) {
+        } else if (!pass.state().waiting().isEmpty() || pass.nextCheck() != null) {
             Duration wait = RECHECK;
             if (pass.nextCheck() != null) {
                 Duration untilBackoffEnds = Duration.between(clock.instant(), pass.nextCheck()).plusMillis(100);

@@ -14,6 +14,8 @@ public final class JobQuotaStatuses {
     public static final String REASON_ENFORCING = "Enforcing";
     public static final String REASON_DRY_RUN = "DryRun";
     public static final String REASON_WEBHOOK_NOT_CONFIGURED = "WebhookNotConfigured";
+    /** The admission ledger could not be read: nothing is admitted until the admissions it may have held have lapsed. */
+    public static final String REASON_LEDGER_UNREADABLE = "LedgerUnreadable";
 
     private JobQuotaStatuses() {
     }
@@ -38,7 +40,12 @@ public final class JobQuotaStatuses {
                 .orElse(null);
         JobQuotaSpec spec = quota.getSpec();
         String namespace = quota.getMetadata().getNamespace();
-        var ready = !webhookCovers
+        Ticket unreadable = spec.mode() == JobQuotaSpec.QuotaMode.Enforce ? state.unreadableLedger().orElse(null) : null;
+        var ready = unreadable != null
+                ? Conditions.of(Conditions.READY, false, REASON_LEDGER_UNREADABLE, "the admission ledger (ConfigMap " + AdmissionLedger.NAME
+                        + ") could not be read (" + unreadable.job() + "): the Jobs it had just admitted are unknown, so none is admitted before "
+                        + unreadable.lapsesAt() + ", when they have all been stored or lapsed", generation)
+                : !webhookCovers
                 ? Conditions.of(Conditions.READY, false, REASON_WEBHOOK_NOT_CONFIGURED,
                         "the Job admission webhook does not cover namespace " + namespace + " (yet): new Jobs are not held", generation)
                 : spec.mode() == JobQuotaSpec.QuotaMode.DryRun

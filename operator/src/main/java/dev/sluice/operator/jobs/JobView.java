@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -82,6 +83,12 @@ public record JobView(
     /** The backoff time written when the Job was queued, or null. */
     public Instant notBefore() {
         return parse(annotations.get(JobMarks.NOT_BEFORE));
+    }
+
+    /** The JobQuotas that queued it ({@link JobMarks#QUEUED_BY}); empty when Sluice did not. */
+    public List<String> queuedBy() {
+        String names = annotations.get(JobMarks.QUEUED_BY);
+        return names == null || names.isBlank() ? List.of() : Arrays.stream(names.split(",")).map(String::trim).toList();
     }
 
     public String ticket() {

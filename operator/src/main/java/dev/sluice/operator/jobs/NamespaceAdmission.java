@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where admission decisions are taken, for the webhook (a Job being created) and the reconciler
- * (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
+ * Where admission decisions are taken, for the webhooks (a Job being created, a Job being updated by
+ * someone other than the operator) and the reconciler (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
  * (so that concurrent creations are decided in arrival order), across processes by the
  * {@link AdmissionLedger}'s resourceVersion precondition. Each decision rests on a fresh list of the
  * namespace's Jobs and quotas from the API server, never on an informer cache, plus the tickets of
@@ -76,9 +76,13 @@ public final class NamespaceAdmission {
                 if (quotas.stream().noneMatch(quota -> quota.selects(candidate.labels()))) {
                     return new CreateAdmission(new CreateDecision(Outcome.UNGOVERNED, null, null, List.of(), List.of()), null, null, null);
                 }
-                AdmissionLedger.Read read = ledger.read(namespace);
-                List<Job> jobs = jobs(namespace);
                 Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null && !dryRun) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<Job> jobs = jobs(namespace);
                 String exactName = job.getMetadata().getName();
                 if (exactName != null && jobs.stream().anyMatch(existing -> exactName.equals(existing.getMetadata().getName()))) {
                     // The create will fail with AlreadyExists: reserve nothing for it.
@@ -117,15 +121,59 @@ public final class NamespaceAdmission {
         });
     }
 
+    /**
+     * Decides an update of a Job made by anyone but the operator ({@link AdmissionDecider#decideUpdate}).
+     * An owner's un-suspend that is admitted is recorded in the ledger before it is let through, as
+     * an admission at creation is. A dry-run request writes nothing.
+     */
+    public UpdateDecision admitUpdate(Job before, Job after, boolean dryRun) {
+        String namespace = after.getMetadata().getNamespace();
+        JobView old = JobView.of(before);
+        JobView updated = JobView.of(after);
+        return locked(namespace, () -> {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                List<QuotaRules> quotas = rules(quotas(namespace));
+                if (quotas.isEmpty()) {
+                    return UpdateDecision.letThrough();
+                }
+                Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null && !dryRun) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<JobView> views = jobs(namespace).stream().map(JobView::of).toList();
+                List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
+                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
+                queuedInFlight.put(namespace, queued);
+                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                UpdateDecision decision = AdmissionDecider.decideUpdate(old, updated, quotas, state, now);
+                if (decision.outcome() == Outcome.ADMIT && !dryRun) {
+                    Ticket resuming = new Ticket(updated.uid(), Ticket.Kind.RESUME, updated.name(), true, updated.labels(), now, null);
+                    if (!ledger.write(namespace, read, concat(ledgerTickets, List.of(resuming)))) {
+                        continue;
+                    }
+                }
+                return decision;
+            }
+            throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under "
+                    + ATTEMPTS + " attempts; retry the update");
+        });
+    }
+
     /** Resumes queued Jobs of the namespace while there is room, each with a resourceVersion precondition. */
     public Pass admitQueued(String namespace) {
         return locked(namespace, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 List<JobQuota> quotas = quotas(namespace);
                 List<QuotaRules> rules = rules(quotas);
-                AdmissionLedger.Read read = ledger.read(namespace);
-                List<Job> jobs = jobs(namespace);
                 Instant now = clock.instant();
+                AdmissionLedger.Read read = ledger.read(namespace, now);
+                if (read.unreadable() != null) {
+                    seal(namespace, read);
+                    continue;
+                }
+                List<Job> jobs = jobs(namespace);
                 List<JobView> views = jobs.stream().map(JobView::of).toList();
                 List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
                 List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
@@ -162,7 +210,7 @@ public final class NamespaceAdmission {
                 }
                 if (!failed.isEmpty()) {
                     // Free the slots of Jobs that did not resume now, rather than after the tickets lapse.
-                    AdmissionLedger.Read fresh = ledger.read(namespace);
+                    AdmissionLedger.Read fresh = ledger.read(namespace, clock.instant());
                     ledger.write(namespace, fresh, fresh.tickets().stream().filter(t -> !failed.contains(t.id())).toList());
                 }
                 List<JobView> after = views.stream()
@@ -173,6 +221,20 @@ public final class NamespaceAdmission {
             }
             throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under " + ATTEMPTS + " attempts");
         });
+    }
+
+    /**
+     * Writes the ticket that stands in for an unreadable ledger over it, so that every replica, and
+     * this one after a restart, holds back for as long as the first to see it does. When the write
+     * loses a race, the caller reads again: someone else wrote the ledger meanwhile.
+     */
+    private void seal(String namespace, AdmissionLedger.Read read) {
+        if (ledger.write(namespace, read, read.tickets())) {
+            Ticket seal = read.tickets().get(0);
+            LOG.warn("The admission ledger of namespace {} (ConfigMap {}) could not be read ({}); no Job is admitted there before {},"
+                    + " when every admission it may have recorded has been stored or lapsed", namespace, AdmissionLedger.NAME,
+                    read.unreadable(), seal.lapsesAt());
+        }
     }
 
     /** The valid, not deleted, quotas of a namespace, compiled. */

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The Jobs of one namespace as a fresh list from the API server shows them, plus the tickets of
@@ -23,9 +24,14 @@ public record NamespaceState(String namespace, List<JobView> jobs, List<Ticket> 
         return (int) (running + pending);
     }
 
-    /** Jobs Sluice holds that the quota selects. */
+    /** The ticket standing in for a ledger that could not be read, while it stands: no Job may be admitted. */
+    public Optional<Ticket> unreadableLedger() {
+        return tickets.stream().filter(ticket -> ticket.kind() == Ticket.Kind.UNREADABLE_LEDGER).findFirst();
+    }
+
+    /** Jobs Sluice holds that the quota governs. */
     public List<JobView> waiting(QuotaRules quota) {
-        return jobs.stream().filter(job -> job.queuedBySluice() && quota.selects(job.labels())).toList();
+        return jobs.stream().filter(job -> job.queuedBySluice() && quota.governs(job)).toList();
     }
 
     /** Jobs Sluice holds. */

@@ -25,8 +25,18 @@ public record QuotaRules(
         Duration backoffPeriod,
         QuotaMode mode) {
 
+    /** Whether the quota selects a Job with these labels: never one Kueue manages. */
     public boolean selects(Map<String, String> labels) {
-        return jobSelector.matches(labels);
+        return !labels.containsKey(JobMarks.KUEUE_QUEUE_NAME) && jobSelector.matches(labels);
+    }
+
+    /**
+     * Whether the quota decides when the Job may run: it selects the Job, or queued it. A queued Job
+     * whose labels are changed so that the quota no longer selects it stays in its queue, rather
+     * than being let out as one no quota governs.
+     */
+    public boolean governs(JobView job) {
+        return selects(job.labels()) || job.queuedBySluice() && job.queuedBy().contains(name);
     }
 
     public boolean enforcing() {

@@ -12,7 +12,8 @@ import java.util.Map;
  *
  * @param id for {@link Kind#CREATE} and {@link Kind#QUEUE} the value of the Job's {@link JobMarks#TICKET}
  *     annotation; for {@link Kind#RESUME} the Job's uid
- * @param job the Job's name (or its generateName prefix), for people reading the ledger
+ * @param job the Job's name (or its generateName prefix), for people reading the ledger; for
+ *     {@link Kind#UNREADABLE_LEDGER}, what could not be read
  * @param named whether {@code job} is the Job's exact name: once a Job of that name exists, this
  *     admission either made it or can no longer make it (names are unique), so the ticket is settled
  * @param labels the Job's labels, which quotas select on
@@ -37,13 +38,32 @@ public record Ticket(String id, Kind kind, String job, boolean named, Map<String
         /** A Job queued at creation. */
         QUEUE,
         /** A queued Job being resumed. */
-        RESUME
+        RESUME,
+        /**
+         * Stands in for the tickets of a ledger that could not be read: how many admissions it held,
+         * and of which Jobs, is unknown, so while it stands no Job is admitted. Those tickets were all
+         * issued before the ledger was seen unreadable, so they have all lapsed {@link #TTL} after that.
+         */
+        UNREADABLE_LEDGER
+    }
+
+    /** The ticket that stands in for an unreadable ledger, seen so at {@code seenAt}. */
+    public static Ticket unreadableLedger(String problem, Instant seenAt) {
+        return new Ticket("unreadable-ledger", Kind.UNREADABLE_LEDGER, problem, false, Map.of(), seenAt, null);
+    }
+
+    /** When the ticket lapses, whatever the Jobs show. */
+    public Instant lapsesAt() {
+        return issuedAt.plus(TTL);
     }
 
     /** Whether {@code jobs} (a fresh list) already show this ticket's effect, or the ticket has lapsed. */
     public boolean settled(List<JobView> jobs, Instant now) {
-        if (!now.isBefore(issuedAt.plus(TTL))) {
+        if (!now.isBefore(lapsesAt())) {
             return true;
+        }
+        if (kind == Kind.UNREADABLE_LEDGER) {
+            return false;
         }
         if (kind == Kind.RESUME) {
             return jobs.stream().filter(job -> job.uid().equals(id)).findFirst()
@@ -55,6 +75,6 @@ public record Ticket(String id, Kind kind, String job, boolean named, Map<String
 
     /** Whether the ticket counts as a running Job. */
     public boolean activates() {
-        return kind != Kind.QUEUE;
+        return kind == Kind.CREATE || kind == Kind.RESUME;
     }
 }

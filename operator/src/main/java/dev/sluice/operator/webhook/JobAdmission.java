@@ -9,6 +9,7 @@ import dev.sluice.operator.jobs.WebhookScope;
 import dev.sluice.operator.status.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -50,20 +52,25 @@ public final class JobAdmission implements AutoCloseable {
         String[] service = settings.service() == null ? null : service(settings.service(), client.getNamespace());
         Set<String> hosts = hosts(settings, service);
         WebhookCertificates certificates = WebhookTls.load(client, settings, hosts, clock);
+        String operatorUser = OperatorIdentity.username(client);
+        KubernetesSerialization serialization = client.getKubernetesSerialization();
+        JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, metrics, events, serialization, clock);
+        JobUpdateWebhook updates = new JobUpdateWebhook(admission, metrics, events, serialization, operatorUser);
         WebhookServer server;
         try {
-            server = WebhookServer.start(settings.bindAddress(), settings.port(), certificates.sslContext(), JobWebhookConfiguration.PATH,
-                    new JobAdmissionWebhook(admission, metrics, events, client.getKubernetesSerialization(), clock));
+            server = WebhookServer.start(settings.bindAddress(), settings.port(), certificates.sslContext(), Map.of(
+                    JobWebhookConfiguration.PATH, new AdmissionEndpoint(serialization, creations::respond),
+                    JobWebhookConfiguration.UPDATES_PATH, new AdmissionEndpoint(serialization, updates::respond)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + " for the Job admission webhook", e);
         }
         String url = settings.url() != null ? settings.url()
                 : service == null ? "https://127.0.0.1:" + server.port() : null;
         JobWebhookConfiguration configuration = new JobWebhookConfiguration(client, url, service,
-                service == null ? 0 : Integer.parseInt(service[2]), certificates.caPem());
+                service == null ? 0 : Integer.parseInt(service[2]), certificates.caPem(), operatorUser);
         configuration.cover(namespacesWithQuotas(client, watchedNamespaces));
-        LOG.info("Job admission webhook serving on {}:{}, called at {}", settings.bindAddress(), server.port(),
-                url != null ? url + JobWebhookConfiguration.PATH : "service " + String.join("/", service));
+        LOG.info("Job admission webhooks serving on {}:{}, called at {} (updates by anyone but {})", settings.bindAddress(), server.port(),
+                url != null ? url : "service " + String.join("/", service), operatorUser);
         return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, configuration, clock), server);
     }
 

@@ -5,12 +5,13 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
-/** The HTTPS server the API server calls the admission webhook on. */
+/** The HTTPS server the API server calls the admission webhooks on. */
 public final class WebhookServer implements AutoCloseable {
     /** Enough to take a burst of concurrent calls; decisions of one namespace queue on its lock anyway. */
     private static final int THREADS = 16;
@@ -23,10 +24,11 @@ public final class WebhookServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static WebhookServer start(String bindAddress, int port, SSLContext tls, String path, HttpHandler handler) throws IOException {
+    /** Serves each handler on its path. */
+    public static WebhookServer start(String bindAddress, int port, SSLContext tls, Map<String, HttpHandler> handlers) throws IOException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(bindAddress, port), 128);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
-        server.createContext(path, handler);
+        handlers.forEach(server::createContext);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, runnable -> {
             Thread thread = new Thread(runnable, "job-webhook-" + threads.incrementAndGet());

@@ -201,4 +201,24 @@ class AdmissionDeciderTest {
 
         assertThat(plan.resume()).extracting(resume -> resume.job().name()).containsExactly("cpu-waiting");
     }
+
+    @Test
+    void aQueuedJobRelabelledOutOfItsQuotaStaysInItsQueue() {
+        QuotaRules batch = quota("batch").max(1).selecting("team", "batch").build();
+        List<JobView> jobs = List.of(job("b1").label("team", "batch").build(),
+                job("moved").label("team", "web").queuedAt(T0).annotation(JobMarks.QUEUED_BY, "batch").build());
+
+        assertThat(AdmissionDecider.planResumes(List.of(batch), state(jobs), T0.plusSeconds(1)).resume()).isEmpty();
+        assertThat(AdmissionDecider.planResumes(List.of(batch), state(List.of(jobs.get(1))), T0.plusSeconds(1)).resume())
+                .extracting(resume -> resume.job().name()).containsExactly("moved");
+    }
+
+    @Test
+    void aJobKueueManagesIsNeitherHeldNorCounted() {
+        QuotaRules all = quota("all").max(1).build();
+        JobView kueue = job("kueue").label("kueue.x-k8s.io/queue-name", "team-a").build();
+
+        assertThat(AdmissionDecider.decideCreate(kueue, List.of(all), state(running(1)), T0).outcome()).isEqualTo(Outcome.UNGOVERNED);
+        assertThat(AdmissionDecider.decideCreate(NEW, List.of(all), state(List.of(kueue)), T0).outcome()).isEqualTo(Outcome.ADMIT);
+    }
 }

@@ -34,4 +34,13 @@ class TicketTest {
         assertThat(ticket.settled(List.of(job("a").suspended().completed().build()), T0)).isTrue();
         assertThat(ticket.settled(List.of(), T0)).isTrue();
     }
+
+    @Test
+    void theTicketForAnUnreadableLedgerCountsNoJobAndSettlesOnlyWhenItLapses() {
+        Ticket ticket = Ticket.unreadableLedger("tickets.json is not a list of tickets", T0);
+
+        assertThat(ticket.activates()).isFalse();
+        assertThat(ticket.settled(List.of(job("a").annotation(JobMarks.TICKET, ticket.id()).build()), T0.plusSeconds(1))).isFalse();
+        assertThat(ticket.settled(List.of(), T0.plus(Ticket.TTL))).isTrue();
+    }
 }

@@ -13,6 +13,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -35,12 +36,12 @@ class WebhookCertificatesTest {
     @Test
     void aClientTrustingOnlyTheCaReachesTheServerOverTls() throws Exception {
         WebhookCertificates certificates = WebhookCertificates.selfSigned(HOSTS, Instant.now());
-        try (WebhookServer server = WebhookServer.start("127.0.0.1", 0, certificates.sslContext(), "/jobs/mutate", exchange -> {
+        try (WebhookServer server = WebhookServer.start("127.0.0.1", 0, certificates.sslContext(), Map.of("/jobs/mutate", exchange -> {
             byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
-        })) {
+        }))) {
             HttpClient client = HttpClient.newBuilder().sslContext(trusting(certificates.caPem())).build();
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/jobs/mutate"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
