@@ -13,14 +13,18 @@
 #   /var/lib/sluice-node/images/
 #       pause.tar       localhost/pause:3.10, the pod sandbox (e2e/cluster/pause/pause.go)
 #       busybox.tar     localhost/busybox:1.35, test workloads (Jobs, a small HTTP app)
+#       coredns.tar     localhost/coredns:1.15.0, cluster DNS: github.com/coredns/coredns v1.15.0 with
+#                       only the plugins the node uses (e2e/cluster/coredns; needs Go >= 1.26)
 #
 # The folder of binaries is the one Fabric8 kube-api-test reads, so ./demo.sh finds them there.
 #
-# Cost, cold (empty Go caches, 2 cores): about 10 minutes, all of it the Go build of the five
+# Cost, cold (empty Go caches, 2 cores): about 15 minutes, nearly all of it the Go build of the five
 # Kubernetes binaries (they share most packages, hence one build: ~6 min for the four besides the
-# apiserver, ~4 min for the apiserver) and etcd (~30 s); apt ~20 s; images ~2 s. Peak memory ~1.8 GB
-# per link (two links run at once). Disk: ~550 MB of binaries, ~0.7 GB Go module cache and ~3 GB Go
-# build cache (KUBE_BINARIES_THROWAWAY_GO_CACHES=1 deletes both afterwards). Nothing to do: ~1 s.
+# apiserver, ~4 min for the apiserver), etcd (~30 s) and CoreDNS (~6 min on a shared machine: it
+# depends on client-go 0.37, compiled apart from the Kubernetes 1.33 one); apt ~20 s. Peak memory ~1.8 GB
+# per link (two links run at once). Disk: ~530 MB of binaries, ~60 MB of images, ~1.5 GB Go module
+# cache and ~3.7 GB Go build cache (KUBE_BINARIES_THROWAWAY_GO_CACHES=1 deletes both afterwards).
+# Nothing to do: ~1 s.
 #
 #   build.sh --api-server-only   only kube-apiserver, etcd and kubectl: what Fabric8 kube-api-test
 #                                (./demo.sh) needs, no packages, no images (~4 min cold)
@@ -54,7 +58,7 @@ IMAGES=/var/lib/sluice-node/images
 KUBECTL_SOURCE="${KUBECTL_SOURCE:-/usr/lib/google-cloud-sdk/bin/kubectl.${k8s_major}.${k8s_minor}}"
 K8S_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 PACKAGES="containerd runc containernetworking-plugins iptables conntrack busybox-static python3"
-IMAGE_NAMES="pause busybox"
+IMAGE_NAMES="pause busybox coredns"
 case "${1:-}" in
   "") ;;
   --api-server-only) K8S_COMMANDS="kube-apiserver"; PACKAGES=""; IMAGE_NAMES="" ;;
@@ -249,7 +253,16 @@ if [ -n "${missing_images}" ]; then
     python3 "${HERE}/../../images/oci-image.py" --rootfs "${root}" --ref localhost/busybox:1.35 --out "${IMAGES}/busybox.tar" \
       --cmd '["/bin/sh"]' >&2
   fi
-  step_done "$(cd "${IMAGES}" && du -ch pause.tar busybox.tar | tail -n1 | cut -f1) in ${IMAGES}"
+  if [ ! -s "${IMAGES}/coredns.tar" ]; then
+    # go.mod and go.sum are committed beside main.go: the build resolves nothing new.
+    root="${WORK}/coredns-rootfs"
+    mkdir -p "${root}/etc"
+    (cd "${HERE}/coredns" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "${root}/coredns" .)
+    printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' > "${root}/etc/passwd"
+    python3 "${HERE}/../../images/oci-image.py" --rootfs "${root}" --ref localhost/coredns:1.15.0 --out "${IMAGES}/coredns.tar" \
+      --entrypoint '["/coredns"]' --user 65532:65532 >&2
+  fi
+  step_done "$(cd "${IMAGES}" && du -ch *.tar | tail -n1 | cut -f1) in ${IMAGES}"
 fi
 
 log "all done in $(( $(date +%s) - T_START ))s"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node Kubernetes cluster on this machine, for the e2e tests (e2e/cluster/README.md):
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy from the
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and CoreDNS from the
 # binaries e2e/cluster/build.sh provides, on containerd + runc + the bridge CNI plugin.
 #
 #   node.sh up [--owner PID] [--wait SECONDS]
@@ -46,6 +46,8 @@ POD_CIDR=10.244.0.0/24
 POD_RANGE=10.244.0.0/16              # guarded as a whole
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
 BRIDGE=sluicebr0
 API_PORT=16443
 CONTAINERD_STATE=/run/containerd     # shims put their sockets under /run/containerd/s regardless
@@ -149,9 +151,11 @@ iptables_cleanup() {
 
 do_down() {
   local n pids ns m d p
-  # 1. the control plane and node agents, newest first, while containerd still runs
-  for n in kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "${n}"; done
-  # 2. pod containers: through containerd when it runs, then whatever is left in the pod cgroups
+  # 1. the node agents, so nothing restarts the pods
+  for n in kube-proxy kubelet; do stop_pid "${n}"; done
+  # 2. pod containers, before the control plane: pods holding watches (CoreDNS) would keep the
+  # apiserver's graceful shutdown waiting. Through containerd when it runs, then whatever is left
+  # in the pod cgroups.
   if running containerd; then
     for ns in $(ctr --address "${CONTAINERD_SOCK}" namespaces ls -q 2>/dev/null); do
       for n in $(ctr --address "${CONTAINERD_SOCK}" -n "${ns}" tasks ls -q 2>/dev/null); do
@@ -165,7 +169,8 @@ do_down() {
   fi
   pids="$(kubepods_pids)"
   if [ -n "${pids}" ]; then kill -KILL ${pids} 2>/dev/null || true; fi
-  stop_pid containerd
+  # 3. the control plane, newest first, then containerd and anything its shims left
+  for n in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do stop_pid "${n}"; done
   pids="$(node_cgroup_pids)"
   if [ -n "${pids}" ]; then kill -KILL ${pids} 2>/dev/null || true; fi
   for ((n = 0; n < 50; n++)); do [ -z "$(kubepods_pids)$(node_cgroup_pids)" ] && break; sleep 0.1; done
@@ -173,7 +178,7 @@ do_down() {
   [ -z "${pids}" ] || log "WARNING: processes of the cluster still running: $(echo ${pids})"
   if [ -d "${NODE_CGROUP}" ]; then rmdir "${NODE_CGROUP}" 2>/dev/null || log "WARNING: could not remove cgroup ${NODE_CGROUP}"; fi
   rm -rf "${PIDS}"
-  # 3. mounts (pod volumes, overlay rootfs, shm, network namespaces), deepest first
+  # 4. mounts (pod volumes, overlay rootfs, shm, network namespaces), deepest first
   { grep -E " (${STATE}|${CONTAINERD_STATE}|/run/netns/cni-|/var/run/netns/cni-)" /proc/self/mountinfo || true; } |
     awk '{print $5}' | sort -r | while read -r m; do umount -l "${m}" 2>/dev/null || true; done
   for m in /run/netns/cni-*; do
@@ -181,17 +186,17 @@ do_down() {
     grep -qxF "$(basename "${m}")" "${SAVED}/netns" 2>/dev/null && continue
     ip netns delete "$(basename "${m}")" 2>/dev/null || rm -f "${m}"
   done
-  # 4. network: bridge (its veths went with the namespaces), node address, rules and chains
+  # 5. network: bridge (its veths went with the namespaces), node address, rules and chains
   ip link del "${BRIDGE}" 2>/dev/null || true
   ip addr del "${NODE_IP}/32" dev lo 2>/dev/null || true
   iptables_cleanup
-  # 5. cgroups the kubelet made (kubepods, its QoS tiers, one per pod and container), deepest first
+  # 6. cgroups the kubelet made (kubepods, its QoS tiers, one per pod and container), deepest first
   for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
     [ -d "${d}" ] || continue
     find "${d}" -depth -type d -exec rmdir {} + 2>/dev/null || true
     if [ -d "${d}" ]; then log "WARNING: could not remove cgroup ${d}"; fi
   done
-  # 6. sysctls, files, state
+  # 7. sysctls, files, state
   if [ -s "${SAVED}/sysctl" ]; then
     local key value now
     while IFS='=' read -r key value; do
@@ -242,7 +247,7 @@ preflight() {
   [ -x "${BIN}/kubectl" ] || missing+=" kubectl"
   for c in containerd ctr runc iptables ip6tables conntrack; do command -v "${c}" >/dev/null || missing+=" ${c}"; done
   for c in bridge host-local loopback; do [ -x "/usr/lib/cni/${c}" ] || missing+=" cni/${c}"; done
-  for c in pause busybox; do [ -s "${IMAGES}/${c}.tar" ] || missing+=" images/${c}.tar"; done
+  for c in pause busybox coredns; do [ -s "${IMAGES}/${c}.tar" ] || missing+=" images/${c}.tar"; done
   [ -z "${missing}" ] || die "missing:${missing}; run: bash ${HERE}/build.sh"
   # another containerd on the same state folder would be clobbered
   if [ -S "${CONTAINERD_SOCK}" ] && ctr --address "${CONTAINERD_SOCK}" version >/dev/null 2>&1 && ! running containerd; then
@@ -407,7 +412,10 @@ failCgroupV1: false
 failSwapOn: false
 containerRuntimeEndpoint: "unix://${CONTAINERD_SOCK}"
 podLogsDir: "${STATE}/pod-logs"
+# Pods ask CoreDNS (dns_up); nothing is resolved beyond the cluster, so no host resolv.conf.
 resolvConf: ""
+clusterDNS: ["${DNS_SERVICE_IP}"]
+clusterDomain: ${CLUSTER_DOMAIN}
 serializeImagePulls: false
 maxPods: 250
 # Tests must not be disturbed by evictions or image garbage collection on a shared disk.
@@ -439,6 +447,84 @@ EOF
   wait_for "kube-proxy healthy" 30 kube-proxy curl -sf http://127.0.0.1:10256/healthz
 }
 
+# Cluster DNS: CoreDNS (e2e/cluster/coredns, built by build.sh) as the kube-dns Service, so pods
+# reach Services by name. It serves cluster.local only and forwards nothing.
+dns_up() {
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: coredns, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "system:coredns"}
+rules:
+- {apiGroups: [""], resources: [endpoints, services, pods, namespaces], verbs: [list, watch]}
+- {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:coredns"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
+subjects: [{kind: ServiceAccount, name: coredns, namespace: kube-system}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coredns, namespace: kube-system}
+data:
+  Corefile: |
+    .:1053 {
+        errors
+        health :8080
+        ready :8181
+        kubernetes ${CLUSTER_DOMAIN} in-addr.arpa ip6.arpa {
+            pods insecure
+            fallthrough in-addr.arpa ip6.arpa
+        }
+        cache 30
+        loadbalance
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      serviceAccountName: coredns
+      dnsPolicy: Default
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
+      containers:
+      - name: coredns
+        image: localhost/coredns:1.15.0
+        args: ["-conf", "/etc/coredns/Corefile"]
+        ports:
+        - {name: dns, containerPort: 1053, protocol: UDP}
+        - {name: dns-tcp, containerPort: 1053, protocol: TCP}
+        readinessProbe: {httpGet: {path: /ready, port: 8181}, periodSeconds: 1}
+        livenessProbe: {httpGet: {path: /health, port: 8080}, periodSeconds: 10}
+        resources: {limits: {memory: 128Mi}}
+        securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+        volumeMounts: [{name: config, mountPath: /etc/coredns, readOnly: true}]
+      volumes: [{name: config, configMap: {name: coredns}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  clusterIP: ${DNS_SERVICE_IP}
+  selector: {k8s-app: kube-dns}
+  ports:
+  - {name: dns, port: 53, targetPort: dns, protocol: UDP}
+  - {name: dns-tcp, port: 53, targetPort: dns-tcp, protocol: TCP}
+EOF
+  wait_for "CoreDNS Ready (kube-dns ${DNS_SERVICE_IP})" 120 kubelet \
+    kubectl wait -n kube-system --for=condition=Available deployment/coredns --timeout=1s
+}
+
 do_up() {
   local owner=$1
   rm -rf "${LOGS}"
@@ -451,6 +537,7 @@ do_up() {
   containerd_up
   control_plane_up
   node_up
+  dns_up
   wait_for "default ServiceAccount exists" 60 kube-controller-manager kubectl get serviceaccount default
   log "cluster up in $(( ($(date +%s%N) - T0) / 1000000000 ))s: export KUBECONFIG=${STATE}/admin.kubeconfig"
 }
