@@ -17,9 +17,10 @@ REF=localhost/sluice-base:17
 # Uid/gid of the user the apps run as (distroless' "nonroot"); no home, no shell.
 APP_UID=65532
 # What the operator (fabric8 client over java.net.http, JOSDK, logback, snakeyaml's java.beans use,
-# micrometer's JVM and process metrics) and the sidecar (Undertow/XNIO and Lettuce/Netty through
-# jdk.unsupported, Caffeine, Resilience4j) load; TLS to the API server needs jdk.crypto.ec.
-MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported
+# micrometer's JVM and process metrics, its probe server on jdk.httpserver) and the sidecar
+# (Undertow/XNIO and Lettuce/Netty through jdk.unsupported, Caffeine, Resilience4j) load; TLS to the
+# API server needs jdk.crypto.ec.
+MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.naming.dns,jdk.unsupported
 
 log() { printf '[images/build-base] %s\n' "$*" >&2; }
 

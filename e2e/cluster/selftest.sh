@@ -10,12 +10,16 @@
 # Service from this machine and, by the Service's DNS name, from a Job's container run to completion;
 # as a non-root user on a read-only root filesystem; and, given SIDECAR_IMAGE (the tar
 # the Maven build writes, sidecar/target/sluice-sidecar-image.tar), the sidecar from its image in
-# front of an app in one pod behind a ClusterIP Service, answering 429 past its limit.
+# front of an app in one pod behind a ClusterIP Service, answering 429 past its limit; and, given
+# OPERATOR_IMAGE (operator/target/sluice-operator-image.tar), the operator in a pod installed from
+# deploy/operator.yaml, reconciling examples/, and its JobQuota holding 2 x 20 real Jobs to 5 at
+# once, the second time with the operator pod force-deleted mid-run.
 # Prints how long each took; fails on the first check that does not hold.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 NODE="${HERE}/node.sh"
+ROOT="$(cd "${HERE}/../.." && pwd)"
 KEEP=0
 [ "${1:-}" = --keep ] && KEEP=1
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-selftest.XXXXXX")"
@@ -93,6 +97,7 @@ EOF
   say "Job (non-root, read-only root filesystem, DNS name -> ClusterIP -> pod) Complete $(( $(ms) - t )) ms after apply"
 
   if [ -n "${SIDECAR_IMAGE:-}" ]; then sidecar_pod "${SIDECAR_IMAGE}"; fi
+  if [ -n "${OPERATOR_IMAGE:-}" ]; then operator_and_jobs "${OPERATOR_IMAGE}"; fi
   kubectl delete namespace selftest --wait=false >/dev/null
 }
 
@@ -103,7 +108,7 @@ sidecar_pod() {
   local tar=$1 ref t svc codes
   bash "${NODE}" import "${tar}"
   ref="$(tar -xOf "${tar}" index.json | python3 -c 'import json, sys; print(json.load(sys.stdin)["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"])')"
-  kubectl create configmap -n selftest sluice-config --from-file=sidecar.yaml="${HERE}/../../examples/sidecar.yaml" >/dev/null
+  kubectl create configmap -n selftest sluice-config --from-file=sidecar.yaml="${ROOT}/examples/sidecar.yaml" >/dev/null
   t=$(ms)
   kubectl apply -n selftest -f - >/dev/null <<EOF
 apiVersion: v1
@@ -144,6 +149,81 @@ EOF
   codes="$(for _ in $(seq 12); do curl -s -o /dev/null -w '%{http_code} ' --max-time 5 "http://${svc}/api/search"; done)"
   say "12 requests to /api/search through the Service: ${codes}"
   case "${codes}" in *429*) ;; *) fail "no 429 past the limit through the sidecar" ;; esac
+}
+
+# The operator from its image, installed from deploy/operator.yaml (its ServiceAccount and
+# least-privilege RBAC): it reconciles examples/, and its JobQuota webhook, called by the API
+# server through its Service, holds real Jobs to maxConcurrentJobs (5), also while its pod is
+# force-deleted mid-run. Concurrency is computed from the containers' own start and finish times.
+operator_and_jobs() {
+  local tar=$1 t ref deployed
+  bash "${NODE}" import "${tar}"
+  ref="$(tar -xOf "${tar}" index.json | python3 -c 'import json, sys; print(json.load(sys.stdin)["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"])')"
+  deployed="$(sed -n 's/^ *image: *//p' "${ROOT}/deploy/operator.yaml")"
+  [ "${deployed}" = "${ref}" ] || fail "deploy/operator.yaml runs ${deployed}, the build wrote ${ref}: keep its tag the project version"
+  kubectl apply -f "${ROOT}/crds/" >/dev/null
+  t=$(ms)
+  kubectl apply -f "${ROOT}/deploy/operator.yaml" >/dev/null
+  kubectl rollout status -n sluice-system deployment/sluice-operator --timeout=180s >/dev/null ||
+    { kubectl logs -n sluice-system -l app.kubernetes.io/name=sluice-operator --tail=50 >&2 || true; fail "operator not Ready"; }
+  say "operator Ready $(( $(ms) - t )) ms after apply (its own ServiceAccount and RBAC, non-root, read-only root filesystem)"
+  kubectl create namespace jobs >/dev/null
+  kubectl apply -n jobs -f "${ROOT}/examples/ratelimitpolicy.yaml" -f "${ROOT}/examples/jobquota.yaml" >/dev/null
+  kubectl wait -n jobs --for=condition=Ready rlp/shop-api jq/batch --timeout=120s >/dev/null || fail "examples not Ready"
+  kubectl get -n jobs configmap sluice-config >/dev/null || fail "no sluice-config rendered"
+  say "examples/ reconciled: rlp/shop-api and jq/batch Ready, ConfigMap sluice-config rendered"
+
+  job_batch first 20
+  job_batch forced 20 force-delete-operator
+  local forbidden
+  forbidden="$(kubectl logs -n sluice-system -l app.kubernetes.io/name=sluice-operator --tail=-1 | grep -c -i forbidden || true)"
+  [ "${forbidden}" = 0 ] || fail "the operator was refused ${forbidden} times: deploy/operator.yaml lacks a permission"
+}
+
+job_batch() { # job_batch PREFIX COUNT [force-delete-operator]
+  local prefix=$1 count=$2 i
+  for i in $(seq 1 "${count}"); do cat <<EOF
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: ${prefix}-${i}, labels: {workload: batch, batch: ${prefix}}}
+spec:
+  backoffLimit: 0
+  template:
+    metadata: {labels: {batch: ${prefix}}}
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers: [{name: main, image: localhost/busybox:1.35, command: ["sleep", "2"]}]
+EOF
+  done > "${WORK}/${prefix}.yaml"
+  local t=$(ms)
+  kubectl apply -n jobs -f "${WORK}/${prefix}.yaml" >/dev/null
+  if [ "${3:-}" = force-delete-operator ]; then
+    sleep 3
+    kubectl delete pod -n sluice-system -l app.kubernetes.io/name=sluice-operator --grace-period=0 --force >/dev/null 2>&1
+    say "operator pod force-deleted with ${prefix} Jobs running and queued"
+  fi
+  kubectl wait -n jobs --for=condition=Complete job -l "batch=${prefix}" --timeout=600s >/dev/null ||
+    fail "not every ${prefix} Job completed"
+  kubectl get pods -n jobs -l "batch=${prefix}" -o json | python3 -c '
+import json, sys
+pods = json.load(sys.stdin)["items"]
+count, limit = int(sys.argv[1]), 5
+ran = [p["status"]["containerStatuses"][0]["state"]["terminated"] for p in pods]
+assert len(pods) == count, f"{len(pods)} pods for {count} Jobs: each Job must run exactly once"
+assert all(r["exitCode"] == 0 for r in ran), "a container failed"
+# half-open [startedAt, finishedAt): the times have whole seconds, and a container that starts in
+# the second another finishes must not count as overlapping (this can hide, never invent, overlap)
+events = sorted([(r["startedAt"], 1) for r in ran] + [(r["finishedAt"], -1) for r in ran], key=lambda e: (e[0], e[1]))
+running = peak = 0
+for _, step in events:
+    running += step
+    peak = max(peak, running)
+assert peak <= limit, f"{peak} containers ran at once, over maxConcurrentJobs {limit}"
+print(peak)
+' "${count}" > "${WORK}/${prefix}.peak" || fail "JobQuota not held for the ${prefix} Jobs"
+  say "${count} ${prefix} Jobs Complete in $(( $(ms) - t )) ms, each ran once, at most $(cat "${WORK}/${prefix}.peak") at once (limit 5)"
 }
 
 compare() { # compare BEFORE AFTER WHAT
