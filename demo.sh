@@ -2,7 +2,7 @@
 # The local demo. Ctrl-C stops everything it started.
 #
 #   ./demo.sh               the product on a local Kubernetes API server: kube-apiserver + etcd (built by
-#                           e2e/bin/install-kube-binaries.sh when missing), the CRDs and examples/ applied
+#                           e2e/cluster/build.sh --api-server-only when missing), the CRDs and examples/ applied
 #                           with kubectl, the operator rendering them, a sidecar in front of the sample app,
 #                           simulated clients, and a live view of requests and of the resources' status
 #   ./demo.sh --standalone  the sidecar alone with examples/sidecar.yaml, no Kubernetes
@@ -118,7 +118,7 @@ kubernetes_demo() {
   # 1. What it runs: the kube binaries, the sidecar and operator jars, the e2e module's LocalApiServer.
   if [[ ! -x "$bin/kube-apiserver" || ! -x "$bin/etcd" || ! -x "$bin/kubectl" ]]; then
     echo "building kube-apiserver and etcd from Go modules (first run only: ~4-6 min, ~3 GB of Go caches)..."
-    bash e2e/bin/install-kube-binaries.sh
+    bash e2e/cluster/build.sh --api-server-only
   fi
   local outputs=(sidecar/target/sluice-sidecar.jar operator/target/sluice-operator.jar e2e/target/runtime-classpath.txt)
   local stale=

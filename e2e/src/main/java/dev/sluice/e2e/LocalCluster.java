@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real kube-apiserver and etcd running as local processes (Fabric8 kube-api-test), with the binaries
- * that {@code e2e/bin/install-kube-binaries.sh} puts in {@code ~/.kubeapitest/k8s/<version>-linux-amd64/}.
+ * that {@code e2e/cluster/build.sh} puts in {@code ~/.kubeapitest/k8s/<version>-linux-amd64/}.
  * Nothing is downloaded. Its kubeconfig is written to a file of its own; {@code ~/.kube/config} is left alone.
  */
 public final class LocalCluster implements AutoCloseable {
     /** The version the install script builds; kube-api-test uses exactly this folder. */
     public static final String KUBERNETES_VERSION = "1.33.13";
-    private static final String INSTALL_HINT = "run: bash e2e/bin/install-kube-binaries.sh";
+    private static final String INSTALL_HINT = "run: bash e2e/cluster/build.sh --api-server-only";
 
     private final KubeAPIServer server;
     private final Path kubeconfig;
