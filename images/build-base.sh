@@ -53,7 +53,7 @@ printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:%s:%s:nonroot:/tmp:/sbin/nolo
 printf 'root:x:0:\nnonroot:x:%s:\n' "${APP_UID}" > "${root}/etc/group"
 echo 'hosts: files dns' > "${root}/etc/nsswitch.conf"
 
-jdk_version="$(dpkg-query -W -f='${Version}' openjdk-17-jdk-headless 2>/dev/null || "${JDK}/bin/java" -version 2>&1 | head -n1)"
+jdk_version="$(dpkg-query -W -f='${Version}' openjdk-17-jdk-headless 2>/dev/null || "${JDK}/bin/java" -version 2>&1 | sed -n 1p)"
 libc_version="$(dpkg-query -W -f='${Version}' libc6 2>/dev/null || echo unknown)"
 mkdir -p "$(dirname "${OUT}")"
 python3 "${HERE}/oci-image.py" --rootfs "${root}" --ref "${REF}" --out "${OUT}" \

@@ -76,7 +76,7 @@ step() { step_start=$(date +%s); log "== $*"; }
 step_done() { log "   done in $(( $(date +%s) - step_start ))s: $*"; }
 
 k8s_current() { # k8s_current NAME: the binary is there and reports this release
-  [ "$("${BIN}/$1" --version 2>/dev/null | head -n1)" = "Kubernetes v${K8S_VERSION}" ]
+  [ "$("${BIN}/$1" --version 2>/dev/null | sed -n 1p)" = "Kubernetes v${K8S_VERSION}" ]
 }
 # (output captured first: `cmd | grep -q` fails under pipefail when grep exits before cmd is done)
 etcd_current() { local v; v="$("${BIN}/etcd" --version 2>/dev/null)" && [[ "${v}" == *"etcd Version: ${ETCD_VERSION}"* ]]; }
@@ -140,11 +140,11 @@ if [ -n "${want}" ]; then
   mod="${WORK}/k8s"
   mkdir -p "${mod}"
   json="$(cd "${mod}" && go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}")"
-  json_field() { printf '%s\n' "${json}" | sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\{0,1\}\$/\\1/p" | head -n1; }
+  json_field() { printf '%s\n' "${json}" | sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\{0,1\}\$/\\1/p" | sed -n 1p; }
   k8s_gomod="$(json_field GoMod)"
   k8s_info="$(json_field Info)"
   [ -s "${k8s_gomod}" ] || { log "no go.mod for k8s.io/kubernetes@v${K8S_VERSION}"; printf '%s\n' "${json}" >&2; exit 1; }
-  k8s_commit="$(grep -o '"Hash":"[0-9a-f]*"' "${k8s_info}" 2>/dev/null | head -n1 | cut -d'"' -f4 || true)"
+  k8s_commit="$(grep -o '"Hash":"[0-9a-f]*"' "${k8s_info}" 2>/dev/null | sed -n 1p | cut -d'"' -f4 || true)"
   # Every k8s.io/* module k8s.io/kubernetes pins at v0.0.0 or replaces with ./staging/src/...:
   # point each at its published v0.<minor>.<patch> tag, in a throwaway consuming module.
   staging_modules="$(
@@ -189,7 +189,7 @@ if [ -n "${want}" ]; then
   # One invocation: the shared packages (client-go, apiserver, api, ...) compile once.
   (cd "${mod}" && CGO_ENABLED=0 go build -trimpath -ldflags "${ldflags}" -o "${OUT}/" ${packages})
   for c in ${want}; do
-    got="$("${OUT}/${c}" --version 2>/dev/null | head -n1 || true)"
+    got="$("${OUT}/${c}" --version 2>/dev/null | sed -n 1p || true)"
     case "${c}:${got}" in
       kubectl:*) "${OUT}/kubectl" version --client >/dev/null ;;
       *:"Kubernetes v${K8S_VERSION}") ;;
@@ -214,7 +214,7 @@ if ! etcd_current; then
   step "etcd v${ETCD_VERSION}: build from go.etcd.io/etcd/server/v3"
   if build_etcd; then
     install_binary "${OUT}/etcd"
-    step_done "$("${BIN}/etcd" --version | head -n1)"
+    step_done "$("${BIN}/etcd" --version | sed -n 1p)"
   elif ! [ -x "${BIN}/etcd" ]; then
     log "   building etcd v${ETCD_VERSION} failed; falling back to Debian's etcd-server"
     [ -x /usr/bin/etcd ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
@@ -222,9 +222,9 @@ if ! etcd_current; then
     systemctl stop etcd 2>/dev/null || true
     cp /usr/bin/etcd "${OUT}/etcd"
     install_binary "${OUT}/etcd"
-    step_done "$("${BIN}/etcd" --version | head -n1) (Debian package)"
+    step_done "$("${BIN}/etcd" --version | sed -n 1p) (Debian package)"
   else
-    log "   building etcd v${ETCD_VERSION} failed; keeping $("${BIN}/etcd" --version | head -n1)"
+    log "   building etcd v${ETCD_VERSION} failed; keeping $("${BIN}/etcd" --version | sed -n 1p)"
   fi
 fi
 
