@@ -1,6 +1,5 @@
 package dev.sluice.operator.breaker;
 
-import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
@@ -50,13 +49,12 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
         List<CircuitBreaker> live = Stream.concat(Stream.of(breaker), liveBreakers(context, namespace)
                         .filter(other -> !other.getMetadata().getName().equals(breaker.getMetadata().getName())))
                 .toList();
-        List<FieldError> errors = CircuitBreakerValidator.validateInNamespace(breaker, live);
-        if (!errors.isEmpty()) {
+        RenderedPolicies rendered = configWriter.writeBreakers(namespace, live).orElseThrow();
+        if (!rendered.breaker(breaker.getMetadata().getName()).renderedAsWritten()) {
             metrics.invalidSpec(breaker.getKind());
         }
-        RenderedPolicies rendered = configWriter.writeBreakers(namespace, live).orElseThrow();
         int selected = selectedPods.count(namespace, breaker.getSpec() == null ? null : breaker.getSpec().podSelector());
-        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, errors, rendered, selected));
+        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, rendered, selected));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.sluice.operator.ratelimit;
 
-import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
@@ -57,16 +56,15 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     @Override
     public UpdateControl<RateLimitPolicy> reconcile(RateLimitPolicy policy, Context<RateLimitPolicy> context) {
         String namespace = policy.getMetadata().getNamespace();
-        List<FieldError> errors = RateLimitPolicyValidator.validate(policy);
-        if (!errors.isEmpty()) {
-            metrics.invalidSpec(policy.getKind());
-        }
         List<RateLimitPolicy> live = Stream.concat(Stream.of(policy), livePolicies(context, namespace)
                         .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName())))
                 .toList();
         RenderedPolicies rendered = configWriter.write(namespace, live).orElseThrow();
+        if (!rendered.policy(policy.getMetadata().getName()).renderedAsWritten()) {
+            metrics.invalidSpec(policy.getKind());
+        }
         int selected = selectedPods.count(namespace, policy.getSpec() == null ? null : policy.getSpec().podSelector());
-        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, errors, rendered, selected));
+        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, rendered, selected));
     }
 
     @Override
