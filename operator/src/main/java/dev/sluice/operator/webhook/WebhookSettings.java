@@ -1,6 +1,6 @@
 package dev.sluice.operator.webhook;
 
-import dev.sluice.operator.OperatorSettings;
+import dev.sluice.operator.flags.Flags;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
@@ -60,7 +60,7 @@ public record WebhookSettings(boolean enabled, String bindAddress, int port, Str
         return new WebhookSettings(
                 enabled == null ? inCluster : enabled.equals("true"),
                 bind == null ? "0.0.0.0" : bind,
-                port == null ? DEFAULT_PORT : OperatorSettings.parsePort("--webhook-port", port),
+                port == null ? DEFAULT_PORT : Flags.port("--webhook-port", port),
                 url,
                 service == null && url == null && inCluster ? DEFAULT_SERVICE : service,
                 certDir == null ? null : Path.of(certDir),
