@@ -27,11 +27,11 @@ public final class CircuitBreakerStatus {
             return new ResourceStatus(generation, List.of(
                     Conditions.of(Conditions.READY, false, Conditions.REASON_INVALID_SPEC, problems + " (" + consequence + ")", generation),
                     Conditions.of(Conditions.ACCEPTED, false, Conditions.REASON_INVALID_SPEC, problems, generation)),
-                    selectedPods, kept ? SidecarConfigMap.NAME : null, List.of());
+                    selectedPods, kept ? SidecarConfigMap.NAME : null, List.of(), List.of());
         }
         return new ResourceStatus(generation, List.of(
                 Conditions.of(Conditions.READY, true, Conditions.REASON_RENDERED, "rendered into ConfigMap " + SidecarConfigMap.NAME, generation),
                 Conditions.of(Conditions.ACCEPTED, true, Conditions.REASON_VALID, "the spec is valid", generation)),
-                selectedPods, SidecarConfigMap.NAME, List.of());
+                selectedPods, SidecarConfigMap.NAME, List.of(), List.of());
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.operator.ratelimit;
 
+import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.ResourceStatus;
@@ -29,7 +30,7 @@ public final class RateLimitPolicyStatus {
                     Conditions.of(Conditions.READY, false, Conditions.REASON_INVALID_SPEC, problems + " (" + consequence + ")", generation),
                     Conditions.of(Conditions.ACCEPTED, false, Conditions.REASON_INVALID_SPEC, problems, generation));
             String configMap = kept ? SidecarConfigMap.NAME : null;
-            return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of());
+            return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of(), List.of());
         }
         List<String> notYetEnforced = NotYetEnforced.of(policy.getSpec(), rendered.document().redis() != null);
         Condition ready = notYetEnforced.isEmpty()
@@ -40,6 +41,11 @@ public final class RateLimitPolicyStatus {
                         generation);
         List<Condition> conditions = List.of(ready,
                 Conditions.of(Conditions.ACCEPTED, true, Conditions.REASON_VALID, "the spec is valid", generation));
-        return new ResourceStatus(generation, conditions, selectedPods, SidecarConfigMap.NAME, notYetEnforced);
+        // Warnings (a Local limit of an hour or more starts afresh when a pod restarts) are about limits enforced as
+        // written, so they are listed without making Ready PartiallyEnforced.
+        List<String> warnings = ConfigValidator.warnings(policy.getSpec().scope(), policy.getSpec().rules(), "spec.rules").stream()
+                .map(FieldError::toString)
+                .toList();
+        return new ResourceStatus(generation, conditions, selectedPods, SidecarConfigMap.NAME, notYetEnforced, warnings);
     }
 }

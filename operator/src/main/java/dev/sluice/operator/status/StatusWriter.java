@@ -28,7 +28,7 @@ public final class StatusWriter {
         List<Condition> currentConditions = current == null ? List.of() : current.conditions();
         ResourceStatus next = new ResourceStatus(desired.observedGeneration(),
                 Conditions.inheritTransitionTimes(desired.conditions(), currentConditions, clock.instant()),
-                desired.selectedPods(), desired.configMap(), desired.notYetEnforced());
+                desired.selectedPods(), desired.configMap(), desired.notYetEnforced(), desired.warnings());
         if (next.equals(current)) {
             return UpdateControl.noUpdate();
         }

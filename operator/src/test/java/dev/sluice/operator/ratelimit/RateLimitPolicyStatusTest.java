@@ -26,10 +26,10 @@ class RateLimitPolicyStatusTest {
 
         ResourceStatus status = RateLimitPolicyStatus.desired(policy, rendered(), 2);
 
-        assertThat(status.notYetEnforced()).containsExactly(RESTART_WARNING);
+        assertThat(status.warnings()).containsExactly(RESTART_WARNING);
+        assertThat(status.notYetEnforced()).isEmpty();
         assertThat(ready(status).getStatus()).isEqualTo("True");
-        assertThat(ready(status).getReason()).isEqualTo(Conditions.REASON_PARTIALLY_ENFORCED);
-        assertThat(ready(status).getMessage()).contains(RESTART_WARNING);
+        assertThat(ready(status).getReason()).as("the limit is enforced as written").isEqualTo(Conditions.REASON_RENDERED);
     }
 
     @Test
@@ -37,8 +37,8 @@ class RateLimitPolicyStatusTest {
         RateLimitPolicy local = policy("ns", "api").rule(rule("minute", 100, "59m")).build();
         RateLimitPolicy global = policy("ns", "api").rule(rule("daily", 1000, "1d")).scope(Scope.Global).build();
 
-        assertThat(RateLimitPolicyStatus.desired(local, rendered(), 2).notYetEnforced()).isEmpty();
-        assertThat(RateLimitPolicyStatus.desired(global, rendered(), 2).notYetEnforced()).isEmpty();
+        assertThat(RateLimitPolicyStatus.desired(local, rendered(), 2).warnings()).isEmpty();
+        assertThat(RateLimitPolicyStatus.desired(global, rendered(), 2).warnings()).isEmpty();
         assertThat(ready(RateLimitPolicyStatus.desired(local, rendered(), 2)).getReason()).isEqualTo(Conditions.REASON_RENDERED);
     }
 
