@@ -58,12 +58,14 @@ public final class SluiceOperator implements AutoCloseable {
                         .build());
             }
         });
-        StatusWriter statusWriter = new StatusWriter(new EventRecorder(client, clock), clock);
+        EventRecorder events = new EventRecorder(client, clock);
+        StatusWriter statusWriter = new StatusWriter(events, clock);
         NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client,
                 new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
         operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
         operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics), namespaces(settings));
-        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, clock);
+        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, events, statusWriter,
+                clock);
         operator.register(jobAdmission.reconciler(), namespaces(settings));
         operator.start();
         ProbeServer probes;

@@ -24,11 +24,16 @@ public record ResourceStatus(
         @JsonPropertyDescription("Fields accepted but not enforced by the sidecar yet, each with what happens instead.")
         List<String> notYetEnforced,
         @JsonPropertyDescription("Fields enforced as written that may still not do what is meant, each with why; they do not change Ready.")
-        List<String> warnings) {
+        List<String> warnings) implements SluiceStatus {
 
     public ResourceStatus {
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
         notYetEnforced = notYetEnforced == null ? List.of() : List.copyOf(notYetEnforced);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
+
+    @Override
+    public ResourceStatus withConditions(List<Condition> conditions) {
+        return new ResourceStatus(observedGeneration, conditions, selectedPods, configMap, notYetEnforced, warnings);
     }
 }

@@ -7,6 +7,7 @@ import dev.sluice.operator.jobs.JobQuotaReconciler;
 import dev.sluice.operator.jobs.NamespaceAdmission;
 import dev.sluice.operator.jobs.WebhookScope;
 import dev.sluice.operator.status.EventRecorder;
+import dev.sluice.operator.status.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -40,14 +41,13 @@ public final class JobAdmission implements AutoCloseable {
     }
 
     public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
-            MeterRegistry registry, Clock clock) {
-        EventRecorder recorder = new EventRecorder(client, clock);
+            MeterRegistry registry, EventRecorder recorder, StatusWriter statusWriter, Clock clock) {
         JobEvents events = new JobEvents(recorder);
         JobQuotaMetrics metrics = new JobQuotaMetrics(registry);
         NamespaceAdmission admission = new NamespaceAdmission(client, metrics, events, clock);
         if (!settings.enabled()) {
             LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
-            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, WebhookScope.NONE, clock), null);
+            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, WebhookScope.NONE, clock), null);
         }
         String[] service = settings.service() == null ? null : service(settings.service(), client.getNamespace());
         Set<String> hosts = hosts(settings, service);
@@ -71,7 +71,7 @@ public final class JobAdmission implements AutoCloseable {
         configuration.cover(namespacesWithQuotas(client, watchedNamespaces));
         LOG.info("Job admission webhooks serving on {}:{}, called at {} (updates by anyone but {})", settings.bindAddress(), server.port(),
                 url != null ? url : "service " + String.join("/", service), operatorUser);
-        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, configuration, clock), server);
+        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, configuration, clock), server);
     }
 
     public JobQuotaReconciler reconciler() {
