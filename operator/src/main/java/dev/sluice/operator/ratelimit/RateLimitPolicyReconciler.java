@@ -1,8 +1,10 @@
 package dev.sluice.operator.ratelimit;
 
+import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.OtherKindCache;
 import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.render.SidecarConfigMap;
 import dev.sluice.operator.status.SelectedPods;
@@ -34,6 +36,7 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     private final StatusWriter statusWriter;
     private final OperatorMetrics metrics;
     private SelectedPods<RateLimitPolicy> selectedPods;
+    private OtherKindCache<CircuitBreaker, RateLimitPolicy> breakers;
 
     public RateLimitPolicyReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
         this.configWriter = configWriter;
@@ -44,13 +47,14 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     @Override
     public List<EventSource<?, RateLimitPolicy>> prepareEventSources(EventSourceContext<RateLimitPolicy> context) {
         selectedPods = SelectedPods.watch(context);
+        breakers = OtherKindCache.watch(CircuitBreaker.class, context);
         InformerEventSource<ConfigMap, RateLimitPolicy> configMaps = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(ConfigMap.class, RateLimitPolicy.class)
                 .withName("configmaps")
                 .withLabelSelector(SidecarConfigMap.SELECTOR)
                 .withSecondaryToPrimaryMapper(configMap -> SelectedPods.sameNamespace(context, configMap))
                 .build(), context);
-        return List.of(selectedPods.eventSource(), configMaps);
+        return List.of(selectedPods.eventSource(), configMaps, breakers.eventSource());
     }
 
     @Override
@@ -59,7 +63,7 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
         List<RateLimitPolicy> live = Stream.concat(Stream.of(policy), livePolicies(context, namespace)
                         .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName())))
                 .toList();
-        RenderedPolicies rendered = configWriter.write(namespace, live).orElseThrow();
+        RenderedPolicies rendered = configWriter.write(namespace, live, breakers.live(namespace), selectedPods.list(namespace)).orElseThrow();
         if (!rendered.policy(policy.getMetadata().getName()).renderedAsWritten()) {
             metrics.invalidSpec(policy.getKind());
         }
@@ -72,7 +76,7 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
         String namespace = policy.getMetadata().getNamespace();
         configWriter.write(namespace, livePolicies(context, namespace)
                 .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName()))
-                .toList());
+                .toList(), breakers.live(namespace), selectedPods.list(namespace));
         return DeleteControl.defaultDelete();
     }
 
