@@ -1,6 +1,7 @@
 package dev.sluice.operator;
 
 import dev.sluice.operator.breaker.CircuitBreakerReconciler;
+import dev.sluice.operator.jobs.JobAdmission;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.monitoring.ProbeServer;
 import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
@@ -8,7 +9,6 @@ import dev.sluice.operator.render.NamespaceConfigWriter;
 import dev.sluice.operator.render.SidecarConfigRenderer;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
-import dev.sluice.operator.webhook.JobAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;

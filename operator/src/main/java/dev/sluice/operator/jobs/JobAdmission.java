@@ -1,22 +1,21 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
 import dev.sluice.api.v1alpha1.JobQuota;
-import dev.sluice.operator.jobs.JobEvents;
-import dev.sluice.operator.jobs.JobQuotaMetrics;
-import dev.sluice.operator.jobs.JobQuotaReconciler;
-import dev.sluice.operator.jobs.NamespaceAdmission;
-import dev.sluice.operator.jobs.WebhookScope;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
+import dev.sluice.operator.webhook.AdmissionEndpoint;
+import dev.sluice.operator.webhook.OperatorIdentity;
+import dev.sluice.operator.webhook.WebhookCertificates;
+import dev.sluice.operator.webhook.WebhookServer;
+import dev.sluice.operator.webhook.WebhookSettings;
+import dev.sluice.operator.webhook.WebhookTls;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.time.Clock;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,8 +48,8 @@ public final class JobAdmission implements AutoCloseable {
             LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
             return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, WebhookScope.NONE, clock), null);
         }
-        String[] service = settings.service() == null ? null : service(settings.service(), client.getNamespace());
-        Set<String> hosts = hosts(settings, service);
+        String[] service = settings.service() == null ? null : WebhookSettings.service(settings.service(), client.getNamespace());
+        Set<String> hosts = WebhookSettings.hosts(settings, service);
         WebhookCertificates certificates = WebhookTls.load(client, settings, hosts, clock);
         String operatorUser = OperatorIdentity.username(client);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
@@ -101,31 +100,5 @@ public final class JobAdmission implements AutoCloseable {
             LOG.warn("Could not list JobQuotas ({}); the webhook covers no namespace until they are reconciled", e.getMessage());
             return Set.of();
         }
-    }
-
-    /** The names the serving certificate must carry: loopback, the URL's host, the Service's DNS names. */
-    static Set<String> hosts(WebhookSettings settings, String[] service) {
-        Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
-        if (settings.url() != null) {
-            hosts.add(URI.create(settings.url()).getHost());
-        }
-        if (service != null) {
-            String name = service[1];
-            String namespace = service[0];
-            hosts.addAll(List.of(name, name + "." + namespace, name + "." + namespace + ".svc", name + "." + namespace + ".svc.cluster.local"));
-        }
-        return hosts;
-    }
-
-    /** {@code [namespace, name, port]} from {@code namespace/name[:port]} or {@code name[:port]}. */
-    static String[] service(String value, String defaultNamespace) {
-        String port = "443";
-        int colon = value.lastIndexOf(':');
-        if (colon > 0) {
-            port = value.substring(colon + 1);
-            value = value.substring(0, colon);
-        }
-        String[] qualified = WebhookTls.qualified(value, defaultNamespace);
-        return new String[] {qualified[0], qualified[1], port};
     }
 }
