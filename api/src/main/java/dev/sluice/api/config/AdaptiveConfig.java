@@ -3,6 +3,7 @@ package dev.sluice.api.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -23,7 +24,7 @@ public record AdaptiveConfig(
         @Default("" + AdaptiveConfig.DEFAULT_MIN_LIMIT) @Min(1)
         Integer minLimit,
         @JsonPropertyDescription("The highest the limit goes.")
-        @Required @Min(1)
+        @Required @Min(1) @Max(AdaptiveConfig.MAX_LIMIT)
         Integer maxLimit,
         @JsonPropertyDescription("The limit at start (default: minLimit).")
         @Min(1)

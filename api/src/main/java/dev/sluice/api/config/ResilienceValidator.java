@@ -14,10 +14,8 @@ import java.util.Set;
  * documents; the operator calls it for one resource at a time.
  */
 public final class ResilienceValidator {
-    private static final int MAX_CONCURRENT = 1_000_000;
-    private static final int MAX_PRIORITIES = 16;
     private static final int MAX_MIN_RETRIES_PER_SECOND = 1000;
-    private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    private static final Duration MAX_WAIT = LimitPeriod.parseDuration(ConcurrencyConfig.MAX_WAIT);
 
     private final FieldErrors errors = new FieldErrors();
 
@@ -149,15 +147,15 @@ public final class ResilienceValidator {
         }
         ConcurrencyConfig concurrency = backpressure.concurrency();
         if (concurrency != null) {
-            if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1 || concurrency.maxConcurrent() > MAX_CONCURRENT) {
-                errors.add(path + ".concurrency.maxConcurrent", "must be between 1 and " + MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
+            if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1 || concurrency.maxConcurrent() > ConcurrencyConfig.MAX_CONCURRENT) {
+                errors.add(path + ".concurrency.maxConcurrent", "must be between 1 and " + ConcurrencyConfig.MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
             }
             if (concurrency.queueSize() < 0 || concurrency.queueSize() > ConcurrencyConfig.MAX_QUEUE_SIZE) {
                 errors.add(path + ".concurrency.queueSize", "must be between 0 and " + ConcurrencyConfig.MAX_QUEUE_SIZE + ", got " + concurrency.queueSize());
             }
             Duration wait = errors.duration(concurrency.maxWait(), path + ".concurrency.maxWait");
             if (wait != null && wait.compareTo(MAX_WAIT) > 0) {
-                errors.add(path + ".concurrency.maxWait", "must be at most 10m, got " + concurrency.maxWait());
+                errors.add(path + ".concurrency.maxWait", "must be at most " + ConcurrencyConfig.MAX_WAIT + ", got " + concurrency.maxWait());
             }
         }
         if (backpressure.shedding() != null) {
@@ -184,8 +182,8 @@ public final class ResilienceValidator {
 
     private void shedding(SheddingConfig shedding, String path) {
         errors.headerName(shedding.priorityHeader(), path + ".priorityHeader");
-        if (shedding.priorities().isEmpty() || shedding.priorities().size() > MAX_PRIORITIES) {
-            errors.add(path + ".priorities", "must have between 1 and " + MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
+        if (shedding.priorities().isEmpty() || shedding.priorities().size() > SheddingConfig.MAX_PRIORITIES) {
+            errors.add(path + ".priorities", "must have between 1 and " + SheddingConfig.MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < shedding.priorities().size(); i++) {

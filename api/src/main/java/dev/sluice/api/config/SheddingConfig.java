@@ -23,8 +23,10 @@ public record SheddingConfig(
         @Required @Size(max = 63)
         String defaultPriority,
         @JsonPropertyDescription("The priorities and the utilisation (percent) from which each is shed.")
-        @Required @Size(min = 1, max = 16)
+        @Required @Size(min = 1, max = SheddingConfig.MAX_PRIORITIES)
         List<PriorityConfig> priorities) {
+    public static final int MAX_PRIORITIES = 16;
+
     public SheddingConfig {
         priorities = priorities == null ? List.of() : List.copyOf(priorities);
     }

@@ -2,6 +2,7 @@ package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -13,7 +14,7 @@ public record WindowConfig(
         @Default("Count")
         WindowType type,
         @JsonPropertyDescription("Calls (Count) or seconds (Time).")
-        @Default("" + WindowConfig.DEFAULT_SIZE) @Min(1)
+        @Default("" + WindowConfig.DEFAULT_SIZE) @Min(1) @Max(WindowConfig.MAX_COUNT_WINDOW_SIZE)
         Integer size) {
 
     public static final int DEFAULT_SIZE = 100;
