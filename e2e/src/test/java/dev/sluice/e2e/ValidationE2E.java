@@ -91,6 +91,10 @@ class ValidationE2E {
                 refused("shedding without a concurrency limit", rlp("""
                           backpressure: {shedding: {priorityHeader: X-P, defaultPriority: low, priorities: [{name: low, shedAtUtilisation: 80}]}}
                         """ + ONE_RULE), "spec.backpressure", "needs concurrency or adaptive"),
+                refused("a queue wait the sidecar refuses", rlp("  backpressure: {concurrency: {maxConcurrent: 10, maxWait: 11m}}\n" + ONE_RULE),
+                        "spec.backpressure.concurrency.maxWait", "maxWait must be at most 10m"),
+                refused("more in flight than the sidecar allows", rlp("  backpressure: {concurrency: {maxConcurrent: 2000000}}\n" + ONE_RULE),
+                        "spec.backpressure.concurrency.maxConcurrent", "less than or equal to 1000000"),
                 // CircuitBreaker
                 refused("no target", cb("  failureRateThreshold: 50\n"), "spec.target", "Required value"),
                 refused("target type is not an enum value", cb("  target: {type: Sideways}\n"),

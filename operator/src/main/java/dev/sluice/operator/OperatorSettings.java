@@ -6,17 +6,15 @@ import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.SidecarConfig;
+import dev.sluice.operator.flags.Flags;
 import dev.sluice.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 /**
  * How the operator runs, from command-line flags ({@code --name=value} or {@code --name value}) or,
@@ -47,6 +45,9 @@ public record OperatorSettings(
         RedisConfig redis) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
+    private static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
+            "trusted-proxies", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir",
+            "webhook-secret", "redis-config");
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
     public static final String USAGE = """
             Usage: java -jar sluice-operator.jar [options]   (runs against the current kubeconfig, or in-cluster config)
@@ -67,34 +68,13 @@ public record OperatorSettings(
         webhook = webhook == null ? WebhookSettings.disabled() : webhook;
     }
 
-    /** Settings without the Job admission webhook. */
-    public OperatorSettings(Set<String> namespaces, int httpPort, boolean leaderElection, String leaseName, String leaseNamespace,
-            List<String> trustedProxies, boolean jsonLogs, boolean serverSideApply) {
-        this(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs, serverSideApply,
-                WebhookSettings.disabled(), null);
-    }
-
-    /** These settings with the Job admission webhook served as {@code webhook} says. */
-    public OperatorSettings withWebhook(WebhookSettings webhook) {
-        return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs,
-                serverSideApply, webhook, redis);
-    }
-
-    /** These settings with the sidecars' Redis for Global policies. */
-    public OperatorSettings withRedis(RedisConfig redis) {
-        return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, jsonLogs,
-                serverSideApply, webhook, redis);
-    }
-
     /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
     public static OperatorSettings forTests() {
-        return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), false, false);
+        return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), false, false, WebhookSettings.disabled(), null);
     }
 
     public static OperatorSettings parse(String[] args, Map<String, String> env) {
-        Map<String, String> flags = flags(args);
-        UnaryOperator<String> setting = name -> flags.getOrDefault(name,
-                env.get("SLUICE_" + name.toUpperCase().replace('-', '_')));
+        UnaryOperator<String> setting = Flags.settings(args, env, FLAGS, USAGE);
         boolean inCluster = env.containsKey("KUBERNETES_SERVICE_HOST");
         String leaderElection = setting.apply("leader-election");
         String logFormat = setting.apply("log-format");
@@ -104,12 +84,12 @@ public record OperatorSettings(
         String port = setting.apply("http-port");
         String leaseName = setting.apply("lease-name");
         return new OperatorSettings(
-                Set.copyOf(list(setting.apply("namespaces"))),
-                port == null ? DEFAULT_HTTP_PORT : parsePort("--http-port", port),
-                leaderElection == null ? inCluster : parseBoolean("leader-election", leaderElection),
+                Set.copyOf(Flags.list(setting.apply("namespaces"))),
+                port == null ? DEFAULT_HTTP_PORT : Flags.port("--http-port", port),
+                leaderElection == null ? inCluster : Flags.bool("--leader-election", leaderElection),
                 leaseName == null ? DEFAULT_LEASE_NAME : leaseName,
                 setting.apply("lease-namespace"),
-                list(setting.apply("trusted-proxies")),
+                Flags.list(setting.apply("trusted-proxies")),
                 "json".equals(logFormat),
                 true,
                 WebhookSettings.parse(setting, inCluster),
@@ -139,56 +119,5 @@ public record OperatorSettings(
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException("--redis-config " + file + ": " + e.getMessage());
         }
-    }
-
-    private static Map<String, String> flags(String[] args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + USAGE);
-            }
-            int equals = arg.indexOf('=');
-            if (equals > 0) {
-                flags.put(arg.substring(2, equals), arg.substring(equals + 1));
-            } else if (i + 1 < args.length) {
-                flags.put(arg.substring(2), args[++i]);
-            } else {
-                throw new IllegalArgumentException("option " + arg + " needs a value\n" + USAGE);
-            }
-        }
-        Set<String> known = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace", "trusted-proxies", "log-format",
-                "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir", "webhook-secret",
-                "redis-config");
-        flags.keySet().stream().filter(name -> !known.contains(name)).findFirst().ifPresent(name -> {
-            throw new IllegalArgumentException("unknown option --" + name + "\n" + USAGE);
-        });
-        return flags;
-    }
-
-    private static List<String> list(String value) {
-        return value == null ? List.of() : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .collect(Collectors.toList());
-    }
-
-    /** A port number given to {@code flag}; anything else is an error naming the flag and the value. */
-    public static int parsePort(String flag, String value) {
-        try {
-            int port = Integer.parseInt(value.trim());
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the value
-        }
-        throw new IllegalArgumentException(flag + " must be between 0 and 65535, got '" + value + "'");
-    }
-
-    private static boolean parseBoolean(String name, String value) {
-        return switch (value.trim().toLowerCase()) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("--" + name + " must be true or false, got '" + value + "'");
-        };
     }
 }

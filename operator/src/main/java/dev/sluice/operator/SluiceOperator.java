@@ -1,6 +1,7 @@
 package dev.sluice.operator;
 
 import dev.sluice.operator.breaker.CircuitBreakerReconciler;
+import dev.sluice.operator.jobs.JobAdmission;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.monitoring.ProbeServer;
 import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
@@ -8,7 +9,6 @@ import dev.sluice.operator.render.NamespaceConfigWriter;
 import dev.sluice.operator.render.SidecarConfigRenderer;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
-import dev.sluice.operator.webhook.JobAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
@@ -58,12 +58,14 @@ public final class SluiceOperator implements AutoCloseable {
                         .build());
             }
         });
-        StatusWriter statusWriter = new StatusWriter(new EventRecorder(client, clock), clock);
+        EventRecorder events = new EventRecorder(client, clock);
+        StatusWriter statusWriter = new StatusWriter(events, clock);
         NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client,
                 new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
         operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
         operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics), namespaces(settings));
-        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, clock);
+        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, events, statusWriter,
+                clock);
         operator.register(jobAdmission.reconciler(), namespaces(settings));
         operator.start();
         ProbeServer probes;

@@ -1,6 +1,7 @@
 package dev.sluice.operator;
 
 import dev.sluice.api.config.Algorithm;
+import dev.sluice.api.config.BackpressureConfig;
 import dev.sluice.api.config.KeyDimension;
 import dev.sluice.api.config.LabelSelector;
 import dev.sluice.api.config.LimitConfig;
@@ -9,14 +10,10 @@ import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.PathMatch;
 import dev.sluice.api.config.RuleConfig;
 import dev.sluice.api.config.Scope;
-import dev.sluice.api.v1alpha1.Backpressure;
-import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
-import dev.sluice.api.v1alpha1.OutboundRoute;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
-import dev.sluice.api.v1alpha1.RetryPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,14 +48,13 @@ public final class Resources {
     }
 
     public static CircuitBreakerSpec inboundBreaker() {
-        return new CircuitBreakerSpec(null, BreakerTarget.inbound(), null, null, null, null, null, null, null, null, null, "5s", null);
+        return BreakerSpecs.inbound().timeout("5s").build();
     }
 
     /** An outbound breaker guarding route {@code route} on {@code localPort}, with a timeout and default retries. */
     public static CircuitBreakerSpec outboundBreaker(String route, int localPort) {
-        return new CircuitBreakerSpec(null, new BreakerTarget(BreakerTarget.TargetType.Outbound,
-                new OutboundRoute(route, "https://api.example.com/v1", localPort)),
-                null, null, null, 10, null, "30s", null, null, null, "2s", new RetryPolicy(null, null, null, null, null, null, null));
+        return BreakerSpecs.outbound(BreakerSpecs.route(route, "https://api.example.com/v1", localPort))
+                .minimumNumberOfCalls(10).waitDurationInOpenState("30s").timeout("2s").retry(BreakerSpecs.retry()).build();
     }
 
     public static final class PolicyBuilder {
@@ -68,7 +64,7 @@ public final class Resources {
         private LabelSelector selector;
         private Mode mode;
         private Scope scope;
-        private Backpressure backpressure;
+        private BackpressureConfig backpressure;
 
         private PolicyBuilder(String namespace, String name) {
             this.namespace = namespace;
@@ -95,7 +91,7 @@ public final class Resources {
             return this;
         }
 
-        public PolicyBuilder backpressure(Backpressure backpressure) {
+        public PolicyBuilder backpressure(BackpressureConfig backpressure) {
             this.backpressure = backpressure;
             return this;
         }

@@ -1,16 +1,37 @@
 package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * At most {@code maxConcurrent} requests in flight; up to {@code queueSize} more wait, each at most
  * {@code maxWait}, for a slot; the rest are refused with 503.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ConcurrencyConfig(Integer maxConcurrent, Integer queueSize, String maxWait) {
+@ValidationRule(value = "!has(self.maxWait) || duration(self.maxWait) <= duration('" + ConcurrencyConfig.MAX_WAIT + "')",
+        message = "maxWait must be at most " + ConcurrencyConfig.MAX_WAIT, fieldPath = ".maxWait")
+public record ConcurrencyConfig(
+        @JsonPropertyDescription("Requests in flight at once.")
+        @Required @Min(1) @Max(ConcurrencyConfig.MAX_CONCURRENT)
+        Integer maxConcurrent,
+        @JsonPropertyDescription("Requests that may wait for a slot; beyond that they are rejected with 503.")
+        @Default("" + ConcurrencyConfig.DEFAULT_QUEUE_SIZE) @Min(0) @Max(ConcurrencyConfig.MAX_QUEUE_SIZE)
+        Integer queueSize,
+        @JsonPropertyDescription("The longest a request waits in the queue, e.g. 100ms.")
+        @Default(ConcurrencyConfig.DEFAULT_MAX_WAIT) @Pattern(Durations.PATTERN)
+        String maxWait) {
     public static final int DEFAULT_QUEUE_SIZE = 0;
     public static final String DEFAULT_MAX_WAIT = "100ms";
     public static final int MAX_QUEUE_SIZE = 100_000;
+    public static final int MAX_CONCURRENT = 1_000_000;
+    /** The longest a request may be held in the queue; a longer wait is a timeout, not backpressure. */
+    public static final String MAX_WAIT = "10m";
 
     public ConcurrencyConfig {
         queueSize = queueSize == null ? DEFAULT_QUEUE_SIZE : queueSize;

@@ -16,10 +16,6 @@ import java.util.regex.PatternSyntaxException;
  * an invalid file) and the operator (which reports an invalid resource).
  */
 public final class ConfigValidator {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
-    private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-    private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?");
     /** Longer than this and a window-counted period stops making sense for a per-pod counter. */
     private static final int MAX_MONTHS = 12;
     private static final long MAX_REDIS_TIMEOUT_MILLIS = 10_000;
@@ -262,7 +258,7 @@ public final class ConfigValidator {
     private void tiers(RuleConfig rule, TiersConfig tiers, String path) {
         if (blank(tiers.header())) {
             error(path + ".header", "is required: the request header that names the tier");
-        } else if (!HTTP_TOKEN.matcher(tiers.header()).matches()) {
+        } else if (!Syntax.isHttpToken(tiers.header())) {
             error(path + ".header", "'" + tiers.header() + "' is not a valid header name");
         }
         if (tiers.values().isEmpty()) {
@@ -322,7 +318,7 @@ public final class ConfigValidator {
             if (rule.cost() > capacity && capacity >= 1) {
                 error(path, "cost " + rule.cost() + " is more than this limit's capacity " + capacity + ": no request could ever pass");
             }
-            if (limit.name() != null && !HTTP_TOKEN.matcher(limit.name()).matches()) {
+            if (limit.name() != null && !Syntax.isHttpToken(limit.name())) {
                 error(path + ".name", "'" + limit.name() + "' may contain only letters, digits and - . _ ~");
             }
         }
@@ -345,7 +341,7 @@ public final class ConfigValidator {
         }
         for (int i = 0; i < match.methods().size(); i++) {
             String method = match.methods().get(i);
-            if (method == null || !HTTP_TOKEN.matcher(method).matches() || !method.equals(method.toUpperCase())) {
+            if (method == null || !Syntax.isMethod(method)) {
                 error(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, POST)");
             }
         }
@@ -354,7 +350,7 @@ public final class ConfigValidator {
             String headerPath = path + ".headers[" + i + "]";
             if (blank(header.name())) {
                 error(headerPath + ".name", "is required");
-            } else if (!HTTP_TOKEN.matcher(header.name()).matches()) {
+            } else if (!Syntax.isHttpToken(header.name())) {
                 error(headerPath + ".name", "'" + header.name() + "' is not a valid header name");
             }
             if (count(header.exact(), header.prefix(), header.regex(), header.present()) > 1) {
@@ -380,7 +376,7 @@ public final class ConfigValidator {
                 case Header -> {
                     if (blank(dimension.header())) {
                         error(path + ".header", "is required for type Header");
-                    } else if (!HTTP_TOKEN.matcher(dimension.header()).matches()) {
+                    } else if (!Syntax.isHttpToken(dimension.header())) {
                         error(path + ".header", "'" + dimension.header() + "' is not a valid header name");
                     }
                 }
@@ -405,17 +401,17 @@ public final class ConfigValidator {
 
     private void selector(LabelSelector selector, String path) {
         selector.matchLabels().forEach((key, value) -> {
-            if (!LABEL_KEY.matcher(key).matches()) {
+            if (!Syntax.isLabelKey(key)) {
                 error(path + ".matchLabels", "'" + key + "' is not a valid label key");
             }
-            if (value == null || !LABEL_VALUE.matcher(value).matches()) {
+            if (value == null || !Syntax.isLabelValue(value)) {
                 error(path + ".matchLabels." + key, "'" + value + "' is not a valid label value");
             }
         });
         for (int i = 0; i < selector.matchExpressions().size(); i++) {
             LabelSelectorRequirement requirement = selector.matchExpressions().get(i);
             String requirementPath = path + ".matchExpressions[" + i + "]";
-            if (blank(requirement.key()) || !LABEL_KEY.matcher(requirement.key()).matches()) {
+            if (blank(requirement.key()) || !Syntax.isLabelKey(requirement.key())) {
                 error(requirementPath + ".key", "'" + requirement.key() + "' is not a valid label key");
             }
             if (requirement.operator() == null) {
@@ -435,7 +431,7 @@ public final class ConfigValidator {
     private void name(String name, String path) {
         if (blank(name)) {
             error(path, "is required");
-        } else if (!NAME.matcher(name).matches()) {
+        } else if (!Syntax.isName(name)) {
             error(path, "'" + name + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
         }
     }

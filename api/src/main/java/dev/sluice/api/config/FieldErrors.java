@@ -1,5 +1,7 @@
 package dev.sluice.api.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,8 +45,8 @@ public final class FieldErrors {
     }
 
     public void percent(Integer value, String path) {
-        if (value == null || value < 1 || value > 100) {
-            add(path, "must be between 1 and 100 (percent), got " + value);
+        if (value == null || value < Syntax.MIN_PERCENT || value > Syntax.MAX_PERCENT) {
+            add(path, "must be between " + Syntax.MIN_PERCENT + " and " + Syntax.MAX_PERCENT + " (percent), got " + value);
         }
     }
 
@@ -64,6 +66,52 @@ public final class FieldErrors {
         } catch (IllegalArgumentException e) {
             add(path, e.getMessage());
             return null;
+        }
+    }
+
+    /** A route's name, as metrics carry it. */
+    public void routeName(String name, String path) {
+        if (!Syntax.isRouteName(name)) {
+            add(path, "'" + name + "' must be lower-case letters, digits and '-', at most 63 characters");
+        }
+    }
+
+    /** Where a route forwards to: an http or https URL with a host and no query or fragment. */
+    public void upstream(String upstream, String path) {
+        if (upstream == null) {
+            add(path, "is required: the URL calls are forwarded to, e.g. https://api.example.com");
+            return;
+        }
+        try {
+            URI uri = new URI(upstream);
+            boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+            if (!http || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
+                add(path, "'" + upstream + "' must be an http or https URL with a host and no query or fragment");
+            }
+        } catch (URISyntaxException e) {
+            add(path, "'" + upstream + "' is not a URL: " + e.getReason());
+        }
+    }
+
+    public void port(Integer port, String path) {
+        if (!Syntax.isPort(port)) {
+            add(path, "must be between " + Syntax.MIN_PORT + " and " + Syntax.MAX_PORT + ", got " + port);
+        }
+    }
+
+    /** Methods a retry may repeat: tokens in upper case. */
+    public void retryMethods(List<String> methods, String path) {
+        for (int i = 0; i < methods.size(); i++) {
+            String method = methods.get(i);
+            if (!Syntax.isMethod(method)) {
+                add(path + "[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
+            }
+        }
+    }
+
+    public void headerName(String header, String path) {
+        if (!Syntax.isHttpToken(header)) {
+            add(path, "'" + header + "' is not a valid header name");
         }
     }
 }

@@ -1,15 +1,11 @@
 package dev.sluice.api.config;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Semantic validation of the resilience parts of a document (circuit breakers with their timeouts,
@@ -18,13 +14,8 @@ import java.util.regex.Pattern;
  * documents; the operator calls it for one resource at a time.
  */
 public final class ResilienceValidator {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
-    private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final int MAX_CONCURRENT = 1_000_000;
-    private static final int MAX_PRIORITIES = 16;
     private static final int MAX_MIN_RETRIES_PER_SECOND = 1000;
-    private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    private static final Duration MAX_WAIT = LimitPeriod.parseDuration(ConcurrencyConfig.MAX_WAIT);
 
     private final FieldErrors errors = new FieldErrors();
 
@@ -79,7 +70,7 @@ public final class ResilienceValidator {
     private void breaker(BreakerConfig breaker, String path) {
         if (breaker.name() == null || breaker.name().isBlank()) {
             errors.add(path + ".name", "is required");
-        } else if (!NAME.matcher(breaker.name()).matches()) {
+        } else if (!Syntax.isName(breaker.name())) {
             errors.add(path + ".name", "'" + breaker.name() + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
         }
         errors.addAll(ConfigValidator.validateSelector(breaker.podSelector(), path + ".podSelector"));
@@ -123,31 +114,15 @@ public final class ResilienceValidator {
     }
 
     private void route(RouteConfig route, String path) {
-        if (route.name() == null || !ROUTE_NAME.matcher(route.name()).matches()) {
-            errors.add(path + ".name", "'" + route.name() + "' must be lower-case letters, digits and '-', at most 63 characters");
-        }
-        if (route.upstream() == null) {
-            errors.add(path + ".upstream", "is required: the URL calls are forwarded to, e.g. https://api.example.com");
-        } else {
-            try {
-                URI uri = new URI(route.upstream());
-                boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
-                if (!http || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
-                    errors.add(path + ".upstream", "'" + route.upstream() + "' must be an http or https URL with a host and no query or fragment");
-                }
-            } catch (URISyntaxException e) {
-                errors.add(path + ".upstream", "'" + route.upstream() + "' is not a URL: " + e.getReason());
-            }
-        }
-        if (route.localPort() == null || route.localPort() < 1 || route.localPort() > 65535) {
-            errors.add(path + ".localPort", "must be between 1 and 65535, got " + route.localPort());
-        }
+        errors.routeName(route.name(), path + ".name");
+        errors.upstream(route.upstream(), path + ".upstream");
+        errors.port(route.localPort(), path + ".localPort");
         errors.addAll(ConfigValidator.validateRules(route.rules(), path + ".rules"));
     }
 
     private void retry(RetryConfig retry, String path) {
-        if (retry.maxAttempts() < 2 || retry.maxAttempts() > RetryConfig.MAX_ATTEMPTS) {
-            errors.add(path + ".maxAttempts", "must be between 2 and " + RetryConfig.MAX_ATTEMPTS + " (calls in all, the first included), got "
+        if (retry.maxAttempts() < RetryConfig.MIN_ATTEMPTS || retry.maxAttempts() > RetryConfig.MAX_ATTEMPTS) {
+            errors.add(path + ".maxAttempts", "must be between " + RetryConfig.MIN_ATTEMPTS + " and " + RetryConfig.MAX_ATTEMPTS + " (calls in all, the first included), got "
                     + retry.maxAttempts());
         }
         Duration base = errors.duration(retry.backoffBase(), path + ".backoffBase");
@@ -156,12 +131,7 @@ public final class ResilienceValidator {
             errors.add(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
         }
         errors.httpStatuses(retry.retryOn(), path + ".retryOn");
-        for (int i = 0; i < retry.methods().size(); i++) {
-            String method = retry.methods().get(i);
-            if (method == null || !HTTP_TOKEN.matcher(method).matches() || !method.equals(method.toUpperCase())) {
-                errors.add(path + ".methods[" + i + "]", "'" + method + "' is not an HTTP method in upper case (e.g. GET, PUT)");
-            }
-        }
+        errors.retryMethods(retry.methods(), path + ".methods");
         errors.percent(retry.budgetPercent(), path + ".budgetPercent");
         if (retry.minRetriesPerSecond() < 0 || retry.minRetriesPerSecond() > MAX_MIN_RETRIES_PER_SECOND) {
             errors.add(path + ".minRetriesPerSecond", "must be between 0 and " + MAX_MIN_RETRIES_PER_SECOND + ", got " + retry.minRetriesPerSecond());
@@ -177,15 +147,15 @@ public final class ResilienceValidator {
         }
         ConcurrencyConfig concurrency = backpressure.concurrency();
         if (concurrency != null) {
-            if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1 || concurrency.maxConcurrent() > MAX_CONCURRENT) {
-                errors.add(path + ".concurrency.maxConcurrent", "must be between 1 and " + MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
+            if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1 || concurrency.maxConcurrent() > ConcurrencyConfig.MAX_CONCURRENT) {
+                errors.add(path + ".concurrency.maxConcurrent", "must be between 1 and " + ConcurrencyConfig.MAX_CONCURRENT + ", got " + concurrency.maxConcurrent());
             }
             if (concurrency.queueSize() < 0 || concurrency.queueSize() > ConcurrencyConfig.MAX_QUEUE_SIZE) {
                 errors.add(path + ".concurrency.queueSize", "must be between 0 and " + ConcurrencyConfig.MAX_QUEUE_SIZE + ", got " + concurrency.queueSize());
             }
             Duration wait = errors.duration(concurrency.maxWait(), path + ".concurrency.maxWait");
             if (wait != null && wait.compareTo(MAX_WAIT) > 0) {
-                errors.add(path + ".concurrency.maxWait", "must be at most 10m, got " + concurrency.maxWait());
+                errors.add(path + ".concurrency.maxWait", "must be at most " + ConcurrencyConfig.MAX_WAIT + ", got " + concurrency.maxWait());
             }
         }
         if (backpressure.shedding() != null) {
@@ -211,11 +181,9 @@ public final class ResilienceValidator {
     }
 
     private void shedding(SheddingConfig shedding, String path) {
-        if (shedding.priorityHeader() == null || !HTTP_TOKEN.matcher(shedding.priorityHeader()).matches()) {
-            errors.add(path + ".priorityHeader", "'" + shedding.priorityHeader() + "' is not a valid header name");
-        }
-        if (shedding.priorities().isEmpty() || shedding.priorities().size() > MAX_PRIORITIES) {
-            errors.add(path + ".priorities", "must have between 1 and " + MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
+        errors.headerName(shedding.priorityHeader(), path + ".priorityHeader");
+        if (shedding.priorities().isEmpty() || shedding.priorities().size() > SheddingConfig.MAX_PRIORITIES) {
+            errors.add(path + ".priorities", "must have between 1 and " + SheddingConfig.MAX_PRIORITIES + " priorities, got " + shedding.priorities().size());
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < shedding.priorities().size(); i++) {

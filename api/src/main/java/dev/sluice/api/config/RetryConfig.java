@@ -1,6 +1,13 @@
 package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /**
@@ -13,18 +20,38 @@ import java.util.List;
  * struggling upstream.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "duration(self.backoffBase) <= duration(self.backoffMax)",
+        message = "backoffBase must not be longer than backoffMax", fieldPath = ".backoffBase")
 public record RetryConfig(
+        @JsonPropertyDescription("Calls in all, the first included.")
+        @Default("" + RetryConfig.DEFAULT_MAX_ATTEMPTS) @Min(RetryConfig.MIN_ATTEMPTS) @Max(RetryConfig.MAX_ATTEMPTS)
         Integer maxAttempts,
+        @JsonPropertyDescription("The wait before the first retry; each further retry doubles it, e.g. 100ms.")
+        @Default(RetryConfig.DEFAULT_BACKOFF_BASE) @Pattern(Durations.PATTERN)
         String backoffBase,
+        @JsonPropertyDescription("The longest wait between retries, e.g. 3200ms.")
+        @Default(RetryConfig.DEFAULT_BACKOFF_MAX) @Pattern(Durations.PATTERN)
         String backoffMax,
+        @JsonPropertyDescription("Whether each wait is drawn at random between zero and the backoff (full jitter).")
+        @Default("true")
         Boolean jitter,
+        @JsonPropertyDescription("Response statuses that are retried (default 502, 503, 504); connection failures are always retried.")
+        @Size(max = 64)
         List<Integer> retryOn,
+        @JsonPropertyDescription("Methods that are retried (default the idempotent GET, HEAD, OPTIONS, PUT, DELETE).")
+        @Size(max = 16)
         List<String> methods,
+        @JsonPropertyDescription("Retries allowed as a percentage of requests over the last 10 seconds.")
+        @Default("" + RetryConfig.DEFAULT_BUDGET_PERCENT) @Min(Syntax.MIN_PERCENT) @Max(Syntax.MAX_PERCENT)
         Integer budgetPercent,
+        // The two below are the sidecar document's only: a CircuitBreaker leaves them to their defaults, and neither its schema
+        // nor its serialised form has them (@JsonIgnoreProperties on CircuitBreakerSpec.retry).
         Integer minRetriesPerSecond,
         Integer maxBodyBytes) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** A retry needs a second attempt. */
+    public static final int MIN_ATTEMPTS = 2;
     public static final int MAX_ATTEMPTS = 10;
     public static final String DEFAULT_BACKOFF_BASE = "100ms";
     public static final String DEFAULT_BACKOFF_MAX = "3200ms";

@@ -25,7 +25,7 @@ import java.util.List;
         message = "timeZone applies only to the FixedWindow algorithm", fieldPath = ".timeZone")
 public record RuleConfig(
         @JsonPropertyDescription("The rule's name, unique in its policy; it names the rule in rejections and metrics.")
-        @Required @Pattern("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
+        @Required @Pattern(Syntax.NAME_PATTERN)
         String name,
         @JsonPropertyDescription("Which requests the rule applies to; empty means every request.")
         MatchConfig match,

@@ -27,10 +27,16 @@ public record JobQuotaStatus(
         @JsonPropertyDescription("DryRun: Jobs that would have been queued or refused.")
         Long dryRunOverLimitTotal,
         @JsonPropertyDescription("The Job that has waited longest, and since when.")
-        QueuedJob oldestQueued) {
+        QueuedJob oldestQueued) implements SluiceStatus {
 
     public JobQuotaStatus {
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
+    }
+
+    @Override
+    public JobQuotaStatus withConditions(List<Condition> conditions) {
+        return new JobQuotaStatus(observedGeneration, conditions, active, queued, admittedTotal, refusedTotal, dryRunOverLimitTotal,
+                oldestQueued);
     }
 
     /** A queued Job and the time it was queued. */

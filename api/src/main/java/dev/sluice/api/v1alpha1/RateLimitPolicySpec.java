@@ -2,6 +2,7 @@ package dev.sluice.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.sluice.api.config.BackpressureConfig;
 import dev.sluice.api.config.FailureMode;
 import dev.sluice.api.config.LabelSelector;
 import dev.sluice.api.config.Mode;
@@ -35,7 +36,7 @@ public record RateLimitPolicySpec(
         @Required @Size(min = 1, max = 64)
         List<RuleConfig> rules,
         @JsonPropertyDescription("Concurrency limit with a wait queue, priority load shedding and adaptive concurrency, for every request the selected pods serve.")
-        Backpressure backpressure) {
+        BackpressureConfig backpressure) {
 
     public RateLimitPolicySpec {
         podSelector = podSelector == null ? LabelSelector.everything() : podSelector;

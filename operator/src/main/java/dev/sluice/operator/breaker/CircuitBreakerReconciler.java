@@ -1,9 +1,10 @@
 package dev.sluice.operator.breaker;
 
-import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
+import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.OtherKindCache;
 import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.status.SelectedPods;
 import dev.sluice.operator.status.StatusWriter;
@@ -31,6 +32,7 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
     private final StatusWriter statusWriter;
     private final OperatorMetrics metrics;
     private SelectedPods<CircuitBreaker> selectedPods;
+    private OtherKindCache<RateLimitPolicy, CircuitBreaker> policies;
 
     public CircuitBreakerReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
         this.configWriter = configWriter;
@@ -41,7 +43,8 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
     @Override
     public List<EventSource<?, CircuitBreaker>> prepareEventSources(EventSourceContext<CircuitBreaker> context) {
         selectedPods = SelectedPods.watch(context);
-        return List.of(selectedPods.eventSource());
+        policies = OtherKindCache.watch(RateLimitPolicy.class, context);
+        return List.of(selectedPods.eventSource(), policies.eventSource());
     }
 
     @Override
@@ -50,21 +53,20 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
         List<CircuitBreaker> live = Stream.concat(Stream.of(breaker), liveBreakers(context, namespace)
                         .filter(other -> !other.getMetadata().getName().equals(breaker.getMetadata().getName())))
                 .toList();
-        List<FieldError> errors = CircuitBreakerValidator.validateInNamespace(breaker, live);
-        if (!errors.isEmpty()) {
+        RenderedPolicies rendered = configWriter.write(namespace, policies.live(namespace), live, selectedPods.list(namespace)).orElseThrow();
+        if (!rendered.breaker(breaker.getMetadata().getName()).renderedAsWritten()) {
             metrics.invalidSpec(breaker.getKind());
         }
-        RenderedPolicies rendered = configWriter.writeBreakers(namespace, live).orElseThrow();
         int selected = selectedPods.count(namespace, breaker.getSpec() == null ? null : breaker.getSpec().podSelector());
-        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, errors, rendered, selected));
+        return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, rendered, selected));
     }
 
     @Override
     public DeleteControl cleanup(CircuitBreaker breaker, Context<CircuitBreaker> context) {
         String namespace = breaker.getMetadata().getNamespace();
-        configWriter.writeBreakers(namespace, liveBreakers(context, namespace)
+        configWriter.write(namespace, policies.live(namespace), liveBreakers(context, namespace)
                 .filter(other -> !other.getMetadata().getName().equals(breaker.getMetadata().getName()))
-                .toList());
+                .toList(), selectedPods.list(namespace));
         return DeleteControl.defaultDelete();
     }
 

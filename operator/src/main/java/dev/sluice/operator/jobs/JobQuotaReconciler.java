@@ -3,10 +3,8 @@ package dev.sluice.operator.jobs;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaStatus;
-import dev.sluice.operator.status.Conditions;
-import dev.sluice.operator.status.EventRecorder;
+import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.status.SelectedPods;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -23,8 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -47,17 +43,17 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
     private final NamespaceAdmission admission;
     private final JobQuotaMetrics metrics;
     private final JobEvents events;
-    private final EventRecorder recorder;
+    private final StatusWriter statusWriter;
     private final WebhookScope webhook;
     private final Clock clock;
     private final Map<String, JobQuotaStatuses.Totals> baseTotals = new ConcurrentHashMap<>();
 
-    public JobQuotaReconciler(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events, EventRecorder recorder,
+    public JobQuotaReconciler(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events, StatusWriter statusWriter,
             WebhookScope webhook, Clock clock) {
         this.admission = admission;
         this.metrics = metrics;
         this.events = events;
-        this.recorder = recorder;
+        this.statusWriter = statusWriter;
         this.webhook = webhook;
         this.clock = clock;
     }
@@ -85,7 +81,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
         List<FieldError> errors = JobQuotaValidator.validate(quota);
         boolean covered = webhook.covers(namespace);
         JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), covered);
-        UpdateControl<JobQuota> control = write(quota, desired);
+        UpdateControl<JobQuota> control = statusWriter.write(quota, desired);
         if (!covered && webhook.enabled() && errors.isEmpty()) {
             control.rescheduleAfter(WEBHOOK_RECHECK);
         } else if (!pass.state().waiting().isEmpty() || pass.nextCheck() != null) {
@@ -129,28 +125,6 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 base.admitted() + metrics.sinceStart(namespace, name, "admitted"),
                 base.refused() + metrics.sinceStart(namespace, name, "refused"),
                 base.dryRunOverLimit() + metrics.sinceStart(namespace, name, "dryRun"));
-    }
-
-    /** Written only when it changed, with condition transition times kept; a change of Ready's reason is an Event on the quota. */
-    private UpdateControl<JobQuota> write(JobQuota quota, JobQuotaStatus desired) {
-        JobQuotaStatus current = quota.getStatus();
-        List<Condition> currentConditions = current == null ? List.of() : current.conditions();
-        JobQuotaStatus next = new JobQuotaStatus(desired.observedGeneration(),
-                Conditions.inheritTransitionTimes(desired.conditions(), currentConditions, clock.instant()),
-                desired.active(), desired.queued(), desired.admittedTotal(), desired.refusedTotal(), desired.dryRunOverLimitTotal(),
-                desired.oldestQueued());
-        if (next.equals(current)) {
-            return UpdateControl.noUpdate();
-        }
-        Optional<Condition> before = Conditions.find(currentConditions, Conditions.READY);
-        Condition ready = Conditions.find(next.conditions(), Conditions.READY).orElseThrow();
-        if (before.isEmpty() || !Objects.equals(before.get().getStatus(), ready.getStatus())
-                || !Objects.equals(before.get().getReason(), ready.getReason())) {
-            recorder.record(quota, "True".equals(ready.getStatus()) ? EventRecorder.NORMAL : EventRecorder.WARNING,
-                    ready.getReason(), ready.getMessage());
-        }
-        quota.setStatus(next);
-        return UpdateControl.patchStatus(quota);
     }
 
     private static Set<String> coveredNamespaces(Context<JobQuota> context, JobQuota deleted) {

@@ -1,6 +1,5 @@
 package dev.sluice.operator.ratelimit;
 
-import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.Scope;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
 import java.util.ArrayList;
@@ -8,8 +7,7 @@ import java.util.List;
 
 /**
  * The fields of a valid RateLimitPolicy that its sidecars accept but cannot enforce as written, each
- * with what happens instead: what the sidecar's validator warns of (a Local limit of an hour or more
- * starts afresh when a pod restarts), and what this operator's setup cannot provide.
+ * with what happens instead: what this operator's setup cannot provide.
  */
 public final class NotYetEnforced {
     private NotYetEnforced() {
@@ -18,7 +16,6 @@ public final class NotYetEnforced {
     /** @param redisConfigured whether the operator renders a Redis for Global policies ({@code --redis-config}) */
     public static List<String> of(RateLimitPolicySpec spec, boolean redisConfigured) {
         List<String> fields = new ArrayList<>();
-        ConfigValidator.warnings(spec.scope(), spec.rules(), "spec.rules").forEach(warning -> fields.add(warning.toString()));
         if (spec.scope() == Scope.Global && !redisConfigured) {
             fields.add("spec.scope: Global needs a Redis, and the operator has none (--redis-config): every request gets the"
                     + " failure mode (Open: each pod allows its share of the limit; Closed: 503)");

@@ -1,9 +1,10 @@
 package dev.sluice.operator.ratelimit;
 
-import dev.sluice.api.config.FieldError;
+import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
+import dev.sluice.operator.render.OtherKindCache;
 import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.render.SidecarConfigMap;
 import dev.sluice.operator.status.SelectedPods;
@@ -35,6 +36,7 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     private final StatusWriter statusWriter;
     private final OperatorMetrics metrics;
     private SelectedPods<RateLimitPolicy> selectedPods;
+    private OtherKindCache<CircuitBreaker, RateLimitPolicy> breakers;
 
     public RateLimitPolicyReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
         this.configWriter = configWriter;
@@ -45,28 +47,28 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     @Override
     public List<EventSource<?, RateLimitPolicy>> prepareEventSources(EventSourceContext<RateLimitPolicy> context) {
         selectedPods = SelectedPods.watch(context);
+        breakers = OtherKindCache.watch(CircuitBreaker.class, context);
         InformerEventSource<ConfigMap, RateLimitPolicy> configMaps = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(ConfigMap.class, RateLimitPolicy.class)
                 .withName("configmaps")
                 .withLabelSelector(SidecarConfigMap.SELECTOR)
                 .withSecondaryToPrimaryMapper(configMap -> SelectedPods.sameNamespace(context, configMap))
                 .build(), context);
-        return List.of(selectedPods.eventSource(), configMaps);
+        return List.of(selectedPods.eventSource(), configMaps, breakers.eventSource());
     }
 
     @Override
     public UpdateControl<RateLimitPolicy> reconcile(RateLimitPolicy policy, Context<RateLimitPolicy> context) {
         String namespace = policy.getMetadata().getNamespace();
-        List<FieldError> errors = RateLimitPolicyValidator.validate(policy);
-        if (!errors.isEmpty()) {
-            metrics.invalidSpec(policy.getKind());
-        }
         List<RateLimitPolicy> live = Stream.concat(Stream.of(policy), livePolicies(context, namespace)
                         .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName())))
                 .toList();
-        RenderedPolicies rendered = configWriter.write(namespace, live).orElseThrow();
+        RenderedPolicies rendered = configWriter.write(namespace, live, breakers.live(namespace), selectedPods.list(namespace)).orElseThrow();
+        if (!rendered.policy(policy.getMetadata().getName()).renderedAsWritten()) {
+            metrics.invalidSpec(policy.getKind());
+        }
         int selected = selectedPods.count(namespace, policy.getSpec() == null ? null : policy.getSpec().podSelector());
-        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, errors, rendered, selected));
+        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, rendered, selected));
     }
 
     @Override
@@ -74,7 +76,7 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
         String namespace = policy.getMetadata().getNamespace();
         configWriter.write(namespace, livePolicies(context, namespace)
                 .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName()))
-                .toList());
+                .toList(), breakers.live(namespace), selectedPods.list(namespace));
         return DeleteControl.defaultDelete();
     }
 

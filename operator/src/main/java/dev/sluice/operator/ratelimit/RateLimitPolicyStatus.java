@@ -1,33 +1,36 @@
 package dev.sluice.operator.ratelimit;
 
+import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.ResourceStatus;
 import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.render.SidecarConfigMap;
+import dev.sluice.operator.render.Verdict;
 import dev.sluice.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The status a RateLimitPolicy should have, as a pure function of its validation and rendering. */
+/** The status a RateLimitPolicy should have, as a pure function of its rendering's verdict. */
 public final class RateLimitPolicyStatus {
     private RateLimitPolicyStatus() {
     }
 
-    public static ResourceStatus desired(RateLimitPolicy policy, List<FieldError> errors, RenderedPolicies rendered, int selectedPods) {
+    public static ResourceStatus desired(RateLimitPolicy policy, RenderedPolicies rendered, int selectedPods) {
         Long generation = policy.getMetadata().getGeneration();
-        String name = policy.getMetadata().getName();
-        if (!errors.isEmpty()) {
-            String problems = errors.stream().map(FieldError::toString).collect(Collectors.joining("; "));
-            String consequence = rendered.keptPrevious().contains(name)
+        Verdict verdict = rendered.policy(policy.getMetadata().getName());
+        if (!verdict.renderedAsWritten()) {
+            boolean kept = verdict.outcome() == Verdict.Outcome.KEPT_PREVIOUS;
+            String problems = verdict.errors().stream().map(FieldError::toString).collect(Collectors.joining("; "));
+            String consequence = kept
                     ? "the sidecars keep enforcing the last valid version"
                     : "nothing is enforced for this policy until it is fixed";
             List<Condition> conditions = List.of(
                     Conditions.of(Conditions.READY, false, Conditions.REASON_INVALID_SPEC, problems + " (" + consequence + ")", generation),
                     Conditions.of(Conditions.ACCEPTED, false, Conditions.REASON_INVALID_SPEC, problems, generation));
-            String configMap = rendered.keptPrevious().contains(name) ? SidecarConfigMap.NAME : null;
-            return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of());
+            String configMap = kept ? SidecarConfigMap.NAME : null;
+            return new ResourceStatus(generation, conditions, selectedPods, configMap, List.of(), List.of());
         }
         List<String> notYetEnforced = NotYetEnforced.of(policy.getSpec(), rendered.document().redis() != null);
         Condition ready = notYetEnforced.isEmpty()
@@ -38,6 +41,11 @@ public final class RateLimitPolicyStatus {
                         generation);
         List<Condition> conditions = List.of(ready,
                 Conditions.of(Conditions.ACCEPTED, true, Conditions.REASON_VALID, "the spec is valid", generation));
-        return new ResourceStatus(generation, conditions, selectedPods, SidecarConfigMap.NAME, notYetEnforced);
+        // Warnings (a Local limit of an hour or more starts afresh when a pod restarts) are about limits enforced as
+        // written, so they are listed without making Ready PartiallyEnforced.
+        List<String> warnings = ConfigValidator.warnings(policy.getSpec().scope(), policy.getSpec().rules(), "spec.rules").stream()
+                .map(FieldError::toString)
+                .toList();
+        return new ResourceStatus(generation, conditions, selectedPods, SidecarConfigMap.NAME, notYetEnforced, warnings);
     }
 }

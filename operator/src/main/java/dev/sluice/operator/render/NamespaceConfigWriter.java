@@ -42,29 +42,17 @@ public final class NamespaceConfigWriter {
         this.metrics = metrics;
     }
 
-    /** Renders {@code policies} (every live policy of the namespace) with the namespace's CircuitBreakers and brings the ConfigMap in line. */
-    public Optional<RenderedPolicies> write(String namespace, List<RateLimitPolicy> policies) {
-        return write(namespace, policies, live(CircuitBreaker.class, namespace));
-    }
-
-    /** Renders {@code breakers} (every live CircuitBreaker of the namespace) with the namespace's policies. */
-    public Optional<RenderedPolicies> writeBreakers(String namespace, List<CircuitBreaker> breakers) {
-        return write(namespace, live(RateLimitPolicy.class, namespace), breakers);
-    }
-
     /**
      * How many live pods each Global policy selects: its sidecars' share of the limit when Redis is
-     * unreachable. Pods are listed only when the namespace has a Global policy; a change in their number
-     * reaches this rendering through the reconcilers' pod watch.
+     * unreachable. A change in their number reaches this rendering through the reconcilers' pod watch.
      */
-    private Map<String, Integer> globalReplicas(String namespace, List<RateLimitPolicy> policies) {
+    private static Map<String, Integer> globalReplicas(List<RateLimitPolicy> policies, List<Pod> pods) {
         List<RateLimitPolicy> global = policies.stream()
                 .filter(policy -> policy.getSpec() != null && policy.getSpec().scope() == Scope.Global)
                 .toList();
         if (global.isEmpty()) {
             return Map.of();
         }
-        List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
         Map<String, Integer> replicas = new HashMap<>();
         for (RateLimitPolicy policy : global) {
             LabelSelector selector = policy.getSpec().podSelector() == null ? LabelSelector.everything() : policy.getSpec().podSelector();
@@ -74,8 +62,13 @@ public final class NamespaceConfigWriter {
         return replicas;
     }
 
-    /** Renders the policies and breakers of a namespace and brings the ConfigMap in line; empty when none is left. */
-    public Optional<RenderedPolicies> write(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers) {
+    /**
+     * Renders the live policies and breakers of a namespace and brings the ConfigMap in line; empty when
+     * none is left. The callers read the resources and pods from their informers' caches, so a
+     * reconciliation lists nothing from the API server; only the ConfigMap, the previous document, is
+     * read afresh.
+     */
+    public Optional<RenderedPolicies> write(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers, List<Pod> pods) {
         synchronized (namespaceLocks.computeIfAbsent(namespace, key -> new Object())) {
             ConfigMap current = client.configMaps().inNamespace(namespace).withName(SidecarConfigMap.NAME).get();
             if (current != null && !SidecarConfigMap.isManaged(current)) {
@@ -91,7 +84,7 @@ public final class NamespaceConfigWriter {
                 return Optional.empty();
             }
             RenderedPolicies rendered = SidecarConfigRenderer.render(
-                    namespace, policies, breakers, SidecarConfigMap.document(current), defaults, globalReplicas(namespace, policies));
+                    namespace, policies, breakers, SidecarConfigMap.document(current), defaults, globalReplicas(policies, pods));
             List<FieldError> errors = ConfigValidator.validate(rendered.document());
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the rendered configuration of namespace " + namespace + " is invalid: " + errors);
@@ -111,12 +104,5 @@ public final class NamespaceConfigWriter {
             }
             return Optional.of(rendered);
         }
-    }
-
-    /** The resources of {@code kind} in {@code namespace} that are not being deleted, read from the API server. */
-    private <R extends HasMetadata> List<R> live(Class<R> kind, String namespace) {
-        return client.resources(kind).inNamespace(namespace).list().getItems().stream()
-                .filter(resource -> resource.getMetadata().getDeletionTimestamp() == null)
-                .toList();
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.operator.render;
 
 import dev.sluice.api.config.BreakerConfig;
+import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.KeySettings;
 import dev.sluice.api.config.PolicyConfig;
 import dev.sluice.api.config.RedisConfig;
@@ -10,8 +11,9 @@ import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
-import dev.sluice.operator.breaker.CircuitBreakerValidator;
-import dev.sluice.operator.ratelimit.RateLimitPolicyValidator;
+import dev.sluice.operator.render.validation.BreakerValidation;
+import dev.sluice.operator.render.validation.PolicyValidation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,8 +27,8 @@ import java.util.stream.Collectors;
 
 /**
  * Turns the RateLimitPolicies and CircuitBreakers of one namespace into the sidecar configuration
- * document, as a pure function. A valid policy is rendered as written; an invalid one keeps the entry it had in the
- * previous document, so that the sidecars go on enforcing its last valid version (the previous
+ * document, as a pure function, with a {@link Verdict} for each. A valid resource is rendered as written; an
+ * invalid one keeps the entry it had in the previous document, so that the sidecars go on enforcing its last valid version (the previous
  * document lives in the ConfigMap, so this survives operator restarts). The document's
  * {@code generation} is raised whenever its content changes. {@code trustedProxies} (whose
  * {@code X-Forwarded-For} the sidecars believe) is the operator's setting, the same for every namespace.
@@ -62,73 +64,93 @@ public final class SidecarConfigRenderer {
      */
     public static RenderedPolicies render(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers,
                                           Optional<SidecarConfig> previous, DocumentDefaults defaults, Map<String, Integer> replicas) {
-        Map<String, PolicyConfig> previousByName = previous.map(SidecarConfig::policies).orElse(List.of()).stream()
+        Map<String, PolicyConfig> previousPolicies = previous.map(SidecarConfig::policies).orElse(List.of()).stream()
                 .filter(policy -> namespace.equals(policy.namespace()))
                 .collect(Collectors.toMap(PolicyConfig::name, Function.identity(), (first, second) -> first));
+        Map<String, Verdict> policyVerdicts = new HashMap<>();
         List<PolicyConfig> rendered = new ArrayList<>();
-        Set<String> keptPrevious = new HashSet<>();
-        Set<String> withheld = new HashSet<>();
-        List<RateLimitPolicy> byName = policies.stream()
-                .sorted(Comparator.comparing(policy -> policy.getMetadata().getName()))
-                .toList();
-        for (RateLimitPolicy policy : byName) {
+        for (RateLimitPolicy policy : byName(policies)) {
             String name = policy.getMetadata().getName();
-            if (RateLimitPolicyValidator.validate(policy).isEmpty()) {
-                rendered.add(toPolicyConfig(namespace, name, policy.getSpec(), replicas.getOrDefault(name, 1)));
-            } else if (previousByName.containsKey(name)) {
-                rendered.add(previousByName.get(name));
-                keptPrevious.add(name);
-            } else {
-                withheld.add(name);
+            Verdict verdict = judge(PolicyValidation.validate(policy), previousPolicies.containsKey(name));
+            policyVerdicts.put(name, verdict);
+            switch (verdict.outcome()) {
+                case RENDERED -> rendered.add(toPolicyConfig(namespace, name, policy.getSpec(), replicas.getOrDefault(name, 1)));
+                case KEPT_PREVIOUS -> rendered.add(previousPolicies.get(name));
+                case WITHHELD -> { }
             }
         }
+        BreakerRendering breakerRendering = renderBreakers(namespace, breakers, previous);
+        long previousGeneration = previous.map(SidecarConfig::generation).orElse(0L);
+        SidecarConfig unchanged = new SidecarConfig(previousGeneration, defaults.trustedProxies(), KeySettings.defaults(), rendered,
+                defaults.redis(), breakerRendering.entries());
+        if (previous.isPresent() && unchanged.equals(previous.get())) {
+            return new RenderedPolicies(unchanged, false, policyVerdicts, breakerRendering.verdicts());
+        }
+        SidecarConfig next = new SidecarConfig(previousGeneration + 1, defaults.trustedProxies(), KeySettings.defaults(), rendered,
+                defaults.redis(), breakerRendering.entries());
+        return new RenderedPolicies(next, true, policyVerdicts, breakerRendering.verdicts());
+    }
+
+    /**
+     * The one rule for a resource that is not valid as written: the document keeps the entry its last
+     * valid version had, if there is one, so the sidecars go on enforcing that; otherwise nothing of it
+     * is rendered.
+     */
+    private static Verdict judge(List<FieldError> errors, boolean hasPreviousEntry) {
+        if (errors.isEmpty()) {
+            return Verdict.rendered();
+        }
+        return hasPreviousEntry ? Verdict.keptPrevious(errors) : Verdict.withheld(errors);
+    }
+
+    private record BreakerRendering(List<BreakerConfig> entries, Map<String, Verdict> verdicts) {
+    }
+
+    /**
+     * The breakers of the namespace. A kept previous entry still holds its route and local port, so a
+     * valid breaker asking for either is withheld until the invalid one is fixed or deleted.
+     */
+    private static BreakerRendering renderBreakers(String namespace, List<CircuitBreaker> breakers, Optional<SidecarConfig> previous) {
         Map<String, BreakerConfig> previousBreakers = previous.map(SidecarConfig::breakers).orElse(List.of()).stream()
                 .filter(breaker -> namespace.equals(breaker.namespace()))
                 .collect(Collectors.toMap(BreakerConfig::name, Function.identity(), (first, second) -> first));
-        List<BreakerConfig> renderedBreakers = new ArrayList<>();
-        Set<String> keptPreviousBreakers = new HashSet<>();
-        Set<String> withheldBreakers = new HashSet<>();
-        List<CircuitBreaker> breakersByName = breakers.stream().sorted(Comparator.comparing(breaker -> breaker.getMetadata().getName())).toList();
-        Map<String, BreakerConfig> valid = new HashMap<>();
-        Set<String> routesTaken = new HashSet<>();
-        Set<Integer> portsTaken = new HashSet<>();
-        for (CircuitBreaker breaker : breakersByName) {
+        Map<String, List<FieldError>> errors = BreakerValidation.validateNamespace(breakers);
+        Map<String, Verdict> verdicts = new HashMap<>();
+        Set<String> routesHeld = new HashSet<>();
+        Set<Integer> portsHeld = new HashSet<>();
+        List<CircuitBreaker> inNameOrder = byName(breakers);
+        for (CircuitBreaker breaker : inNameOrder) {
             String name = breaker.getMetadata().getName();
-            if (CircuitBreakerValidator.validateInNamespace(breaker, breakers).isEmpty()) {
-                valid.put(name, ResilienceRendering.toBreakerConfig(namespace, name, breaker.getSpec()));
-            } else if (previousBreakers.containsKey(name)) {
-                keptPreviousBreakers.add(name);
-                RouteConfig route = previousBreakers.get(name).route();
-                if (route != null) {
-                    routesTaken.add(route.name());
-                    portsTaken.add(route.localPort());
+            Verdict verdict = judge(errors.get(name), previousBreakers.containsKey(name));
+            verdicts.put(name, verdict);
+            RouteConfig route = verdict.outcome() == Verdict.Outcome.KEPT_PREVIOUS ? previousBreakers.get(name).route() : null;
+            if (route != null) {
+                routesHeld.add(route.name());
+                portsHeld.add(route.localPort());
+            }
+        }
+        List<BreakerConfig> entries = new ArrayList<>();
+        for (CircuitBreaker breaker : inNameOrder) {
+            String name = breaker.getMetadata().getName();
+            switch (verdicts.get(name).outcome()) {
+                case KEPT_PREVIOUS -> entries.add(previousBreakers.get(name));
+                case RENDERED -> {
+                    BreakerConfig config = breaker.getSpec().toBreakerConfig(namespace, name);
+                    if (config.route() != null && (routesHeld.contains(config.route().name()) || portsHeld.contains(config.route().localPort()))) {
+                        verdicts.put(name, Verdict.withheld(List.of(new FieldError("spec.target.route", "the route name or local port is still held"
+                                + " by the last valid version of another, now invalid, CircuitBreaker of this namespace; fix or delete that one first"))));
+                    } else {
+                        entries.add(config);
+                    }
                 }
-            } else {
-                withheldBreakers.add(name);
+                case WITHHELD -> { }
             }
         }
-        for (CircuitBreaker breaker : breakersByName) {
-            String name = breaker.getMetadata().getName();
-            BreakerConfig config = valid.get(name);
-            if (keptPreviousBreakers.contains(name)) {
-                renderedBreakers.add(previousBreakers.get(name));
-            } else if (config != null && config.route() != null
-                    && (routesTaken.contains(config.route().name()) || portsTaken.contains(config.route().localPort()))) {
-                // The last valid version of an invalid breaker still holds this route or port.
-                withheldBreakers.add(name);
-            } else if (config != null) {
-                renderedBreakers.add(config);
-            }
-        }
-        long previousGeneration = previous.map(SidecarConfig::generation).orElse(0L);
-        SidecarConfig unchanged = new SidecarConfig(previousGeneration, defaults.trustedProxies(), KeySettings.defaults(), rendered,
-                defaults.redis(), renderedBreakers);
-        if (previous.isPresent() && unchanged.equals(previous.get())) {
-            return new RenderedPolicies(unchanged, false, keptPrevious, withheld, keptPreviousBreakers, withheldBreakers);
-        }
-        SidecarConfig next = new SidecarConfig(previousGeneration + 1, defaults.trustedProxies(), KeySettings.defaults(), rendered,
-                defaults.redis(), renderedBreakers);
-        return new RenderedPolicies(next, true, keptPrevious, withheld, keptPreviousBreakers, withheldBreakers);
+        return new BreakerRendering(entries, verdicts);
+    }
+
+    private static <R extends HasMetadata> List<R> byName(List<R> resources) {
+        return resources.stream().sorted(Comparator.comparing(resource -> resource.getMetadata().getName())).toList();
     }
 
     /**
@@ -138,6 +160,6 @@ public final class SidecarConfigRenderer {
     public static PolicyConfig toPolicyConfig(String namespace, String name, RateLimitPolicySpec spec, int selectedPods) {
         Integer replicas = spec.scope() == Scope.Global ? Math.max(1, selectedPods) : null;
         return new PolicyConfig(name, namespace, spec.podSelector(), spec.mode(), spec.scope(), spec.failureMode(), spec.rules(), replicas,
-                ResilienceRendering.toBackpressureConfig(spec.backpressure()));
+                spec.backpressure());
     }
 }

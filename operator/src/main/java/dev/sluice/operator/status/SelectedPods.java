@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -41,6 +42,11 @@ public final class SelectedPods<P extends HasMetadata> {
 
     public InformerEventSource<Pod, P> eventSource() {
         return pods;
+    }
+
+    /** The pods of {@code namespace}, from the informer's cache. */
+    public List<Pod> list(String namespace) {
+        return pods.list(namespace).toList();
     }
 
     /** Running or pending pods (not finished, not being deleted) of {@code namespace} that {@code selector} matches; 0 for a missing or invalid selector. */

@@ -1,6 +1,6 @@
 package dev.sluice.operator.status;
 
-import dev.sluice.api.v1alpha1.ResourceStatus;
+import dev.sluice.api.v1alpha1.SluiceStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -10,9 +10,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The one place where the status of every Sluice resource is written: the desired status inherits
- * transition times from the current one, is patched only when it differs, and a change of the
- * {@code Ready} condition is announced with an Event (Warning when the spec is invalid).
+ * The one place where the status of every Sluice kind is written: the desired status inherits
+ * transition times from the current one and is patched only when it differs. One rule for Events:
+ * each change of the {@code Ready} condition (status, reason or message) is announced on the
+ * resource, as a Warning while Ready is False and as Normal otherwise.
  */
 public final class StatusWriter {
     private final EventRecorder events;
@@ -23,12 +24,11 @@ public final class StatusWriter {
         this.clock = clock;
     }
 
-    public <R extends CustomResource<?, ResourceStatus>> UpdateControl<R> write(R resource, ResourceStatus desired) {
-        ResourceStatus current = resource.getStatus();
+    @SuppressWarnings("unchecked")
+    public <S extends SluiceStatus, R extends CustomResource<?, S>> UpdateControl<R> write(R resource, S desired) {
+        S current = resource.getStatus();
         List<Condition> currentConditions = current == null ? List.of() : current.conditions();
-        ResourceStatus next = new ResourceStatus(desired.observedGeneration(),
-                Conditions.inheritTransitionTimes(desired.conditions(), currentConditions, clock.instant()),
-                desired.selectedPods(), desired.configMap(), desired.notYetEnforced());
+        S next = (S) desired.withConditions(Conditions.inheritTransitionTimes(desired.conditions(), currentConditions, clock.instant()));
         if (next.equals(current)) {
             return UpdateControl.noUpdate();
         }
@@ -37,7 +37,7 @@ public final class StatusWriter {
         return UpdateControl.patchStatus(resource);
     }
 
-    private void announceReadyChange(CustomResource<?, ResourceStatus> resource, Optional<Condition> before, Optional<Condition> after) {
+    private void announceReadyChange(CustomResource<?, ?> resource, Optional<Condition> before, Optional<Condition> after) {
         if (after.isEmpty()) {
             return;
         }
@@ -47,7 +47,7 @@ public final class StatusWriter {
                 || !Objects.equals(before.get().getReason(), ready.getReason())
                 || !Objects.equals(before.get().getMessage(), ready.getMessage());
         if (changed) {
-            String type = Conditions.REASON_INVALID_SPEC.equals(ready.getReason()) ? EventRecorder.WARNING : EventRecorder.NORMAL;
+            String type = "False".equals(ready.getStatus()) ? EventRecorder.WARNING : EventRecorder.NORMAL;
             events.record(resource, type, ready.getReason(), ready.getMessage());
         }
     }

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  * SelfSubjectReview (GA in Kubernetes 1.28; every authenticated user may create one). The Job update
  * webhook lets exactly that user resume Jobs.
  */
-final class OperatorIdentity {
+public final class OperatorIdentity {
     private static final ResourceDefinitionContext SELF_SUBJECT_REVIEWS = new ResourceDefinitionContext.Builder()
             .withGroup("authentication.k8s.io").withVersion("v1").withKind("SelfSubjectReview").withPlural("selfsubjectreviews")
             .withNamespaced(false).build();
@@ -20,7 +20,7 @@ final class OperatorIdentity {
     private OperatorIdentity() {
     }
 
-    static String username(KubernetesClient client) {
+    public static String username(KubernetesClient client) {
         GenericKubernetesResource review = new GenericKubernetesResourceBuilder()
                 .withApiVersion("authentication.k8s.io/v1").withKind("SelfSubjectReview").withNewMetadata().endMetadata().build();
         try {

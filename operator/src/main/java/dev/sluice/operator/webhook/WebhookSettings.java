@@ -1,7 +1,11 @@
 package dev.sluice.operator.webhook;
 
-import dev.sluice.operator.OperatorSettings;
+import dev.sluice.operator.flags.Flags;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -60,10 +64,36 @@ public record WebhookSettings(boolean enabled, String bindAddress, int port, Str
         return new WebhookSettings(
                 enabled == null ? inCluster : enabled.equals("true"),
                 bind == null ? "0.0.0.0" : bind,
-                port == null ? DEFAULT_PORT : OperatorSettings.parsePort("--webhook-port", port),
+                port == null ? DEFAULT_PORT : Flags.port("--webhook-port", port),
                 url,
                 service == null && url == null && inCluster ? DEFAULT_SERVICE : service,
                 certDir == null ? null : Path.of(certDir),
                 secret == null ? DEFAULT_SECRET : secret);
+    }
+
+    /** The names the serving certificate must carry: loopback, the URL's host, the Service's DNS names. */
+    public static Set<String> hosts(WebhookSettings settings, String[] service) {
+        Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        if (settings.url() != null) {
+            hosts.add(URI.create(settings.url()).getHost());
+        }
+        if (service != null) {
+            String name = service[1];
+            String namespace = service[0];
+            hosts.addAll(List.of(name, name + "." + namespace, name + "." + namespace + ".svc", name + "." + namespace + ".svc.cluster.local"));
+        }
+        return hosts;
+    }
+
+    /** {@code [namespace, name, port]} from {@code namespace/name[:port]} or {@code name[:port]}. */
+    public static String[] service(String value, String defaultNamespace) {
+        String port = "443";
+        int colon = value.lastIndexOf(':');
+        if (colon > 0) {
+            port = value.substring(colon + 1);
+            value = value.substring(0, colon);
+        }
+        String[] qualified = WebhookTls.qualified(value, defaultNamespace);
+        return new String[] {qualified[0], qualified[1], port};
     }
 }

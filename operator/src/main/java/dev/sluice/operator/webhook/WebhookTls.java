@@ -82,7 +82,7 @@ public final class WebhookTls {
     }
 
     /** {@code namespace/name}, or {@code name} in {@code defaultNamespace}. */
-    static String[] qualified(String value, String defaultNamespace) {
+    public static String[] qualified(String value, String defaultNamespace) {
         int slash = value.indexOf('/');
         return slash < 0 ? new String[] {defaultNamespace == null ? "default" : defaultNamespace, value}
                 : new String[] {value.substring(0, slash), value.substring(slash + 1)};

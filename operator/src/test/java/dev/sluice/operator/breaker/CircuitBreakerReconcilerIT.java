@@ -12,10 +12,10 @@ import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.SidecarConfig;
-import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
 import dev.sluice.api.v1alpha1.ResourceStatus;
+import dev.sluice.operator.BreakerSpecs;
 import dev.sluice.operator.MockCluster;
 import dev.sluice.operator.OperatorSettings;
 import dev.sluice.operator.SluiceOperator;
@@ -109,8 +109,7 @@ class CircuitBreakerReconcilerIT {
     @Test
     void anInvalidBreakerGetsInvalidSpecAndAWarningEvent() {
         String ns = "bad-breakers";
-        CircuitBreakerSpec outboundWithoutRoute = new CircuitBreakerSpec(null, new BreakerTarget(BreakerTarget.TargetType.Outbound, null),
-                null, null, null, null, null, null, null, null, null, null, null);
+        CircuitBreakerSpec outboundWithoutRoute = BreakerSpecs.outbound(null).build();
         client.resource(breaker(ns, "payments", outboundWithoutRoute)).create();
 
         awaitAtMost().untilAsserted(() -> {

@@ -5,13 +5,13 @@ import static dev.sluice.operator.Resources.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.api.config.BackpressureConfig;
+import dev.sluice.api.config.ConcurrencyConfig;
 import dev.sluice.api.config.ConfigLoader;
-import dev.sluice.api.config.PolicyConfig;
-import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.config.LimitConfig;
+import dev.sluice.api.config.PolicyConfig;
 import dev.sluice.api.config.Scope;
-import dev.sluice.api.v1alpha1.Backpressure;
-import dev.sluice.api.v1alpha1.ConcurrencyLimit;
+import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.ResourceStatus;
 import dev.sluice.operator.MockCluster;
@@ -167,7 +167,7 @@ class RateLimitPolicyReconcilerIT {
     void fieldsNotYetEnforcedAreReported() throws Exception {
         String ns = "partial";
         client.resource(policy(ns, "api").rule(rule("global", 100, "1s")).scope(Scope.Global)
-                .backpressure(new Backpressure(new ConcurrencyLimit(50, 10, "100ms"), null, null)).build()).create();
+                .backpressure(new BackpressureConfig(new ConcurrencyConfig(50, 10, "100ms"), null, null)).build()).create();
 
         awaitAtMost().untilAsserted(() -> {
             assertThat(ready(ns, "api").getReason()).isEqualTo(Conditions.REASON_PARTIALLY_ENFORCED);

@@ -9,10 +9,10 @@ import dev.sluice.api.config.Scope;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.ResourceStatus;
 import dev.sluice.operator.render.RenderedPolicies;
+import dev.sluice.operator.render.Verdict;
 import dev.sluice.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
-import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RateLimitPolicyStatusTest {
@@ -24,12 +24,12 @@ class RateLimitPolicyStatusTest {
     void aLocalLimitOfAnHourOrMoreIsReportedWithTheWayToKeepIt() throws Exception {
         RateLimitPolicy policy = policy("ns", "api").rule(rule("hourly", 1000, "1h")).rule(rule("burst", 10, "1s")).build();
 
-        ResourceStatus status = RateLimitPolicyStatus.desired(policy, List.of(), rendered(), 2);
+        ResourceStatus status = RateLimitPolicyStatus.desired(policy, rendered(), 2);
 
-        assertThat(status.notYetEnforced()).containsExactly(RESTART_WARNING);
+        assertThat(status.warnings()).containsExactly(RESTART_WARNING);
+        assertThat(status.notYetEnforced()).isEmpty();
         assertThat(ready(status).getStatus()).isEqualTo("True");
-        assertThat(ready(status).getReason()).isEqualTo(Conditions.REASON_PARTIALLY_ENFORCED);
-        assertThat(ready(status).getMessage()).contains(RESTART_WARNING);
+        assertThat(ready(status).getReason()).as("the limit is enforced as written").isEqualTo(Conditions.REASON_RENDERED);
     }
 
     @Test
@@ -37,13 +37,14 @@ class RateLimitPolicyStatusTest {
         RateLimitPolicy local = policy("ns", "api").rule(rule("minute", 100, "59m")).build();
         RateLimitPolicy global = policy("ns", "api").rule(rule("daily", 1000, "1d")).scope(Scope.Global).build();
 
-        assertThat(RateLimitPolicyStatus.desired(local, List.of(), rendered(), 2).notYetEnforced()).isEmpty();
-        assertThat(RateLimitPolicyStatus.desired(global, List.of(), rendered(), 2).notYetEnforced()).isEmpty();
-        assertThat(ready(RateLimitPolicyStatus.desired(local, List.of(), rendered(), 2)).getReason()).isEqualTo(Conditions.REASON_RENDERED);
+        assertThat(RateLimitPolicyStatus.desired(local, rendered(), 2).warnings()).isEmpty();
+        assertThat(RateLimitPolicyStatus.desired(global, rendered(), 2).warnings()).isEmpty();
+        assertThat(ready(RateLimitPolicyStatus.desired(local, rendered(), 2)).getReason()).isEqualTo(Conditions.REASON_RENDERED);
     }
 
     private static RenderedPolicies rendered() throws Exception {
-        return new RenderedPolicies(ConfigLoader.parse("redis: {addresses: ['redis:6379']}\npolicies: []"), false, Set.of(), Set.of());
+        return new RenderedPolicies(ConfigLoader.parse("redis: {addresses: ['redis:6379']}\npolicies: []"), false,
+                Map.of("api", Verdict.rendered()), Map.of());
     }
 
     private static Condition ready(ResourceStatus status) {

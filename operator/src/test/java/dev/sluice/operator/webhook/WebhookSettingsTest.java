@@ -39,8 +39,8 @@ class WebhookSettingsTest {
                 "SLUICE_WEBHOOK_SERVICE", "sluice/webhook:8443", "SLUICE_WEBHOOK_CERT_DIR", "/certs")).webhook();
 
         assertThat(settings.certDir()).isEqualTo(Path.of("/certs"));
-        assertThat(JobAdmission.service(settings.service(), "default")).containsExactly("sluice", "webhook", "8443");
-        assertThat(JobAdmission.hosts(settings, JobAdmission.service(settings.service(), "default")))
+        assertThat(WebhookSettings.service(settings.service(), "default")).containsExactly("sluice", "webhook", "8443");
+        assertThat(WebhookSettings.hosts(settings, WebhookSettings.service(settings.service(), "default")))
                 .contains("127.0.0.1", "webhook.sluice.svc", "webhook.sluice.svc.cluster.local");
     }
 

@@ -1,7 +1,5 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
-import dev.sluice.operator.jobs.JobMarks;
-import dev.sluice.operator.jobs.WebhookScope;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;

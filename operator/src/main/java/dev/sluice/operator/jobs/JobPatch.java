@@ -1,7 +1,6 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
 import dev.sluice.operator.jobs.CreateDecision.Outcome;
-import dev.sluice.operator.jobs.JobMarks;
 import dev.sluice.operator.jobs.NamespaceAdmission.CreateAdmission;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.ArrayList;

@@ -1,21 +1,21 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
 import dev.sluice.api.v1alpha1.JobQuota;
-import dev.sluice.operator.jobs.JobEvents;
-import dev.sluice.operator.jobs.JobQuotaMetrics;
-import dev.sluice.operator.jobs.JobQuotaReconciler;
-import dev.sluice.operator.jobs.NamespaceAdmission;
-import dev.sluice.operator.jobs.WebhookScope;
 import dev.sluice.operator.status.EventRecorder;
+import dev.sluice.operator.status.StatusWriter;
+import dev.sluice.operator.webhook.AdmissionEndpoint;
+import dev.sluice.operator.webhook.OperatorIdentity;
+import dev.sluice.operator.webhook.WebhookCertificates;
+import dev.sluice.operator.webhook.WebhookServer;
+import dev.sluice.operator.webhook.WebhookSettings;
+import dev.sluice.operator.webhook.WebhookTls;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.time.Clock;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,17 +40,16 @@ public final class JobAdmission implements AutoCloseable {
     }
 
     public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
-            MeterRegistry registry, Clock clock) {
-        EventRecorder recorder = new EventRecorder(client, clock);
+            MeterRegistry registry, EventRecorder recorder, StatusWriter statusWriter, Clock clock) {
         JobEvents events = new JobEvents(recorder);
         JobQuotaMetrics metrics = new JobQuotaMetrics(registry);
         NamespaceAdmission admission = new NamespaceAdmission(client, metrics, events, clock);
         if (!settings.enabled()) {
             LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
-            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, WebhookScope.NONE, clock), null);
+            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, WebhookScope.NONE, clock), null);
         }
-        String[] service = settings.service() == null ? null : service(settings.service(), client.getNamespace());
-        Set<String> hosts = hosts(settings, service);
+        String[] service = settings.service() == null ? null : WebhookSettings.service(settings.service(), client.getNamespace());
+        Set<String> hosts = WebhookSettings.hosts(settings, service);
         WebhookCertificates certificates = WebhookTls.load(client, settings, hosts, clock);
         String operatorUser = OperatorIdentity.username(client);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
@@ -71,7 +70,7 @@ public final class JobAdmission implements AutoCloseable {
         configuration.cover(namespacesWithQuotas(client, watchedNamespaces));
         LOG.info("Job admission webhooks serving on {}:{}, called at {} (updates by anyone but {})", settings.bindAddress(), server.port(),
                 url != null ? url : "service " + String.join("/", service), operatorUser);
-        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, recorder, configuration, clock), server);
+        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, configuration, clock), server);
     }
 
     public JobQuotaReconciler reconciler() {
@@ -101,31 +100,5 @@ public final class JobAdmission implements AutoCloseable {
             LOG.warn("Could not list JobQuotas ({}); the webhook covers no namespace until they are reconciled", e.getMessage());
             return Set.of();
         }
-    }
-
-    /** The names the serving certificate must carry: loopback, the URL's host, the Service's DNS names. */
-    static Set<String> hosts(WebhookSettings settings, String[] service) {
-        Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
-        if (settings.url() != null) {
-            hosts.add(URI.create(settings.url()).getHost());
-        }
-        if (service != null) {
-            String name = service[1];
-            String namespace = service[0];
-            hosts.addAll(List.of(name, name + "." + namespace, name + "." + namespace + ".svc", name + "." + namespace + ".svc.cluster.local"));
-        }
-        return hosts;
-    }
-
-    /** {@code [namespace, name, port]} from {@code namespace/name[:port]} or {@code name[:port]}. */
-    static String[] service(String value, String defaultNamespace) {
-        String port = "443";
-        int colon = value.lastIndexOf(':');
-        if (colon > 0) {
-            port = value.substring(colon + 1);
-            value = value.substring(0, colon);
-        }
-        String[] qualified = WebhookTls.qualified(value, defaultNamespace);
-        return new String[] {qualified[0], qualified[1], port};
     }
 }

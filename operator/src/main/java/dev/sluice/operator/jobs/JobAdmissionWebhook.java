@@ -1,12 +1,8 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
-import dev.sluice.operator.jobs.CreateDecision;
 import dev.sluice.operator.jobs.CreateDecision.Outcome;
-import dev.sluice.operator.jobs.JobEvents;
-import dev.sluice.operator.jobs.JobMarks;
-import dev.sluice.operator.jobs.JobQuotaMetrics;
-import dev.sluice.operator.jobs.NamespaceAdmission;
 import dev.sluice.operator.jobs.NamespaceAdmission.CreateAdmission;
+import dev.sluice.operator.webhook.AdmissionEndpoint;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;

@@ -1,39 +1,36 @@
-package dev.sluice.operator.ratelimit;
+package dev.sluice.operator.render.validation;
 
+import dev.sluice.api.config.AdaptiveConfig;
+import dev.sluice.api.config.BackpressureConfig;
+import dev.sluice.api.config.ConcurrencyConfig;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.config.PriorityConfig;
 import dev.sluice.api.config.ResilienceValidator;
-import dev.sluice.api.v1alpha1.AdaptiveConcurrency;
-import dev.sluice.api.v1alpha1.Backpressure;
-import dev.sluice.api.v1alpha1.ConcurrencyLimit;
-import dev.sluice.api.v1alpha1.LoadShedding;
-import dev.sluice.api.v1alpha1.PriorityLevel;
-import dev.sluice.operator.render.ResilienceRendering;
+import dev.sluice.api.config.SheddingConfig;
+import dev.sluice.api.config.Syntax;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
-/** Semantic checks of a policy's {@code backpressure}, as a pure function returning field errors. */
-final class BackpressureValidator {
-    private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
+/** Semantic checks of a policy's {@code backpressure}, as a pure function returning field errors; then the sidecar's own. */
+final class BackpressureValidation {
     private final List<FieldError> errors = new ArrayList<>();
 
-    private BackpressureValidator() {
+    private BackpressureValidation() {
     }
 
-    static List<FieldError> validate(Backpressure backpressure, String path) {
-        BackpressureValidator validator = new BackpressureValidator();
+    static List<FieldError> validate(BackpressureConfig backpressure, String path) {
+        BackpressureValidation validator = new BackpressureValidation();
         validator.backpressure(backpressure, path);
         if (validator.errors.isEmpty()) {
-            validator.errors.addAll(ResilienceValidator.validateBackpressure(ResilienceRendering.toBackpressureConfig(backpressure), path));
+            validator.errors.addAll(ResilienceValidator.validateBackpressure(backpressure, path));
         }
         return List.copyOf(validator.errors);
     }
 
-    private void backpressure(Backpressure backpressure, String path) {
+    private void backpressure(BackpressureConfig backpressure, String path) {
         if (backpressure.concurrency() == null && backpressure.adaptive() == null) {
             error(path, "needs concurrency or adaptive: shedding works on the utilisation of a concurrency limit");
         }
@@ -48,7 +45,7 @@ final class BackpressureValidator {
         }
     }
 
-    private void concurrency(ConcurrencyLimit concurrency, String path) {
+    private void concurrency(ConcurrencyConfig concurrency, String path) {
         if (concurrency.maxConcurrent() == null || concurrency.maxConcurrent() < 1) {
             error(path + ".maxConcurrent", "must be at least 1, got " + concurrency.maxConcurrent());
         }
@@ -64,8 +61,8 @@ final class BackpressureValidator {
         }
     }
 
-    private void shedding(LoadShedding shedding, String path) {
-        if (shedding.priorityHeader() == null || !HTTP_TOKEN.matcher(shedding.priorityHeader()).matches()) {
+    private void shedding(SheddingConfig shedding, String path) {
+        if (!Syntax.isHttpToken(shedding.priorityHeader())) {
             error(path + ".priorityHeader", "'" + shedding.priorityHeader() + "' is not a valid header name");
         }
         if (shedding.priorities().isEmpty()) {
@@ -73,15 +70,16 @@ final class BackpressureValidator {
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < shedding.priorities().size(); i++) {
-            PriorityLevel level = shedding.priorities().get(i);
+            PriorityConfig level = shedding.priorities().get(i);
             String levelPath = path + ".priorities[" + i + "]";
             if (level.name() == null || level.name().isBlank()) {
                 error(levelPath + ".name", "is required");
             } else if (!names.add(level.name())) {
                 error(levelPath + ".name", "'" + level.name() + "' is used by more than one priority");
             }
-            if (level.shedAtUtilisation() == null || level.shedAtUtilisation() < 1 || level.shedAtUtilisation() > 100) {
-                error(levelPath + ".shedAtUtilisation", "must be between 1 and 100 (percent), got " + level.shedAtUtilisation());
+            if (level.shedAtUtilisation() == null || level.shedAtUtilisation() < Syntax.MIN_PERCENT || level.shedAtUtilisation() > Syntax.MAX_PERCENT) {
+                error(levelPath + ".shedAtUtilisation", "must be between " + Syntax.MIN_PERCENT + " and " + Syntax.MAX_PERCENT
+                        + " (percent), got " + level.shedAtUtilisation());
             }
         }
         if (shedding.defaultPriority() == null || !names.contains(shedding.defaultPriority())) {
@@ -89,8 +87,8 @@ final class BackpressureValidator {
         }
     }
 
-    private void adaptive(AdaptiveConcurrency adaptive, String path) {
-        int min = adaptive.minLimit() == null ? AdaptiveConcurrency.DEFAULT_MIN_LIMIT : adaptive.minLimit();
+    private void adaptive(AdaptiveConfig adaptive, String path) {
+        int min = adaptive.minLimit() == null ? AdaptiveConfig.DEFAULT_MIN_LIMIT : adaptive.minLimit();
         if (min < 1) {
             error(path + ".minLimit", "must be at least 1, got " + min);
         }

@@ -8,39 +8,38 @@ import static dev.sluice.operator.Resources.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.api.config.AdaptiveAlgorithm;
+import dev.sluice.api.config.AdaptiveConfig;
 import dev.sluice.api.config.BackpressureConfig;
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
+import dev.sluice.api.config.ConcurrencyConfig;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FailureKind;
+import dev.sluice.api.config.PriorityConfig;
+import dev.sluice.api.config.SheddingConfig;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.config.WindowConfig;
-import dev.sluice.api.v1alpha1.AdaptiveConcurrency;
-import dev.sluice.api.v1alpha1.Backpressure;
-import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
-import dev.sluice.api.v1alpha1.ConcurrencyLimit;
-import dev.sluice.api.v1alpha1.LoadShedding;
-import dev.sluice.api.v1alpha1.PriorityLevel;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
-import dev.sluice.api.v1alpha1.RetryPolicy;
-import dev.sluice.api.v1alpha1.SlidingWindow;
+import dev.sluice.operator.BreakerSpecs;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class ResilienceRenderingTest {
+/** A breaker and a policy's backpressure reach the namespace document field for field (the resource is made of the document's records). */
+class BreakerAndBackpressureRenderingTest {
     private static final String NS = "shop";
 
     @Test
     void aBreakerRendersFieldForFieldWithTheResourceDefaults() {
-        CircuitBreakerSpec spec = new CircuitBreakerSpec(null, BreakerTarget.inbound(), 40, 80, "2s", 20,
-                new SlidingWindow(SlidingWindow.WindowType.Time, 60), "15s", 3, List.of(500, 503),
-                List.of(CircuitBreakerSpec.FailureError.Timeout), "5s", new RetryPolicy(4, null, null, false, null, List.of("GET"), 10));
+        CircuitBreakerSpec spec = BreakerSpecs.inbound().failureRateThreshold(40).slowCalls(80, "2s").minimumNumberOfCalls(20)
+                .slidingWindow(WindowConfig.WindowType.Time, 60).waitDurationInOpenState("15s").permittedCallsInHalfOpen(3)
+                .failureStatuses(500, 503).failureErrors(FailureKind.Timeout).timeout("5s")
+                .retry(BreakerSpecs.retry().maxAttempts(4).jitter(false).methods("GET").budgetPercent(10)).build();
 
-        BreakerConfig config = ResilienceRendering.toBreakerConfig(NS, "app", spec);
+        BreakerConfig config = spec.toBreakerConfig(NS, "app");
 
         assertThat(config.qualifiedName()).isEqualTo("shop/app");
         assertThat(config.target()).isEqualTo(BreakerTargetType.Inbound);
@@ -65,11 +64,12 @@ class ResilienceRenderingTest {
 
     @Test
     void backpressureRendersFieldForField() {
-        Backpressure backpressure = new Backpressure(new ConcurrencyLimit(50, 10, "250ms"),
-                new LoadShedding("X-Priority", "normal", List.of(new PriorityLevel("critical", 100), new PriorityLevel("normal", 85))),
-                new AdaptiveConcurrency(AdaptiveConcurrency.AdaptiveAlgorithm.Vegas, 5, 100, 20));
+        BackpressureConfig backpressure = new BackpressureConfig(new ConcurrencyConfig(50, 10, "250ms"),
+                new SheddingConfig("X-Priority", "normal", List.of(new PriorityConfig("critical", 100), new PriorityConfig("normal", 85))),
+                new AdaptiveConfig(AdaptiveAlgorithm.Vegas, 5, 100, 20));
 
-        BackpressureConfig config = ResilienceRendering.toBackpressureConfig(backpressure);
+        BackpressureConfig config = SidecarConfigRenderer.toPolicyConfig(NS, "api",
+                policy(NS, "api").rule(rule("global", 100, "1s")).backpressure(backpressure).build().getSpec(), 1).backpressure();
 
         assertThat(config.concurrency().maxConcurrent()).isEqualTo(50);
         assertThat(config.concurrency().queueSize()).isEqualTo(10);
@@ -77,13 +77,14 @@ class ResilienceRenderingTest {
         assertThat(config.shedding().priorities()).extracting(p -> p.name() + "@" + p.shedAtUtilisation()).containsExactly("critical@100", "normal@85");
         assertThat(config.adaptive().algorithm()).isEqualTo(AdaptiveAlgorithm.Vegas);
         assertThat(config.adaptive().effectiveInitialLimit()).isEqualTo(20);
-        assertThat(ResilienceRendering.toBackpressureConfig(null)).isNull();
+        assertThat(SidecarConfigRenderer.toPolicyConfig(NS, "api", policy(NS, "api").rule(rule("global", 100, "1s")).build().getSpec(), 1)
+                .backpressure()).isNull();
     }
 
     @Test
     void theNamespaceDocumentCarriesPoliciesBackpressureAndBreakersAndValidates() throws Exception {
         RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s"))
-                .backpressure(new Backpressure(new ConcurrencyLimit(20, null, null), null, null)).build();
+                .backpressure(new BackpressureConfig(new ConcurrencyConfig(20, null, null), null, null)).build();
         CircuitBreaker inbound = breaker(NS, "inbound", inboundBreaker());
         CircuitBreaker payments = breaker(NS, "payments", outboundBreaker("payments", 15001));
 
@@ -102,8 +103,7 @@ class ResilienceRenderingTest {
         CircuitBreaker valid = breaker(NS, "payments", outboundBreaker("payments", 15001));
         SidecarConfig previous = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
                 SidecarConfigRenderer.render(NS, List.of(), List.of(valid), Optional.empty(), List.of()).document()));
-        CircuitBreaker broken = breaker(NS, "payments", new CircuitBreakerSpec(null, BreakerTarget.inbound(), 0, null, null, null, null,
-                null, null, null, null, null, null));
+        CircuitBreaker broken = breaker(NS, "payments", BreakerSpecs.inbound().failureRateThreshold(0).build());
         CircuitBreaker samePort = breaker(NS, "refunds", outboundBreaker("refunds", 15001));
         CircuitBreaker firstOnPort = breaker(NS, "audit", outboundBreaker("audit", 15001));
 

@@ -1,4 +1,4 @@
-package dev.sluice.api.v1alpha1;
+package dev.sluice.api.config;
 
 /** The syntax of durations in resources: a whole number and ms, s, m or h, which CEL's {@code duration()} also reads. */
 public final class Durations {

@@ -1,31 +1,29 @@
-package dev.sluice.operator.ratelimit;
+package dev.sluice.operator.render.validation;
 
 import dev.sluice.api.config.ConfigValidator;
-import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.FailureMode;
+import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.Scope;
+import dev.sluice.api.config.Syntax;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * What the CRD schema cannot check about a RateLimitPolicy, as a pure function: regexes compile,
  * periods are sane, tiers name tiers that exist, selectors parse, and everything the sidecar's own
  * validator would refuse. Paths start at {@code spec} (or {@code metadata.name}).
  */
-public final class RateLimitPolicyValidator {
-    /** The sidecar names a policy by its resource name, which must fit its naming rule. */
-    private static final Pattern POLICY_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
-
-    private RateLimitPolicyValidator() {
+public final class PolicyValidation {
+    private PolicyValidation() {
     }
 
     public static List<FieldError> validate(RateLimitPolicy policy) {
         List<FieldError> errors = new ArrayList<>();
         String name = policy.getMetadata().getName();
-        if (name == null || !POLICY_NAME.matcher(name).matches()) {
+        // The sidecar names a policy by its resource name, which must fit its naming rule.
+        if (!Syntax.isName(name)) {
             errors.add(new FieldError("metadata.name", "'" + name + "' must be at most 63 characters for a RateLimitPolicy"));
         }
         RateLimitPolicySpec spec = policy.getSpec();
@@ -44,7 +42,7 @@ public final class RateLimitPolicyValidator {
                     + FailureMode.Closed + " rejects)"));
         }
         if (spec.backpressure() != null) {
-            errors.addAll(BackpressureValidator.validate(spec.backpressure(), "spec.backpressure"));
+            errors.addAll(BackpressureValidation.validate(spec.backpressure(), "spec.backpressure"));
         }
         return List.copyOf(errors);
     }

@@ -1,10 +1,8 @@
-package dev.sluice.operator.webhook;
+package dev.sluice.operator.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.operator.jobs.CreateDecision;
 import dev.sluice.operator.jobs.CreateDecision.Outcome;
-import dev.sluice.operator.jobs.JobMarks;
 import dev.sluice.operator.jobs.NamespaceAdmission.CreateAdmission;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;

@@ -1,0 +1,55 @@
+package dev.sluice.operator.render.validation;
+
+import static dev.sluice.operator.Resources.breaker;
+import static dev.sluice.operator.Resources.inboundBreaker;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.api.config.BreakerConfig;
+import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.WindowConfig;
+import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
+import dev.sluice.operator.BreakerSpecs;
+import org.junit.jupiter.api.Test;
+
+class BreakerValidationTest {
+
+    @Test
+    void defaultsAreValidAndNamedConstants() {
+        CircuitBreakerSpec spec = inboundBreaker();
+
+        assertThat(BreakerValidation.validate(breaker("ns", "cb", spec))).isEmpty();
+        assertThat(spec.failureRateThreshold()).isEqualTo(BreakerConfig.DEFAULT_FAILURE_RATE_THRESHOLD);
+        assertThat(spec.slidingWindow()).isEqualTo(new WindowConfig(WindowConfig.WindowType.Count, WindowConfig.DEFAULT_SIZE));
+        assertThat(spec.failureStatuses()).isEqualTo(BreakerConfig.DEFAULT_FAILURE_STATUSES);
+    }
+
+    @Test
+    void anOutboundTargetNeedsAUsableRoute() {
+        CircuitBreakerSpec missingRoute = BreakerSpecs.outbound(null).build();
+        CircuitBreakerSpec badRoute = BreakerSpecs.outbound(BreakerSpecs.route("Payments", "ftp://pay.example.com", 70000)).build();
+
+        assertThat(BreakerValidation.validate(breaker("ns", "cb", missingRoute))).extracting(FieldError::field)
+                .containsExactly("spec.target.route");
+        assertThat(BreakerValidation.validate(breaker("ns", "cb", badRoute))).extracting(FieldError::field)
+                .containsExactlyInAnyOrder("spec.target.route.name", "spec.target.route.upstream", "spec.target.route.localPort");
+    }
+
+    @Test
+    void reportsThresholdsDurationsAndRetriesWithTheirFields() {
+        BreakerSpecs.Retries retry = BreakerSpecs.retry().maxAttempts(1).backoff("5s", "1s").retryOn(503, 503).methods("get").budgetPercent(0);
+        CircuitBreakerSpec spec = BreakerSpecs.inbound().failureRateThreshold(0).slowCalls(50, null)
+                .slidingWindow(WindowConfig.WindowType.Time, 7200).waitDurationInOpenState("soon").failureStatuses(700).retry(retry).build();
+
+        assertThat(BreakerValidation.validate(breaker("ns", "cb", spec))).extracting(FieldError::field).containsExactlyInAnyOrder(
+                "spec.failureRateThreshold",
+                "spec.slowCallDuration",
+                "spec.slidingWindow.size",
+                "spec.waitDurationInOpenState",
+                "spec.failureStatuses[0]",
+                "spec.retry.maxAttempts",
+                "spec.retry.backoffBase",
+                "spec.retry.retryOn[1]",
+                "spec.retry.methods[0]",
+                "spec.retry.budgetPercent");
+    }
+}
