@@ -21,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
@@ -44,25 +43,23 @@ import org.xnio.channels.StreamSourceChannel;
  * retried once the response has started. Without a guard (no breaker for the target) the request goes
  * to {@code unguarded}, the plain proxy.
  */
-public final class GuardedForwarder implements HttpHandler {
+public final class GuardedForwarder implements EnforcedHandler {
     private static final byte[] NO_BODY = new byte[0];
     private static final Set<HttpString> HOP_BY_HOP = Set.of(Headers.CONNECTION, Headers.KEEP_ALIVE, new HttpString("Proxy-Connection"), Headers.EXPECT,
             Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"));
 
-    private final Supplier<Guard> guard;
     private final HttpHandler unguarded;
     private final ProxyOverhead overhead;
 
     /** {@code overhead} (null: not recorded) gets the sidecar's part of each request that reaches the upstream. */
-    public GuardedForwarder(Supplier<Guard> guard, HttpHandler unguarded, ProxyOverhead overhead) {
-        this.guard = guard;
+    public GuardedForwarder(HttpHandler unguarded, ProxyOverhead overhead) {
         this.unguarded = unguarded;
         this.overhead = overhead;
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) throws Exception {
-        Guard current = guard.get();
+    public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
+        Guard current = enforced.guard();
         if (current == null) {
             unguarded.handleRequest(exchange);
             return;
