@@ -141,7 +141,7 @@ public final class EnforcementCompiler implements AutoCloseable {
                 continue;
             }
             ConcurrencyGate gate = new ConcurrencyGate(policy.qualifiedName(), backpressure);
-            gates.add(new PolicyGate(gate, new GateMetrics(gate, registry)));
+            gates.add(new PolicyGate(gate, new GateMetrics(gate, registry, limiterClock)));
         }
     }
 
