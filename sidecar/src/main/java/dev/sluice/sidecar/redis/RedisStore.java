@@ -6,6 +6,7 @@ import dev.sluice.api.config.RedisAddress;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.RedisMode;
 import dev.sluice.api.config.RedisTlsConfig;
+import dev.sluice.sidecar.breaker.TimeSource;
 import dev.sluice.sidecar.limit.DirectCounter;
 import dev.sluice.sidecar.limit.LeasedCounter;
 import dev.sluice.sidecar.limit.LimitSpec;
@@ -13,12 +14,12 @@ import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.limit.SharedCounter;
 import dev.sluice.sidecar.limit.SharedRuleSpec;
 import dev.sluice.sidecar.limit.SharedStore;
-import dev.sluice.sidecar.limit.StoreBreaker;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -110,7 +111,9 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         this.environmentPassword = environmentPassword;
         this.clock = clock;
         this.meters = meters;
-        this.breaker = StoreBreaker.withDefaults(System::nanoTime);
+        // Monotonic real time, not the limiter clock: whether Redis answers again is a matter of real
+        // time, and a sidecar whose limits run on a test's manual clock must still probe it.
+        this.breaker = StoreBreaker.withDefaults(new TimeSource(System::nanoTime));
         this.timeout = LimitPeriod.parseDuration(config.timeout());
         this.script = readScript();
         this.scriptSha = sha1(script);
@@ -316,7 +319,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
 
     boolean connectedAndClosedBreaker() {
         StatefulConnection<byte[], byte[]> current = connection;
-        return current != null && current.isOpen() && breaker.state() == StoreBreaker.State.CLOSED;
+        return current != null && current.isOpen() && breaker.state() == CircuitBreaker.State.CLOSED;
     }
 
     @Override
@@ -433,7 +436,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         return health;
     }
 
-    public StoreBreaker.State breakerState() {
+    public CircuitBreaker.State breakerState() {
         return breaker.state();
     }
 
