@@ -44,7 +44,6 @@ public final class Sidecar implements AutoCloseable {
     private static final long UNLIMITED_BODY = -1L;
 
     private final SidecarSettings settings;
-    private final LimiterClock limiterClock;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RedisStores redisStores;
     private final OutboundRoutes routes;
@@ -56,17 +55,12 @@ public final class Sidecar implements AutoCloseable {
     private volatile boolean serving;
 
     public Sidecar(SidecarSettings settings) {
-        this(settings, LimiterClock.SYSTEM);
-    }
-
-    public Sidecar(SidecarSettings settings, LimiterClock limiterClock) {
-        this(settings, limiterClock, null);
+        this(settings, LimiterClock.SYSTEM, null);
     }
 
     /** {@code redisPassword} (from {@code SLUICE_REDIS_PASSWORD}) authenticates to Redis unless the config names a password file. */
     public Sidecar(SidecarSettings settings, LimiterClock limiterClock, RedisPassword redisPassword) {
         this.settings = settings;
-        this.limiterClock = limiterClock;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
         this.routes = new OutboundRoutes(registry, limiterClock);
         this.inForce = new InForce(new EnforcementCompiler(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(),
@@ -141,21 +135,9 @@ public final class Sidecar implements AutoCloseable {
         return address(admin).getPort();
     }
 
-    public ConfigWatcher config() {
-        return watcher;
-    }
-
     /** Everything in force now. */
     public Enforcement enforcement() {
         return inForce.get();
-    }
-
-    public PrometheusMeterRegistry registry() {
-        return registry;
-    }
-
-    LimiterClock limiterClock() {
-        return limiterClock;
     }
 
     /** Stops taking requests, lets those in flight finish within the grace period, then stops. */

@@ -47,10 +47,11 @@ public final class AdminHandlers {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
                 }))
-                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure()))))
-                .get("/state", blocking(exchange -> json(exchange, StatusCodes.OK, StateView.of(inForce.get(), outboundRoutes.view()))));
+                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure()))));
         routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND, "not found: try /healthz, /readyz, /metrics, /config\n"));
-        return routes;
+        // /state answers every method, as it always has; the routes above answer GET.
+        return Handlers.path(routes)
+                .addExactPath("/state", blocking(exchange -> json(exchange, StatusCodes.OK, StateView.of(inForce.get(), outboundRoutes.view()))));
     }
 
     private static void ready(HttpServerExchange exchange, LoadedConfig loaded, ReloadFailure failure, BooleanSupplier serving,

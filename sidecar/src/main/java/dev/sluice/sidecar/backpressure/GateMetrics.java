@@ -70,10 +70,6 @@ public final class GateMetrics {
         }
     }
 
-    public double shedCount(Priorities.Priority priority, Reason reason) {
-        return shed[priority.rank()][reason.ordinal()].count();
-    }
-
     /**
      * Registers the gauges that read this gate. Not done while the gate is compiled: the names would
      * still be held by the gauges of the gate in force, and a refused reload would leave them reading

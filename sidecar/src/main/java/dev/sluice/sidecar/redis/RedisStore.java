@@ -217,10 +217,6 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         return link.health();
     }
 
-    public CircuitBreaker.State breakerState() {
-        return breaker.state();
-    }
-
     /** Waits up to {@code timeout} for the first connection attempt to end; true if it has. */
     public boolean awaitFirstAttempt(Duration timeout) throws InterruptedException {
         return link.awaitFirstAttempt(timeout);
