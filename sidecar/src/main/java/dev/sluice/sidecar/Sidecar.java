@@ -4,6 +4,9 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.config.ConfigWatcher;
+import dev.sluice.sidecar.enforce.Enforcement;
+import dev.sluice.sidecar.enforce.EnforcementCompiler;
+import dev.sluice.sidecar.enforce.InForce;
 import dev.sluice.sidecar.http.BackpressureHandler;
 import dev.sluice.sidecar.http.GuardedForwarder;
 import dev.sluice.sidecar.http.ProxyOverhead;
@@ -11,12 +14,10 @@ import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
 import dev.sluice.sidecar.http.UpstreamProxy;
 import dev.sluice.sidecar.limit.LimiterClock;
-import dev.sluice.sidecar.limit.RateLimiter;
 import dev.sluice.sidecar.redis.RedisPassword;
 import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
-import dev.sluice.sidecar.resilience.Resilience;
-import dev.sluice.sidecar.resilience.ResilienceState;
+import dev.sluice.sidecar.route.OutboundRoutes;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -43,32 +44,28 @@ public final class Sidecar implements AutoCloseable {
     private static final long UNLIMITED_BODY = -1L;
 
     private final SidecarSettings settings;
-    private final LimiterClock limiterClock;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RedisStores redisStores;
+    private final OutboundRoutes routes;
+    private final InForce inForce;
     private final ConfigWatcher watcher;
-    private final Resilience resilience;
     private Undertow traffic;
     private Undertow admin;
     private GracefulShutdownHandler gracefulShutdown;
     private volatile boolean serving;
 
     public Sidecar(SidecarSettings settings) {
-        this(settings, LimiterClock.SYSTEM);
-    }
-
-    public Sidecar(SidecarSettings settings, LimiterClock limiterClock) {
-        this(settings, limiterClock, null);
+        this(settings, LimiterClock.SYSTEM, null);
     }
 
     /** {@code redisPassword} (from {@code SLUICE_REDIS_PASSWORD}) authenticates to Redis unless the config names a password file. */
     public Sidecar(SidecarSettings settings, LimiterClock limiterClock, RedisPassword redisPassword) {
         this.settings = settings;
-        this.limiterClock = limiterClock;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
-        this.resilience = new Resilience(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), registry, limiterClock);
-        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, limiterClock, Clock.systemUTC(),
-                RateLimiter.empty(limiterClock, redisStores), resilience);
+        this.routes = new OutboundRoutes(registry, limiterClock);
+        this.inForce = new InForce(new EnforcementCompiler(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(),
+                registry, limiterClock, redisStores, routes));
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
     }
 
     public Sidecar start() throws InvalidConfigException {
@@ -81,10 +78,8 @@ public final class Sidecar implements AutoCloseable {
 
         ProxyOverhead overhead = new ProxyOverhead(registry);
         HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), overhead);
-        // Each stage reads what is in force through the watcher's one reference, swapped whole by a reload.
-        HttpHandler guarded = new GuardedForwarder(() -> watcher.enforcement().resilience().inbound(), proxy, overhead);
-        HttpHandler limited = new RateLimitHandler(watcher::limiter,
-                new BackpressureHandler(() -> watcher.enforcement().resilience().gates(), guarded));
+        // What is in force is read once per request, by the first stage, and handed down: a reload never splits a request.
+        HttpHandler limited = new RateLimitHandler(inForce, new BackpressureHandler(new GuardedForwarder(proxy, overhead)));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
@@ -97,12 +92,11 @@ public final class Sidecar implements AutoCloseable {
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
-                .setHandler(Handlers.path(AdminHandlers.create(watcher, registry, () -> serving, redisStores::notReadyReason))
-                        .addExactPath("/state", ResilienceState.handler(resilience)))
+                .setHandler(AdminHandlers.create(inForce, watcher, routes, registry, () -> serving, redisStores::notReadyReason))
                 .build();
         admin.start();
         traffic.start();
-        resilience.startRoutes(traffic.getWorker());
+        routes.start(traffic.getWorker());
         watcher.watch(settings.reloadInterval());
         serving = true;
         LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
@@ -141,16 +135,9 @@ public final class Sidecar implements AutoCloseable {
         return address(admin).getPort();
     }
 
-    public ConfigWatcher config() {
-        return watcher;
-    }
-
-    public PrometheusMeterRegistry registry() {
-        return registry;
-    }
-
-    LimiterClock limiterClock() {
-        return limiterClock;
+    /** Everything in force now. */
+    public Enforcement enforcement() {
+        return inForce.get();
     }
 
     /** Stops taking requests, lets those in flight finish within the grace period, then stops. */
@@ -168,7 +155,8 @@ public final class Sidecar implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        resilience.close();
+        routes.close();
+        inForce.close();
         if (traffic != null) {
             traffic.stop();
         }

@@ -40,7 +40,7 @@ public final class SidecarFixture implements AutoCloseable {
         this.configFile = directory.resolve("sidecar.yaml");
         Files.writeString(configFile, config);
         LimiterClock limiterClock = clock == null ? LimiterClock.SYSTEM : clock;
-        this.sidecar = new Sidecar(settings.apply(SidecarSettings.loopback(configFile, upstream.uri())), limiterClock).start();
+        this.sidecar = new Sidecar(settings.apply(SidecarSettings.loopback(configFile, upstream.uri())), limiterClock, null).start();
     }
 
     /** A sidecar whose limiters read a manual clock starting at {@code start}. */

@@ -5,8 +5,10 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.config.LoadedConfig;
 import dev.sluice.sidecar.config.ReloadFailure;
+import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.limit.RateLimiter;
 import dev.sluice.sidecar.limit.RuleLimiter;
+import dev.sluice.sidecar.route.OutboundRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
@@ -24,35 +26,36 @@ import java.util.function.Supplier;
 /**
  * The admin port's endpoints, apart from traffic: {@code /healthz} (the process is alive),
  * {@code /readyz} (a configuration is in force and traffic is being served), {@code /metrics}
- * (Prometheus), and {@code /config} (the configuration in force, its generation, the rules applied to
- * this pod and their key counts, and the last refused reload).
+ * (Prometheus), {@code /config} (the configuration in force, its generation, the rules applied to
+ * this pod and their key counts, and the last refused reload) and {@code /state} (breakers, outbound
+ * routes and gates as they are now). Both views read the one {@link Enforcement} in force.
  */
 public final class AdminHandlers {
     private AdminHandlers() {
     }
 
-    public static HttpHandler create(ConfigWatcher watcher, PrometheusMeterRegistry registry, BooleanSupplier serving) {
-        return create(watcher, registry, serving, () -> null);
-    }
-
-    /** {@code notReadyReason} says why traffic should not come here although a configuration is in force (null: no reason). */
-    public static HttpHandler create(ConfigWatcher watcher, PrometheusMeterRegistry registry, BooleanSupplier serving,
-                                     Supplier<String> notReadyReason) {
+    /**
+     * @param watcher says how the last reload went
+     * @param notReadyReason says why traffic should not come here although a configuration is in force (null: no reason)
+     */
+    public static HttpHandler create(Supplier<Enforcement> inForce, ConfigWatcher watcher, OutboundRoutes outboundRoutes,
+                                     PrometheusMeterRegistry registry, BooleanSupplier serving, Supplier<String> notReadyReason) {
         RoutingHandler routes = Handlers.routing()
                 .get("/healthz", exchange -> text(exchange, StatusCodes.OK, "ok\n"))
-                .get("/readyz", exchange -> ready(exchange, watcher, serving, notReadyReason))
+                .get("/readyz", exchange -> ready(exchange, inForce.get().loaded(), watcher.lastFailure(), serving, notReadyReason))
                 .get("/metrics", blocking(exchange -> {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
                 }))
-                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(watcher))));
+                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure()))));
         routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND, "not found: try /healthz, /readyz, /metrics, /config\n"));
-        return routes;
+        // /state answers every method, as it always has; the routes above answer GET.
+        return Handlers.path(routes)
+                .addExactPath("/state", blocking(exchange -> json(exchange, StatusCodes.OK, StateView.of(inForce.get(), outboundRoutes.view()))));
     }
 
-    private static void ready(HttpServerExchange exchange, ConfigWatcher watcher, BooleanSupplier serving, Supplier<String> notReadyReason)
-            throws JsonProcessingException {
-        LoadedConfig loaded = watcher.loaded();
+    private static void ready(HttpServerExchange exchange, LoadedConfig loaded, ReloadFailure failure, BooleanSupplier serving,
+                              Supplier<String> notReadyReason) throws JsonProcessingException {
         String reason = notReadyReason.get();
         boolean ready = loaded != null && serving.getAsBoolean() && reason == null;
         Map<String, Object> body = new LinkedHashMap<>();
@@ -61,15 +64,14 @@ public final class AdminHandlers {
             body.put("reason", reason);
         }
         body.put("generation", loaded == null ? null : loaded.generation());
-        ReloadFailure failure = watcher.lastFailure();
         body.put("lastReloadError", failure == null ? null : failure.message());
         json(exchange, ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
     }
 
-    static Map<String, Object> configView(ConfigWatcher watcher) {
+    static Map<String, Object> configView(Enforcement current, ReloadFailure failure) {
         Map<String, Object> view = new LinkedHashMap<>();
-        LoadedConfig loaded = watcher.loaded();
-        RateLimiter limiter = watcher.limiter();
+        LoadedConfig loaded = current.loaded();
+        RateLimiter limiter = current.limiter();
         view.put("generation", loaded == null ? null : loaded.generation());
         view.put("sha256", loaded == null ? null : loaded.sha256());
         view.put("loadedAt", loaded == null ? null : loaded.loadedAt().toString());
@@ -87,7 +89,6 @@ public final class AdminHandlers {
             rules.add(entry);
         }
         view.put("rules", rules);
-        ReloadFailure failure = watcher.lastFailure();
         if (failure != null) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("at", failure.at().toString());

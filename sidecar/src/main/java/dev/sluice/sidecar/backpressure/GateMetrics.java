@@ -1,5 +1,7 @@
 package dev.sluice.sidecar.backpressure;
 
+import dev.sluice.sidecar.limit.LimiterClock;
+import dev.sluice.sidecar.log.ThrottledLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -36,12 +38,14 @@ public final class GateMetrics {
     private final List<Meter> counters = new ArrayList<>();
     private List<Meter> gauges = List.of();
     private final Counter[][] shed;
-    private final ThrottledLog log = new ThrottledLog(LOG);
+    private final LimiterClock clock;
+    private final ThrottledLog log = new ThrottledLog();
 
     /** Registers the counters; the gauges wait for {@link #registerGauges()}, once the gate is in force. */
-    public GateMetrics(ConcurrencyGate gate, MeterRegistry registry) {
+    public GateMetrics(ConcurrencyGate gate, MeterRegistry registry, LimiterClock clock) {
         this.registry = registry;
         this.gate = gate;
+        this.clock = clock;
         String policy = gate.policy();
         Priorities priorities = gate.priorities();
         shed = new Counter[priorities.size()][Reason.values().length];
@@ -59,12 +63,11 @@ public final class GateMetrics {
 
     public void refused(ConcurrencyGate gate, Priorities.Priority priority, Reason reason) {
         shed[priority.rank()][reason.ordinal()].increment();
-        log.warn("{} request(s) refused by the backpressure of policy {}; last: priority {}, {} ({} in flight, {} waiting, limit {})",
-                gate.policy(), priority.name(), reason.label(), gate.inFlight(), gate.queued(), gate.limit());
-    }
-
-    public double shedCount(Priorities.Priority priority, Reason reason) {
-        return shed[priority.rank()][reason.ordinal()].count();
+        long count = log.due(clock.nanos());
+        if (count >= 0) {
+            LOG.warn("{} request(s) refused by the backpressure of policy {}; last: priority {}, {} ({} in flight, {} waiting, limit {})",
+                    count, gate.policy(), priority.name(), reason.label(), gate.inFlight(), gate.queued(), gate.limit());
+        }
     }
 
     /**

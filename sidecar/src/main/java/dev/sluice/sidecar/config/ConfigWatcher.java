@@ -4,9 +4,6 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.SidecarConfig;
-import dev.sluice.sidecar.limit.LimiterClock;
-import dev.sluice.sidecar.limit.RateLimiter;
-import dev.sluice.sidecar.resilience.Resilience;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,25 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the configuration in force in step with its file. The file is polled by content rather than
- * watched for events: a ConfigMap volume is updated by swapping a symlink, which file-change events
- * report unreliably. A changed file is parsed, validated, checked against the files it names, and
- * compiled whole (rate limits, Redis store, gates, breakers, routes) aside; only then is it swapped in,
- * with one write: requests in flight finish on what they started with, and what did not change keeps
- * its state. A file that fails at any step is refused whole: the last good configuration stays in
- * force entire, and the failure is logged once, counted and shown on the admin port. A refused file
- * is tried again when its content (or the pod's labels) changes.
+ * Keeps the configuration in force in step with its file: loads it and reports what fails. The file
+ * is polled by content rather than watched for events: a ConfigMap volume is updated by swapping a
+ * symlink, which file-change events report unreliably. A changed file is parsed, validated and checked
+ * against the files it names, then handed to the {@link Enforcer}, which compiles it whole and swaps
+ * it in. A file that fails at any step is refused whole: the last good configuration stays in force
+ * entire, and the failure is logged once, counted and shown on the admin port. A refused file is
+ * tried again when its content (or the pod's labels) changes.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
 
     private final Path configFile;
     private final Path podLabelsFile;
-    private final MeterRegistry registry;
-    private final LimiterClock limiterClock;
     private final Clock clock;
-    private final Resilience resilience;
-    private volatile Enforcement enforcement;
+    private final Enforcer enforcer;
     private final AtomicReference<ReloadFailure> lastFailure = new AtomicReference<>();
     private final Counter reloadsSucceeded;
     private final Counter reloadsFailed;
@@ -56,19 +49,12 @@ public final class ConfigWatcher implements AutoCloseable {
     private Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
 
-    /**
-     * @param initial the rate limits in force until the first load; it hands on what compiled limits share (the Redis stores)
-     * @param resilience compiles and commits the backpressure and circuit breaking of each configuration
-     */
-    public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, LimiterClock limiterClock, Clock clock,
-                         RateLimiter initial, Resilience resilience) {
+    /** @param enforcer puts each configuration that loads in force */
+    public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, Clock clock, Enforcer enforcer) {
         this.configFile = configFile;
         this.podLabelsFile = podLabelsFile;
-        this.registry = registry;
-        this.limiterClock = limiterClock;
         this.clock = clock;
-        this.resilience = resilience;
-        this.enforcement = new Enforcement(null, initial, Resilience.Compiled.EMPTY);
+        this.enforcer = enforcer;
         this.reloadsSucceeded = Counter.builder("sluice_config_reloads").tag("result", "success")
                 .description("Configuration loads by result").register(registry);
         this.reloadsFailed = Counter.builder("sluice_config_reloads").tag("result", "failure")
@@ -124,52 +110,21 @@ public final class ConfigWatcher implements AutoCloseable {
         }
         lastSeenDigest = digest;
         lastSeenLabels = labels;
-        Enforcement previous = enforcement;
-        Enforcement next;
         try {
             SidecarConfig config = ConfigLoader.parse(text);
             List<FieldError> files = ConfigFiles.problems(config, labels);
             if (!files.isEmpty()) {
                 return refuse(digest, files, null);
             }
-            next = compile(new LoadedConfig(config, digest, labels, clock.instant()), previous);
+            enforcer.enforce(new LoadedConfig(config, digest, labels, clock.instant()));
         } catch (InvalidConfigException e) {
             return refuse(digest, e.errors(), null);
         } catch (RuntimeException e) {
             return refuse(digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
         }
-        enforcement = next;
         lastFailure.set(null);
         reloadsSucceeded.increment();
-        LoadedConfig now = next.loaded();
-        // What is in force is decided; retiring what it replaced is tidying that must not stop the other part's.
-        try {
-            next.limiter().putInForce(previous.limiter());
-        } catch (RuntimeException e) {
-            LOG.error("configuration generation {} is in force, but retiring the rate limits it replaced failed", now.generation(), e);
-        }
-        try {
-            resilience.commit(next.resilience());
-        } catch (RuntimeException e) {
-            LOG.error("configuration generation {} is in force, but retiring the gates and breakers it replaced failed",
-                    now.generation(), e);
-        }
-        LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}",
-                now.generation(), digest.substring(0, 12), next.limiter().rules().size(), next.limiter().appliedPolicies());
-        next.limiter().warnings().forEach(warning -> LOG.warn("{}", warning));
         return true;
-    }
-
-    /** Compiles every part aside; if one fails, those already compiled are discarded and nothing in force has changed. */
-    private Enforcement compile(LoadedConfig loaded, Enforcement previous) {
-        SidecarConfig config = loaded.config();
-        RateLimiter limiter = RateLimiter.compile(config, loaded.podLabels(), previous.limiter(), registry, limiterClock);
-        try {
-            return new Enforcement(loaded, limiter, resilience.compile(config, loaded.podLabels(), loaded.generation()));
-        } catch (RuntimeException e) {
-            limiter.discard(previous.limiter());
-            throw e;
-        }
     }
 
     private boolean refuse(String digest, List<FieldError> errors, Throwable cause) {
@@ -189,18 +144,9 @@ public final class ConfigWatcher implements AutoCloseable {
         return false;
     }
 
-    /** Everything in force, swapped as one: what the request path reads. */
-    public Enforcement enforcement() {
-        return enforcement;
-    }
-
-    public RateLimiter limiter() {
-        return enforcement.limiter();
-    }
-
     /** The configuration in force, or null before the first load. */
     public LoadedConfig loaded() {
-        return enforcement.loaded();
+        return enforcer.loaded();
     }
 
     public ReloadFailure lastFailure() {

@@ -5,41 +5,34 @@ import dev.sluice.sidecar.backpressure.GateMetrics;
 import dev.sluice.sidecar.backpressure.PolicyGate;
 import dev.sluice.sidecar.backpressure.Priorities;
 import io.undertow.server.ExchangeCompletionListener;
-import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.xnio.XnioExecutor;
 
 /**
  * Passes each request through the concurrency gates of the policies applied to this pod, in order,
  * and frees its slots when its exchange completes. A request that must wait is parked: the exchange
  * is dispatched without a task, so it holds no thread, and it is resumed on its own I/O thread when
- * a slot frees up, or refused with 503 when its longest wait is over.
+ * a slot frees up, or refused with 503 when its longest wait is over. A request goes through the
+ * gates of the configuration it arrived under, even if a reload swaps them while it waits.
  */
-public final class BackpressureHandler implements HttpHandler {
-    private final Supplier<PolicyGate[]> gates;
-    private final HttpHandler next;
+public final class BackpressureHandler implements EnforcedHandler {
+    private final EnforcedHandler next;
 
-    public BackpressureHandler(Supplier<PolicyGate[]> gates, HttpHandler next) {
-        this.gates = gates;
+    public BackpressureHandler(EnforcedHandler next) {
         this.next = next;
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) throws Exception {
-        PolicyGate[] current = gates.get();
-        if (current.length == 0) {
-            next.handleRequest(exchange);
-            return;
-        }
-        admit(exchange, current, 0);
+    public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
+        admit(exchange, enforced, 0);
     }
 
-    private void admit(HttpServerExchange exchange, PolicyGate[] current, int index) throws Exception {
+    private void admit(HttpServerExchange exchange, Enforced enforced, int index) throws Exception {
+        PolicyGate[] current = enforced.gates();
         if (index == current.length) {
-            next.handleRequest(exchange);
+            next.handleRequest(exchange, enforced);
             return;
         }
         PolicyGate policyGate = current[index];
@@ -49,19 +42,19 @@ public final class BackpressureHandler implements HttpHandler {
         switch (gate.tryAcquire(priority)) {
             case ADMITTED -> {
                 holdSlot(exchange, gate);
-                admit(exchange, current, index + 1);
+                admit(exchange, enforced, index + 1);
             }
             case SHED -> refuse(exchange, policyGate, priority, GateMetrics.Reason.SHED);
             case QUEUE_FULL -> refuse(exchange, policyGate, priority, GateMetrics.Reason.QUEUE_FULL);
-            default -> exchange.dispatch(SameThreadExecutor.INSTANCE, () -> park(exchange, current, index, priority));
+            default -> exchange.dispatch(SameThreadExecutor.INSTANCE, () -> park(exchange, enforced, index, priority));
         }
     }
 
     /** Runs once the handler chain has returned and the exchange is dispatched, so that waking it from another thread is safe. */
-    private void park(HttpServerExchange exchange, PolicyGate[] current, int index, Priorities.Priority priority) {
-        PolicyGate policyGate = current[index];
+    private void park(HttpServerExchange exchange, Enforced enforced, int index, Priorities.Priority priority) {
+        PolicyGate policyGate = enforced.gates()[index];
         ConcurrencyGate gate = policyGate.gate();
-        ParkedRequest parked = new ParkedRequest(exchange, current, index);
+        ParkedRequest parked = new ParkedRequest(exchange, enforced, index);
         switch (gate.acquireOrQueue(priority, parked)) {
             case ADMITTED -> parked.admitted();
             case QUEUED -> parked.timeout = exchange.getIoThread().executeAfter(() -> {
@@ -86,13 +79,13 @@ public final class BackpressureHandler implements HttpHandler {
     /** A request waiting for a slot: resumed on its own I/O thread, where it goes on to the next gate. */
     private final class ParkedRequest implements ConcurrencyGate.Waiter {
         private final HttpServerExchange exchange;
-        private final PolicyGate[] gates;
+        private final Enforced enforced;
         private final int index;
         private volatile XnioExecutor.Key timeout;
 
-        ParkedRequest(HttpServerExchange exchange, PolicyGate[] gates, int index) {
+        ParkedRequest(HttpServerExchange exchange, Enforced enforced, int index) {
             this.exchange = exchange;
-            this.gates = gates;
+            this.enforced = enforced;
             this.index = index;
         }
 
@@ -103,8 +96,8 @@ public final class BackpressureHandler implements HttpHandler {
                 key.remove();
             }
             exchange.dispatch(exchange.getIoThread(), ex -> {
-                holdSlot(ex, gates[index].gate());
-                admit(ex, gates, index + 1);
+                holdSlot(ex, enforced.gates()[index].gate());
+                admit(ex, enforced, index + 1);
             });
         }
     }

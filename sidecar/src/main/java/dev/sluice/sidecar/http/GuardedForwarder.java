@@ -9,26 +9,15 @@ import io.undertow.client.ClientExchange;
 import io.undertow.client.ClientRequest;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.HeaderMap;
-import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
-import io.undertow.util.Transfer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.xnio.ChannelExceptionHandler;
-import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.channels.StreamSourceChannel;
 
 /**
  * Forwards a request under its target's {@link Guard}: the circuit breaker decides whether it is tried
@@ -43,26 +32,25 @@ import org.xnio.channels.StreamSourceChannel;
  * and headers and a streamed body, as soon as its attempt is not going to be retried: nothing is
  * retried once the response has started. Without a guard (no breaker for the target) the request goes
  * to {@code unguarded}, the plain proxy.
+ *
+ * <p>This class decides about attempts (permission, timeout, retry, giving up); what one attempt
+ * copies and streams between the client and the upstream is {@link Transport}'s.
  */
-public final class GuardedForwarder implements HttpHandler {
+public final class GuardedForwarder implements EnforcedHandler {
     private static final byte[] NO_BODY = new byte[0];
-    private static final Set<HttpString> HOP_BY_HOP = Set.of(Headers.CONNECTION, Headers.KEEP_ALIVE, new HttpString("Proxy-Connection"), Headers.EXPECT,
-            Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"));
 
-    private final Supplier<Guard> guard;
     private final HttpHandler unguarded;
     private final ProxyOverhead overhead;
 
     /** {@code overhead} (null: not recorded) gets the sidecar's part of each request that reaches the upstream. */
-    public GuardedForwarder(Supplier<Guard> guard, HttpHandler unguarded, ProxyOverhead overhead) {
-        this.guard = guard;
+    public GuardedForwarder(HttpHandler unguarded, ProxyOverhead overhead) {
         this.unguarded = unguarded;
         this.overhead = overhead;
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) throws Exception {
-        Guard current = guard.get();
+    public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
+        Guard current = enforced.guard();
         if (current == null) {
             unguarded.handleRequest(exchange);
             return;
@@ -157,7 +145,7 @@ public final class GuardedForwarder implements HttpHandler {
 
         private void send(int mine) {
             ClientRequest request = new ClientRequest().setMethod(exchange.getRequestMethod()).setPath(client.path(exchange));
-            copyRequestHeaders(request.getRequestHeaders());
+            Transport.copyRequestHeaders(exchange, body, client, request.getRequestHeaders());
             if (attempt == 1) {
                 // Retries and their backoff are the app's failures, not the sidecar's overhead: only the first send counts.
                 untilFirstSend = ProxyOverhead.sinceArrival(exchange, System.nanoTime());
@@ -191,51 +179,14 @@ public final class GuardedForwarder implements HttpHandler {
             });
         }
 
-        private void copyRequestHeaders(HeaderMap out) {
-            HeaderMap in = exchange.getRequestHeaders();
-            for (HeaderValues values : in) {
-                HttpString name = values.getHeaderName();
-                if (!HOP_BY_HOP.contains(name)) {
-                    out.putAll(name, values);
-                }
-            }
-            if (body != null) {
-                out.remove(Headers.TRANSFER_ENCODING);
-                if (body.length > 0 || in.contains(Headers.CONTENT_LENGTH)) {
-                    out.put(Headers.CONTENT_LENGTH, body.length);
-                }
-            }
-            if (client.hostHeader() != null) {
-                out.put(Headers.HOST, client.hostHeader());
-            } else if (!out.contains(Headers.HOST)) {
-                out.put(Headers.HOST, client.authority());
-            }
-            if (client.forwardedHeaders()) {
-                InetSocketAddress source = exchange.getSourceAddress();
-                String peer = source == null ? "unknown" : source.getHostString();
-                String forwardedFor = in.getFirst(Headers.X_FORWARDED_FOR);
-                out.put(Headers.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isEmpty() ? peer : forwardedFor + "," + peer);
-                if (!in.contains(Headers.X_FORWARDED_PROTO)) {
-                    out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
-                }
-                if (!in.contains(Headers.X_FORWARDED_HOST) && exchange.getHostName() != null) {
-                    out.put(Headers.X_FORWARDED_HOST, exchange.getHostName());
-                }
-                if (!in.contains(Headers.X_FORWARDED_PORT)) {
-                    out.put(Headers.X_FORWARDED_PORT, exchange.getHostPort());
-                }
-            }
-        }
-
         private void writeBody(int mine, StreamSinkChannel upstream) {
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> failedAttempt(mine, FailureKind.Reset);
             if (body != null) {
-                new BufferWriter(ByteBuffer.wrap(body), broken).handleEvent(upstream);
+                Transport.writeBuffered(body, upstream, broken);
                 return;
             }
             bodyStreamed = true;
-            Transfer.initiateTransfer(exchange.getRequestChannel(), upstream, ChannelListeners.closingChannelListener(),
-                    channel -> finishWrites(channel, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+            Transport.streamRequestBody(exchange, upstream, broken);
         }
 
         private void responded(int mine, ClientExchange received) {
@@ -264,27 +215,17 @@ public final class GuardedForwarder implements HttpHandler {
 
         private void commit(int mine, ClientExchange received) {
             committed = true;
-            exchange.setStatusCode(received.getResponse().getResponseCode());
-            HeaderMap out = exchange.getResponseHeaders();
-            for (HeaderValues values : received.getResponse().getResponseHeaders()) {
-                HttpString name = values.getHeaderName();
-                if (!HOP_BY_HOP.contains(name) && !out.contains(name)) {
-                    out.putAll(name, values);
-                }
-            }
+            Transport.copyResponseHead(received, exchange);
             ClientConnection used = received.getConnection();
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
                 closeAttempt(mine);
                 IoUtils.safeClose(used);
                 IoUtils.safeClose(exchange.getConnection());
             };
-            Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(),
-                    (StreamSourceChannel source) -> {
-                        IoUtils.safeClose(source);
-                        closeAttempt(mine);
-                        client.release(used);
-                    },
-                    sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+            Transport.streamResponseBody(received, exchange, () -> {
+                closeAttempt(mine);
+                client.release(used);
+            }, broken);
             if (overhead != null && untilFirstSend >= 0) {
                 overhead.record(untilFirstSend + System.nanoTime() - responseArrived);
             }
@@ -362,51 +303,6 @@ public final class GuardedForwarder implements HttpHandler {
                     timer.remove();
                 }
             }
-        }
-    }
-
-    /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */
-    private static final class BufferWriter implements ChannelListener<StreamSinkChannel> {
-        private final ByteBuffer buffer;
-        private final ChannelExceptionHandler<java.nio.channels.Channel> broken;
-
-        BufferWriter(ByteBuffer buffer, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-            this.buffer = buffer;
-            this.broken = broken;
-        }
-
-        @Override
-        public void handleEvent(StreamSinkChannel channel) {
-            try {
-                while (buffer.hasRemaining()) {
-                    if (channel.write(buffer) == 0) {
-                        channel.getWriteSetter().set(this);
-                        channel.resumeWrites();
-                        return;
-                    }
-                }
-                channel.suspendWrites();
-                channel.getWriteSetter().set(null);
-                finishWrites(channel, broken);
-            } catch (IOException e) {
-                broken.handleException(channel, e);
-            }
-        }
-    }
-
-    /** Ends a request or response body: shuts writes down and flushes, asynchronously if need be. */
-    private static void finishWrites(StreamSinkChannel channel, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-        try {
-            channel.shutdownWrites();
-            if (!channel.flush()) {
-                channel.getWriteSetter().set(ChannelListeners.flushingChannelListener(done -> {
-                    done.suspendWrites();
-                    done.getWriteSetter().set(null);
-                }, broken));
-                channel.resumeWrites();
-            }
-        } catch (IOException e) {
-            broken.handleException(channel, e);
         }
     }
 }

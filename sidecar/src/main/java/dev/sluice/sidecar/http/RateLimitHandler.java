@@ -1,7 +1,6 @@
 package dev.sluice.sidecar.http;
 
 import dev.sluice.sidecar.limit.Decision;
-import dev.sluice.sidecar.limit.RateLimiter;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -17,16 +16,18 @@ import org.slf4j.LoggerFactory;
  * set. Runs on the I/O thread: Local counters never block, and neither do Global rules decided from
  * what this sidecar holds. A request that needs the shared store leaves the I/O thread without
  * blocking it ({@code dispatch} with nothing to run) and resumes on it when the store has answered.
+ *
+ * <p>What is in force is read once per request, here; the stages after this one get that snapshot.
  */
 public final class RateLimitHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitHandler.class);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private final Supplier<RateLimiter> limiter;
-    private final HttpHandler next;
+    private final Supplier<? extends Enforced> inForce;
+    private final EnforcedHandler next;
 
-    public RateLimitHandler(Supplier<RateLimiter> limiter, HttpHandler next) {
-        this.limiter = limiter;
+    public RateLimitHandler(Supplier<? extends Enforced> inForce, EnforcedHandler next) {
+        this.inForce = inForce;
         this.next = next;
     }
 
@@ -34,35 +35,37 @@ public final class RateLimitHandler implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         Scratch scratch = SCRATCH.get();
         Decision decision = scratch.decision;
-        RateLimiter current = limiter.get();
+        Enforced enforced = inForce.get();
         boolean allowed;
         try {
-            allowed = current.evaluate(scratch.request.of(exchange), decision);
+            allowed = enforced.limiter().evaluate(scratch.request.of(exchange), decision);
         } finally {
             scratch.request.clear();
         }
         if (allowed && decision.deferred()) {
             // The decision now belongs to this request until the store answers.
             scratch.decision = new Decision();
-            exchange.dispatch(SameThreadExecutor.INSTANCE, () -> current.complete(decision).whenComplete((passes, error) ->
+            exchange.dispatch(SameThreadExecutor.INSTANCE, () -> enforced.limiter().complete(decision).whenComplete((passes, error) ->
                     // Back on the exchange's I/O thread, as a root handler call: the rest of the chain runs as it would have.
-                    exchange.dispatch(exchange.getIoThread(), resumed -> resume(resumed, decision, passes, error))));
+                    exchange.dispatch(exchange.getIoThread(), resumed -> resume(resumed, enforced, decision, passes, error))));
             return;
         }
-        finish(exchange, decision, allowed, scratch.text);
+        finish(exchange, enforced, decision, allowed, scratch.text);
     }
 
-    private void resume(HttpServerExchange exchange, Decision decision, Boolean passes, Throwable error) throws Exception {
+    private void resume(HttpServerExchange exchange, Enforced enforced, Decision decision, Boolean passes, Throwable error)
+            throws Exception {
         if (error != null) {
             LOG.error("rate-limit decision failed unexpectedly; answering 500", error);
             exchange.setStatusCode(StatusCodes.INTERNAL_SERVER_ERROR);
             exchange.endExchange();
             return;
         }
-        finish(exchange, decision, passes, SCRATCH.get().text);
+        finish(exchange, enforced, decision, passes, SCRATCH.get().text);
     }
 
-    private void finish(HttpServerExchange exchange, Decision decision, boolean allowed, StringBuilder text) throws Exception {
+    private void finish(HttpServerExchange exchange, Enforced enforced, Decision decision, boolean allowed, StringBuilder text)
+            throws Exception {
         if (decision.unavailableRule() != null) {
             exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
@@ -72,7 +75,7 @@ public final class RateLimitHandler implements HttpHandler {
         }
         RateLimitHeaders.write(decision, exchange.getResponseHeaders(), text);
         if (allowed) {
-            next.handleRequest(exchange);
+            next.handleRequest(exchange, enforced);
             return;
         }
         exchange.setStatusCode(StatusCodes.TOO_MANY_REQUESTS);

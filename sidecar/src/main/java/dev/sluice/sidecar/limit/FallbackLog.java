@@ -1,9 +1,8 @@
 package dev.sluice.sidecar.limit;
 
 import dev.sluice.api.config.FailureMode;
+import dev.sluice.sidecar.log.ThrottledLog;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +13,7 @@ final class FallbackLog {
     private final String policy;
     private final String rule;
     private final FailureMode failureMode;
-    private final AtomicLong nextLogAt = new AtomicLong(Long.MIN_VALUE);
-    private final LongAdder sinceLastLog = new LongAdder();
+    private final ThrottledLog throttle = new ThrottledLog();
 
     FallbackLog(String policy, String rule, FailureMode failureMode) {
         this.policy = policy;
@@ -25,15 +23,13 @@ final class FallbackLog {
 
     /** {@code error} is the store's failure, or null when the store was known to be down and not asked. */
     void fellBack(Throwable error, long nowNanos) {
-        sinceLastLog.increment();
-        long next = nextLogAt.get();
-        if (nowNanos < next || !nextLogAt.compareAndSet(next, nowNanos + RejectionLog.INTERVAL_NANOS)) {
+        long count = throttle.due(nowNanos);
+        if (count < 0) {
             return;
         }
-        long count = sinceLastLog.sumThenReset();
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         LOG.warn("{} decision(s) of policy {} rule {} in the last {}s made without the shared store ({}): failureMode {}",
-                count, policy, rule, RejectionLog.INTERVAL_NANOS / 1_000_000_000L,
+                count, policy, rule, ThrottledLog.INTERVAL_SECONDS,
                 cause == null ? "unreachable, or failing and left alone for a while" : cause.toString(),
                 failureMode == FailureMode.Open ? "Open, this sidecar's share of the limits applies" : "Closed, answered 503");
     }

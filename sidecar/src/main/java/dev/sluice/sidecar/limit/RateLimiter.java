@@ -119,18 +119,18 @@ public final class RateLimiter {
                     StateKey stateKey = new StateKey(policy.qualifiedName(), rule, config.keys(), policy.scope(),
                             global ? config.redis() : null, global ? policy.effectiveReplicas() : 0);
                     RuleStores store = previous.stores.get(stateKey);
-                    LimitSpec[][] specs = RuleLimiter.specsByTier(rule);
-                    LimitSpec[][] localSpecs = global ? RuleLimiter.share(specs, policy.effectiveReplicas()) : specs;
+                    Tiers tiers = Tiers.of(rule);
+                    Tiers localTiers = global ? tiers.share(policy.effectiveReplicas()) : tiers;
                     if (store == null) {
-                        KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
-                                RuleLimiter.counterFactory(rule, localSpecs, clock), KeyRetention.LOCAL);
-                        KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, specs.length,
-                                sharedStore.counters(sharedSpec(policy, rule, specs)), KeyRetention.SHARED) : null;
+                        KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, tiers.count(),
+                                RuleLimiter.counterFactory(rule, localTiers, clock), KeyRetention.LOCAL);
+                        KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, tiers.count(),
+                                sharedStore.counters(sharedSpec(policy, rule, tiers)), KeyRetention.SHARED) : null;
                         store = new RuleStores(local, shared);
                     }
                     stores.put(stateKey, store);
-                    RuleLimiter.Shared shared = global ? new RuleLimiter.Shared(sharedStore, policy.failureMode(), localSpecs) : null;
-                    rules.add(new RuleLimiter(policy.qualifiedName(), policy.mode(), rule, clientAddresses, store, shared, registry));
+                    RuleLimiter.Shared shared = global ? new RuleLimiter.Shared(sharedStore, policy.failureMode(), localTiers) : null;
+                    rules.add(new RuleLimiter(policy.qualifiedName(), policy.mode(), rule, tiers, clientAddresses, store, shared, registry));
                 }
             }
         } catch (RuntimeException e) {
@@ -195,10 +195,10 @@ public final class RateLimiter {
         }
     }
 
-    private static SharedRuleSpec sharedSpec(PolicyConfig policy, RuleConfig rule, LimitSpec[][] specs) {
+    private static SharedRuleSpec sharedSpec(PolicyConfig policy, RuleConfig rule, Tiers tiers) {
         ZoneId zone = rule.timeZone() == null ? ZoneOffset.UTC : ZoneId.of(rule.timeZone());
         return new SharedRuleSpec(policy.namespace(), policy.name(), rule.name(), rule.algorithm(), zone,
-                RuleLimiter.tierNames(rule), specs, rule.cost(), policy.effectiveReplicas());
+                tiers.names(), tiers.specs(), rule.cost(), policy.effectiveReplicas());
     }
 
     /**

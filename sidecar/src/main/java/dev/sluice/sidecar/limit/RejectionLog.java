@@ -1,19 +1,16 @@
 package dev.sluice.sidecar.limit;
 
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import dev.sluice.sidecar.log.ThrottledLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Says why a rule rejects requests, at most once per interval, never once per request. */
 final class RejectionLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.sluice.sidecar.rejections");
-    static final long INTERVAL_NANOS = 10_000_000_000L;
 
     private final String policy;
     private final String rule;
-    private final AtomicLong nextLogAt = new AtomicLong(Long.MIN_VALUE);
-    private final LongAdder sinceLastLog = new LongAdder();
+    private final ThrottledLog throttle = new ThrottledLog();
 
     RejectionLog(String policy, String rule) {
         this.policy = policy;
@@ -21,15 +18,13 @@ final class RejectionLog {
     }
 
     void rejected(boolean shadow, String key, LimitSpec limit, long nowNanos) {
-        sinceLastLog.increment();
-        long next = nextLogAt.get();
-        if (nowNanos < next || !nextLogAt.compareAndSet(next, nowNanos + INTERVAL_NANOS)) {
+        long count = throttle.due(nowNanos);
+        if (count < 0) {
             return;
         }
-        long count = sinceLastLog.sumThenReset();
         String shownKey = printable(key);
         LOG.info("{} {} request(s) since the last report (at most {}s ago): policy {} rule {} limit {} ({}), {}",
-                shadow ? "shadow mode would have rejected" : "rejected", count, INTERVAL_NANOS / 1_000_000_000L,
+                shadow ? "shadow mode would have rejected" : "rejected", count, ThrottledLog.INTERVAL_SECONDS,
                 policy, rule, limit.name(), limit.describe(), shownKey.isEmpty() ? "one counter for all requests" : "last key '" + shownKey + "'");
     }
 

@@ -6,6 +6,8 @@ import dev.sluice.api.config.PolicyConfig;
 import dev.sluice.api.config.RouteConfig;
 import dev.sluice.api.config.Scope;
 import dev.sluice.api.config.SidecarConfig;
+import dev.sluice.sidecar.backpressure.PolicyGate;
+import dev.sluice.sidecar.http.Enforced;
 import dev.sluice.sidecar.http.Guard;
 import dev.sluice.sidecar.http.GuardedForwarder;
 import dev.sluice.sidecar.http.RateLimitHandler;
@@ -42,8 +44,15 @@ public final class OutboundRoutes implements AutoCloseable {
     private List<Target> desired = List.of();
     private XnioWorker worker;
 
-    /** A route, the guard of its calls, and its rate limits compiled by {@link #compileLimits}. */
-    public record Target(RouteConfig route, Guard guard, RateLimiter limits) {
+    private static final PolicyGate[] NO_GATES = new PolicyGate[0];
+
+    /** A route, the guard of its calls, and its rate limits compiled by {@link #compileLimits}: what a call through it is enforced with. */
+    public record Target(RouteConfig route, Guard guard, RateLimiter limiter) implements Enforced {
+        /** Backpressure is a policy's, for the pod's own traffic; a route has none. */
+        @Override
+        public PolicyGate[] gates() {
+            return NO_GATES;
+        }
     }
 
     public OutboundRoutes(MeterRegistry registry, LimiterClock clock) {
@@ -74,9 +83,9 @@ public final class OutboundRoutes implements AutoCloseable {
                 listener.stop();
                 listeners.remove(name);
                 if (target == null) {
-                    listener.limiter.get().retire();
+                    listener.target.get().limiter().retire();
                 } else {
-                    compiledFrom.put(name, listener.limiter.get());
+                    compiledFrom.put(name, listener.target.get().limiter());
                 }
             }
         }
@@ -85,18 +94,17 @@ public final class OutboundRoutes implements AutoCloseable {
             String name = target.route().name();
             Listener listener = listeners.get(name);
             if (listener != null) {
-                listener.guard.set(target.guard());
-                target.limits().putInForce(listener.limiter.getAndSet(target.limits()));
+                target.limiter().putInForce(listener.target.getAndSet(target).limiter());
                 continue;
             }
             RateLimiter previous = compiledFrom.getOrDefault(name, RateLimiter.empty(clock));
             try {
                 listeners.put(name, new Listener(target));
-                target.limits().putInForce(previous);
+                target.limiter().putInForce(previous);
                 failures.remove(name);
                 LOG.info("outbound route {} listening on {}:{} -> {}", name, LOOPBACK, target.route().localPort(), target.route().upstream());
             } catch (RuntimeException e) {
-                target.limits().discard(previous);
+                target.limiter().discard(previous);
                 previous.retire();
                 failures.put(name, "cannot listen on " + LOOPBACK + ":" + target.route().localPort() + ": " + e.getMessage());
                 LOG.error("outbound route {} cannot listen on {}:{}; its calls fail until the port is free and the configuration reloads",
@@ -109,7 +117,7 @@ public final class OutboundRoutes implements AutoCloseable {
     public synchronized void discard(List<Target> targets) {
         for (Target target : targets) {
             Listener listener = listeners.get(target.route().name());
-            target.limits().discard(listener == null ? RateLimiter.empty(clock) : listener.limiter.get());
+            target.limiter().discard(listener == null ? RateLimiter.empty(clock) : listener.target.get().limiter());
         }
     }
 
@@ -136,7 +144,7 @@ public final class OutboundRoutes implements AutoCloseable {
      */
     public synchronized RateLimiter compileLimits(RouteConfig route) {
         Listener listener = listeners.get(route.name());
-        RateLimiter previous = listener == null ? RateLimiter.empty(clock) : listener.limiter.get();
+        RateLimiter previous = listener == null ? RateLimiter.empty(clock) : listener.target.get().limiter();
         PolicyConfig policy = new PolicyConfig("route-" + route.name(), null, LabelSelector.everything(), Mode.Enforce, Scope.Local,
                 null, route.rules());
         return RateLimiter.compile(SidecarConfig.of(List.of(policy)), null, previous, registry, clock);
@@ -150,18 +158,17 @@ public final class OutboundRoutes implements AutoCloseable {
 
     private final class Listener {
         final int port;
-        final AtomicReference<Guard> guard;
-        final AtomicReference<RateLimiter> limiter;
+        /** Limits and guard swapped as one, so that a call never meets the limits of one reload and the breaker of another. */
+        final AtomicReference<Target> target;
         final Undertow server;
 
         Listener(Target target) {
             this.port = target.route().localPort();
-            this.guard = new AtomicReference<>(target.guard());
-            this.limiter = new AtomicReference<>(target.limits());
+            this.target = new AtomicReference<>(target);
             this.server = Undertow.builder()
                     .setWorker(worker)
                     .addHttpListener(port, LOOPBACK)
-                    .setHandler(new RateLimitHandler(limiter::get, new GuardedForwarder(guard::get, null, null)))
+                    .setHandler(new RateLimitHandler(this.target::get, new GuardedForwarder(null, null)))
                     .build();
             server.start();
         }

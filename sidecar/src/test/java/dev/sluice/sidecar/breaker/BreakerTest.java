@@ -3,9 +3,7 @@ package dev.sluice.sidecar.breaker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.api.config.BreakerConfig;
-import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.FailureKind;
-import dev.sluice.api.config.WindowConfig;
 import dev.sluice.sidecar.limit.ManualClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,8 +18,8 @@ class BreakerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private Breaker breaker(Integer slowRate, String slowDuration, List<FailureKind> errors) {
-        BreakerConfig config = new BreakerConfig("api", "shop", null, BreakerTargetType.Inbound, null, 50, slowRate, slowDuration, 4,
-                new WindowConfig(WindowConfig.WindowType.Count, 4), "30s", 2, null, errors, null, null);
+        BreakerConfig config = BreakerConfigBuilder.inbound("shop", "api").failureRateThreshold(50).slowCalls(slowRate, slowDuration)
+                .minimumNumberOfCalls(4).countWindow(4).waitInOpen("30s").permittedCallsInHalfOpen(2).failureErrors(errors).build();
         return Breaker.create(config, "inbound", new TimeSource(clock), registry);
     }
 

@@ -258,7 +258,7 @@ class ReloadIT {
             String client = "10." + (i / 65_536) + "." + (i / 256 % 256) + "." + (i % 256);
             served += fixture.get("/", "X-Forwarded-For", client).statusCode() == 200 ? 1 : 0;
         }
-        fixture.sidecar.config().limiter().cleanUp();
+        fixture.sidecar.enforcement().limiter().cleanUp();
 
         assertThat(keys()).isLessThanOrEqualTo(200);
         // The first 199 get keys of their own; the others share the rule's overflow counters, where
@@ -268,13 +268,13 @@ class ReloadIT {
 
         // Idle for longer than idleTimeout, but an hour has not passed: still refused.
         fixture.clock.advance(Duration.ofMinutes(2));
-        fixture.sidecar.config().limiter().cleanUp();
+        fixture.sidecar.enforcement().limiter().cleanUp();
         assertThat(keys()).isEqualTo(200);
         assertThat(fixture.statuses(1, "/", "X-Forwarded-For", exhausted)).as("the exhausted client after idleTimeout").isEqualTo("429");
 
         // Once every bucket is full again and unseen for idleTimeout, keys go: forgetting them changes nothing.
         fixture.clock.advance(Duration.ofHours(1));
-        fixture.sidecar.config().limiter().cleanUp();
+        fixture.sidecar.enforcement().limiter().cleanUp();
         assertThat(keys()).isZero();
         assertThat(fixture.metric("rate_limit_keys_evicted_total{policy=\"api\",reason=\"idle\",rule=\"per-client\"}")).isEqualTo(200);
         assertThat(fixture.statuses(2, "/", "X-Forwarded-For", exhausted)).isEqualTo("200 429");

@@ -2,6 +2,7 @@ package dev.sluice.sidecar.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.limit.ManualClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,23 +25,13 @@ class GlobalAlgorithmsIT {
     private Replica replica;
     private Replica lagging;
 
-    @AfterEach
-    void stop() {
-        if (lagging != null) {
-            lagging.close();
-        }
-        if (replica != null) {
-            replica.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private ManualClock start(String strategy, String rule, Instant at) throws Exception {
-        redis = RedisServer.start(directory.resolve("redis"));
+        redis = closer.keep(RedisServer.start(directory.resolve("redis")));
         ManualClock clock = new ManualClock(at);
-        replica = Replica.start(directory.resolve("replica"), """
+        replica = closer.keep(Replica.start(directory.resolve("replica"), """
                 redis: {addresses: ['%s'], strategy: %s, timeout: 2s}
                 policies:
                   - name: api
@@ -48,7 +39,7 @@ class GlobalAlgorithmsIT {
                     failureMode: Closed
                     rules:
                       - %s
-                """.formatted(redis.address(), strategy, rule.replace("\n", "\n        ")), clock, null).awaitRedis();
+                """.formatted(redis.address(), strategy, rule.replace("\n", "\n        ")), clock, null)).awaitRedis();
         return clock;
     }
 
@@ -107,7 +98,7 @@ class GlobalAlgorithmsIT {
     void aReplicaWhoseClockIsBehindDoesNotStartTheWindowAgain(String algorithm) throws Exception {
         start("Script", "name: window\nalgorithm: " + algorithm + "\nlimits: [{requests: 3, period: 1m}]",
                 Instant.parse("2026-01-01T00:01:00.500Z"));
-        lagging = Replica.start(directory.resolve("lagging"), """
+        lagging = closer.keep(Replica.start(directory.resolve("lagging"), """
                 redis: {addresses: ['%s'], strategy: Script, timeout: 2s}
                 policies:
                   - name: api
@@ -115,7 +106,7 @@ class GlobalAlgorithmsIT {
                     failureMode: Closed
                     rules:
                       - {name: window, algorithm: %s, limits: [{requests: 3, period: 1m}]}
-                """.formatted(redis.address(), algorithm), new ManualClock(Instant.parse("2026-01-01T00:00:59.900Z")), null).awaitRedis();
+                """.formatted(redis.address(), algorithm), new ManualClock(Instant.parse("2026-01-01T00:00:59.900Z")), null)).awaitRedis();
 
         assertThat(statuses(3)).isEqualTo("200 200 200");
         assertThat(lagging.status("/")).as("a replica 0.6 s behind, still in the previous minute").isEqualTo(429);

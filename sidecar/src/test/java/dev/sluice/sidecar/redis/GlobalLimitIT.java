@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.limit.ManualClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -11,8 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,19 +25,8 @@ class GlobalLimitIT {
 
     @TempDir
     Path directory;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     static String config(String redis, String policy, String limits) {
         return """
@@ -58,14 +48,14 @@ class GlobalLimitIT {
     @ParameterizedTest(name = "strategy {0}")
     @ValueSource(strings = {"Lease", "Script", "Bucket4j"})
     void threeReplicasAdmitTogetherWhatTheSharedLimitAllows(String strategy) throws Exception {
-        RedisServer redis = keep(RedisServer.start(directory.resolve("redis")));
+        RedisServer redis = closer.keep(RedisServer.start(directory.resolve("redis")));
         ManualClock clock = new ManualClock(START);
         // 600 per minute (10/s); Lease may hold 10% of it: 20 per replica.
         String config = config("addresses: [" + redis.address() + "]\nstrategy: " + strategy + "\nleasePercent: 10",
                 "failureMode: Closed\nreplicas: 3", "{requests: 600, period: 1m}");
         List<Replica> replicas = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            replicas.add(keep(Replica.start(directory.resolve("replica-" + i), config, clock, null)).awaitRedis());
+            replicas.add(closer.keep(Replica.start(directory.resolve("replica-" + i), config, clock, null)).awaitRedis());
         }
 
         // The same fixed pattern for every strategy: 250 requests per replica in turn, then 10 s later 50 more each.
@@ -94,9 +84,9 @@ class GlobalLimitIT {
 
     @Test
     void redisStoppedMidTrafficFallsBackToTheLocalShareAndComesBack() throws Exception {
-        RedisServer redis = keep(RedisServer.start(directory.resolve("redis")));
+        RedisServer redis = closer.keep(RedisServer.start(directory.resolve("redis")));
         ManualClock clock = new ManualClock(START);
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 config("addresses: [" + redis.address() + "]", "failureMode: Open\nreplicas: 4", "{requests: 100, period: 1h}"), clock, null))
                 .awaitRedis();
         for (int i = 0; i < 10; i++) {
@@ -132,8 +122,8 @@ class GlobalLimitIT {
 
     @Test
     void closedAnswers503WithAReasonWhileRedisIsDown() throws Exception {
-        RedisServer redis = keep(RedisServer.start(directory.resolve("redis")));
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        RedisServer redis = closer.keep(RedisServer.start(directory.resolve("redis")));
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 config("addresses: [" + redis.address() + "]", "failureMode: Closed", "{requests: 100, period: 1h}"),
                 new ManualClock(START), null)).awaitRedis();
         assertThat(replica.status("/")).isEqualTo(200);
@@ -152,8 +142,8 @@ class GlobalLimitIT {
 
     @Test
     void wrongPasswordIsReportedAtStartAndByReadiness() throws Exception {
-        RedisServer redis = keep(RedisServer.start(directory.resolve("redis"), "--requirepass", "the-right-one"));
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        RedisServer redis = closer.keep(RedisServer.start(directory.resolve("redis"), "--requirepass", "the-right-one"));
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 config("addresses: [" + redis.address() + "]", "failureMode: Open", "{requests: 100, period: 1h}"),
                 new ManualClock(START), RedisPassword.of("a-wrong-one")));
 
@@ -174,10 +164,10 @@ class GlobalLimitIT {
 
     @Test
     void rightPasswordFromAFileConnects() throws Exception {
-        RedisServer redis = keep(RedisServer.start(directory.resolve("redis"), "--requirepass", "s3cret"));
+        RedisServer redis = closer.keep(RedisServer.start(directory.resolve("redis"), "--requirepass", "s3cret"));
         Path password = directory.resolve("password");
         java.nio.file.Files.writeString(password, "s3cret\n");
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 config("addresses: [" + redis.address() + "]\npasswordFile: " + password, "failureMode: Closed",
                         "{requests: 2, period: 1h}"),
                 new ManualClock(START), RedisPassword.of("ignored-when-a-file-is-named"))).awaitRedis();

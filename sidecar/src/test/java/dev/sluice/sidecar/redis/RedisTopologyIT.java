@@ -2,6 +2,7 @@ package dev.sluice.sidecar.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.limit.ManualClock;
 import java.io.FileInputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Global limits through Redis Cluster, Sentinel and TLS, each a real redis-server on loopback ports. */
@@ -25,19 +26,8 @@ class RedisTopologyIT {
 
     @TempDir
     Path directory;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     /** A per-client limit of 3 per hour, keyed by the X-Client header. */
     private static String perClient(String redis) {
@@ -73,11 +63,11 @@ class RedisTopologyIT {
     void clusterOfThreeMastersSpreadsKeysAcrossNodes() throws Exception {
         List<RedisServer> nodes = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            nodes.add(keep(RedisServer.clusterNode(directory.resolve("node-" + i))));
+            nodes.add(closer.keep(RedisServer.clusterNode(directory.resolve("node-" + i))));
         }
         RedisServer.createCluster(nodes);
         String seeds = nodes.stream().map(RedisServer::address).reduce((a, b) -> a + ", " + b).orElseThrow();
-        Replica replica = keep(Replica.start(directory.resolve("replica"), perClient("mode: Cluster\naddresses: [" + seeds + "]"),
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"), perClient("mode: Cluster\naddresses: [" + seeds + "]"),
                 new ManualClock(START), null)).awaitRedis();
 
         eachClientGetsItsThree(replica, 12);
@@ -89,9 +79,9 @@ class RedisTopologyIT {
 
     @Test
     void sentinelLeadsToTheMaster() throws Exception {
-        RedisServer master = keep(RedisServer.start(directory.resolve("master")));
-        RedisServer sentinel = keep(RedisServer.sentinel(directory.resolve("sentinel"), master, "sluice-master"));
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        RedisServer master = closer.keep(RedisServer.start(directory.resolve("master")));
+        RedisServer sentinel = closer.keep(RedisServer.sentinel(directory.resolve("sentinel"), master, "sluice-master"));
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 perClient("mode: Sentinel\naddresses: [" + sentinel.address() + "]\nsentinelMaster: sluice-master"),
                 new ManualClock(START), null)).awaitRedis();
 
@@ -106,10 +96,10 @@ class RedisTopologyIT {
         Path cert = certs.resolve("redis.crt");
         Path key = certs.resolve("redis.key");
         selfSignedCertificate(certs, cert, key);
-        RedisServer redis = keep(RedisServer.startTls(directory.resolve("redis"), "--tls-cert-file", cert.toString(),
+        RedisServer redis = closer.keep(RedisServer.startTls(directory.resolve("redis"), "--tls-cert-file", cert.toString(),
                 "--tls-key-file", key.toString(), "--tls-ca-cert-file", cert.toString(), "--tls-auth-clients", "no",
                 "--requirepass", "tls-s3cret"));
-        Replica replica = keep(Replica.start(directory.resolve("replica"),
+        Replica replica = closer.keep(Replica.start(directory.resolve("replica"),
                 perClient("addresses: [" + redis.address() + "]\ntls: {caFile: " + cert + "}"),
                 new ManualClock(START), RedisPassword.of("tls-s3cret"))).awaitRedis();
 

@@ -1,14 +1,17 @@
-package dev.sluice.sidecar.limit;
+package dev.sluice.sidecar.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.breaker.TimeSource;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class StoreBreakerTest {
     private static final long SECOND = 1_000_000_000L;
     private final AtomicLong now = new AtomicLong();
-    private final StoreBreaker breaker = new StoreBreaker(3, SECOND, 8 * SECOND, now::get);
+    private final StoreBreaker breaker = new StoreBreaker(3, Duration.ofSeconds(1), Duration.ofSeconds(8), new TimeSource(now::get));
 
     @Test
     void opensAfterFailuresInARowAndLetsOneProbeThroughAfterTheBackoff() {
@@ -16,16 +19,16 @@ class StoreBreakerTest {
         breaker.succeeded();
         breaker.failed();
         breaker.failed();
-        assertThat(breaker.state()).as("a success in between starts the count again").isEqualTo(StoreBreaker.State.CLOSED);
+        assertThat(breaker.state()).as("a success in between starts the count again").isEqualTo(CircuitBreaker.State.CLOSED);
         breaker.failed();
-        assertThat(breaker.state()).isEqualTo(StoreBreaker.State.OPEN);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(breaker.allowsCall()).isFalse();
 
         now.addAndGet(SECOND * 13 / 10);
         assertThat(breaker.allowsCall()).isTrue();
         assertThat(breaker.allowsCall()).as("one probe at a time").isFalse();
         breaker.succeeded();
-        assertThat(breaker.state()).isEqualTo(StoreBreaker.State.CLOSED);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(breaker.allowsCall()).isTrue();
     }
 

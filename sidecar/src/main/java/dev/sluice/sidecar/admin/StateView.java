@@ -1,17 +1,38 @@
-package dev.sluice.sidecar.resilience;
+package dev.sluice.sidecar.admin;
 
 import dev.sluice.sidecar.backpressure.ConcurrencyGate;
+import dev.sluice.sidecar.backpressure.PolicyGate;
 import dev.sluice.sidecar.breaker.Breaker;
+import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.http.Guard;
 import dev.sluice.sidecar.retry.RetryRules;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The live state of breakers and gates as plain maps, for the admin port's {@code /state}. */
+/** The live state of breakers, routes and gates as plain maps, for the admin port's {@code /state}. */
 final class StateView {
     private StateView() {
+    }
+
+    /** {@code routes}: the route listeners, which say whether each route listens and why not. */
+    static Map<String, Object> of(Enforcement current, List<Map<String, Object>> routes) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("generation", current.generation() < 0 ? null : current.generation());
+        List<Map<String, Object>> breakers = new ArrayList<>();
+        current.guards().forEach((target, guard) -> breakers.add(breaker(target, guard)));
+        view.put("breakers", breakers);
+        view.put("routes", routes);
+        List<Map<String, Object>> gates = new ArrayList<>();
+        for (PolicyGate gate : current.gates()) {
+            gates.add(gate(gate.gate()));
+        }
+        view.put("backpressure", gates);
+        view.put("warnings", current.warnings());
+        return view;
     }
 
     static Map<String, Object> breaker(String target, Guard guard) {

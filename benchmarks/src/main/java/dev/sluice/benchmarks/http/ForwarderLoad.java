@@ -1,0 +1,168 @@
+package dev.sluice.benchmarks.http;
+
+import dev.sluice.sidecar.Sidecar;
+import dev.sluice.sidecar.SidecarSettings;
+import io.undertow.Undertow;
+import io.undertow.util.Headers;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A load program, not a test: the two ways the sidecar forwards a request to the app, side by side.
+ * {@code plain} has no inbound breaker, so requests go through {@code UpstreamProxy} (Undertow's proxy
+ * handler and its connection pool); {@code guarded} has an inbound breaker that never trips and no
+ * retries, so requests go through {@code GuardedForwarder} and {@code UpstreamClient}. An Undertow
+ * upstream answers {@code ok} at once from its I/O thread; a closed-loop client keeps
+ * {@code --concurrency} requests in flight. The modes alternate, {@code --rounds} times each, each
+ * round on a fresh sidecar after a warm-up. Reported per round: requests/s, the client's p50 and p99,
+ * and the sidecar's own mean overhead per request ({@code sluice_proxy_overhead_seconds}, sum over
+ * count, from the admin port).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.sluice.benchmarks.http.ForwarderLoad [--seconds 15] [--rounds 2] [--concurrency 16]
+ * </pre>
+ */
+public final class ForwarderLoad {
+    private static final Pattern OVERHEAD = Pattern.compile("(?m)^sluice_proxy_overhead_seconds_(sum|count) ([0-9.E+-]+)$");
+
+    private ForwarderLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = Integer.parseInt(option(args, "--seconds", "15"));
+        int rounds = Integer.parseInt(option(args, "--rounds", "2"));
+        int concurrency = Integer.parseInt(option(args, "--concurrency", "16"));
+        Undertow upstream = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+            exchange.getResponseSender().send("ok\n");
+        }).build();
+        upstream.start();
+        URI app = URI.create("http://127.0.0.1:" + ((InetSocketAddress) upstream.getListenerInfo().get(0).getAddress()).getPort());
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newFixedThreadPool(2, runnable -> {
+                    Thread thread = new Thread(runnable, "forwarder-load-client");
+                    thread.setDaemon(true);
+                    return thread;
+                })).build();
+        System.out.printf(Locale.ROOT, "%d s per round, %d in flight, %d cores%n", seconds, concurrency, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "%-8s %5s %10s %8s %8s %8s %13s%n", "mode", "round", "requests/s", "p50 µs", "p99 µs", "errors",
+                "overhead µs");
+        try {
+            for (int round = 1; round <= rounds; round++) {
+                for (String mode : new String[] {"plain", "guarded"}) {
+                    round(mode, round, app, client, seconds, concurrency);
+                }
+            }
+        } finally {
+            upstream.stop();
+        }
+        System.exit(0);
+    }
+
+    private static void round(String mode, int round, URI app, HttpClient client, int seconds, int concurrency) throws Exception {
+        Path config = Files.createTempFile("sluice-forwarder", ".yaml");
+        Files.writeString(config, config(mode), StandardCharsets.UTF_8);
+        try (Sidecar sidecar = new Sidecar(SidecarSettings.loopback(config, app)).start()) {
+            URI target = URI.create("http://127.0.0.1:" + sidecar.port() + "/work");
+            run(client, target, concurrency, 3);
+            double[] before = overhead(client, sidecar);
+            Result result = run(client, target, concurrency, seconds);
+            double[] after = overhead(client, sidecar);
+            long[] latencies = result.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            double overheadMicros = (after[0] - before[0]) / (after[1] - before[1]) * 1e6;
+            System.out.printf(Locale.ROOT, "%-8s %5d %10.0f %8.0f %8.0f %8d %13.1f%n", mode, round, latencies.length / (double) seconds,
+                    percentile(latencies, 0.50) / 1e3, percentile(latencies, 0.99) / 1e3, result.errors.get(), overheadMicros);
+        } finally {
+            Files.deleteIfExists(config);
+        }
+    }
+
+    /** No rate limit can refuse; {@code guarded} adds an inbound breaker that cannot open and does not retry. */
+    private static String config(String mode) {
+        String breaker = mode.equals("plain") ? "" : """
+                breakers:
+                  - name: app
+                    namespace: load
+                    target: Inbound
+                    minimumNumberOfCalls: 1000000
+                    slidingWindow: {type: Count, size: 100}
+                    timeout: 10s
+                """;
+        return """
+                policies:
+                  - name: api
+                    rules:
+                      - name: all
+                        limits: [{requests: 1000000000, period: 1s}]
+                %s""".formatted(breaker);
+    }
+
+    /** Keeps {@code concurrency} requests in flight for {@code seconds}: each answer sends the next request. */
+    private static Result run(HttpClient client, URI target, int concurrency, int seconds) throws Exception {
+        Result result = new Result();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10)).build();
+        CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
+        for (int i = 0; i < concurrency; i++) {
+            loops[i] = loop(client, request, end, result);
+        }
+        CompletableFuture.allOf(loops).join();
+        return result;
+    }
+
+    private static CompletableFuture<Void> loop(HttpClient client, HttpRequest request, long end, Result result) {
+        if (System.nanoTime() >= end) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long sent = System.nanoTime();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+            if (error != null || response.statusCode() != 200) {
+                result.errors.incrementAndGet();
+            } else {
+                result.latencies.add(System.nanoTime() - sent);
+            }
+            return null;
+        }).thenCompose(ignored -> loop(client, request, end, result));
+    }
+
+    /** The overhead histogram's sum (seconds) and count, scraped from the admin port. */
+    private static double[] overhead(HttpClient client, Sidecar sidecar) throws Exception {
+        String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double[] sumAndCount = new double[2];
+        Matcher matcher = OVERHEAD.matcher(metrics);
+        while (matcher.find()) {
+            sumAndCount[matcher.group(1).equals("sum") ? 0 : 1] = Double.parseDouble(matcher.group(2));
+        }
+        return sumAndCount;
+    }
+
+    private static double percentile(long[] sorted, double quantile) {
+        return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
+    }
+
+    private static String option(String[] args, String name, String fallback) {
+        int index = Arrays.asList(args).indexOf(name);
+        return index >= 0 && index + 1 < args.length ? args[index + 1] : fallback;
+    }
+
+    private static final class Result {
+        final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        final AtomicLong errors = new AtomicLong();
+    }
+}

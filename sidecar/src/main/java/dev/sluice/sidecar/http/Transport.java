@@ -1,0 +1,153 @@
+package dev.sluice.sidecar.http;
+
+import io.undertow.client.ClientExchange;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Transfer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import org.xnio.ChannelExceptionHandler;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * The transport of one attempt of {@link GuardedForwarder}: what is copied from the client's request
+ * to the upstream and from the upstream's response back, and how bodies move, buffered or streamed,
+ * without blocking the I/O thread. Whether an attempt is made, retried or given up is not decided here.
+ */
+final class Transport {
+    private static final Set<HttpString> HOP_BY_HOP = Set.of(Headers.CONNECTION, Headers.KEEP_ALIVE, new HttpString("Proxy-Connection"), Headers.EXPECT,
+            Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"));
+
+    private Transport() {
+    }
+
+    /**
+     * The request's headers as the upstream gets them: hop-by-hop headers dropped, the length of a
+     * buffered body, the Host the upstream expects, and for the app the {@code X-Forwarded-*} headers.
+     *
+     * @param body the buffered body, or null when the body streams
+     */
+    static void copyRequestHeaders(HttpServerExchange exchange, byte[] body, UpstreamClient client, HeaderMap out) {
+        HeaderMap in = exchange.getRequestHeaders();
+        for (HeaderValues values : in) {
+            HttpString name = values.getHeaderName();
+            if (!HOP_BY_HOP.contains(name)) {
+                out.putAll(name, values);
+            }
+        }
+        if (body != null) {
+            out.remove(Headers.TRANSFER_ENCODING);
+            if (body.length > 0 || in.contains(Headers.CONTENT_LENGTH)) {
+                out.put(Headers.CONTENT_LENGTH, body.length);
+            }
+        }
+        if (client.hostHeader() != null) {
+            out.put(Headers.HOST, client.hostHeader());
+        } else if (!out.contains(Headers.HOST)) {
+            out.put(Headers.HOST, client.authority());
+        }
+        if (client.forwardedHeaders()) {
+            InetSocketAddress source = exchange.getSourceAddress();
+            String peer = source == null ? "unknown" : source.getHostString();
+            String forwardedFor = in.getFirst(Headers.X_FORWARDED_FOR);
+            out.put(Headers.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isEmpty() ? peer : forwardedFor + "," + peer);
+            if (!in.contains(Headers.X_FORWARDED_PROTO)) {
+                out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
+            }
+            if (!in.contains(Headers.X_FORWARDED_HOST) && exchange.getHostName() != null) {
+                out.put(Headers.X_FORWARDED_HOST, exchange.getHostName());
+            }
+            if (!in.contains(Headers.X_FORWARDED_PORT)) {
+                out.put(Headers.X_FORWARDED_PORT, exchange.getHostPort());
+            }
+        }
+    }
+
+    /** Writes a buffered request body to the upstream, then ends it. */
+    static void writeBuffered(byte[] body, StreamSinkChannel upstream, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        new BufferWriter(ByteBuffer.wrap(body), broken).handleEvent(upstream);
+    }
+
+    /** Streams the client's request body to the upstream as it arrives, then ends it. */
+    static void streamRequestBody(HttpServerExchange exchange, StreamSinkChannel upstream, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        Transfer.initiateTransfer(exchange.getRequestChannel(), upstream, ChannelListeners.closingChannelListener(),
+                channel -> finishWrites(channel, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+    }
+
+    /** The upstream's status and headers onto the client's response; hop-by-hop headers and those the sidecar set (rate limits) stay as they are. */
+    static void copyResponseHead(ClientExchange received, HttpServerExchange exchange) {
+        exchange.setStatusCode(received.getResponse().getResponseCode());
+        HeaderMap out = exchange.getResponseHeaders();
+        for (HeaderValues values : received.getResponse().getResponseHeaders()) {
+            HttpString name = values.getHeaderName();
+            if (!HOP_BY_HOP.contains(name) && !out.contains(name)) {
+                out.putAll(name, values);
+            }
+        }
+    }
+
+    /** Streams the upstream's response body to the client; {@code done} runs once the upstream's side is read to its end. */
+    static void streamResponseBody(ClientExchange received, HttpServerExchange exchange, Runnable done,
+                                   ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(),
+                (StreamSourceChannel source) -> {
+                    IoUtils.safeClose(source);
+                    done.run();
+                },
+                sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+    }
+
+    /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */
+    private static final class BufferWriter implements ChannelListener<StreamSinkChannel> {
+        private final ByteBuffer buffer;
+        private final ChannelExceptionHandler<java.nio.channels.Channel> broken;
+
+        BufferWriter(ByteBuffer buffer, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+            this.buffer = buffer;
+            this.broken = broken;
+        }
+
+        @Override
+        public void handleEvent(StreamSinkChannel channel) {
+            try {
+                while (buffer.hasRemaining()) {
+                    if (channel.write(buffer) == 0) {
+                        channel.getWriteSetter().set(this);
+                        channel.resumeWrites();
+                        return;
+                    }
+                }
+                channel.suspendWrites();
+                channel.getWriteSetter().set(null);
+                finishWrites(channel, broken);
+            } catch (IOException e) {
+                broken.handleException(channel, e);
+            }
+        }
+    }
+
+    /** Ends a request or response body: shuts writes down and flushes, asynchronously if need be. */
+    static void finishWrites(StreamSinkChannel channel, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        try {
+            channel.shutdownWrites();
+            if (!channel.flush()) {
+                channel.getWriteSetter().set(ChannelListeners.flushingChannelListener(done -> {
+                    done.suspendWrites();
+                    done.getWriteSetter().set(null);
+                }, broken));
+                channel.resumeWrites();
+            }
+        } catch (IOException e) {
+            broken.handleException(channel, e);
+        }
+    }
+}
