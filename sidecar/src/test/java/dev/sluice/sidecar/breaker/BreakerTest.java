@@ -53,6 +53,13 @@ class BreakerTest {
     }
 
     @Test
+    void retryAfterIsOneSecondBeforeTheCircuitEverOpened() {
+        // A refused call can read retryAfterSeconds between Resilience4j's state change and the
+        // transition event that records when the circuit opened; it must not overflow then.
+        assertThat(breaker(null, null, null).retryAfterSeconds()).isEqualTo(1);
+    }
+
+    @Test
     void aFailedTrialCallOpensTheCircuitAgain() {
         Breaker breaker = breaker(null, null, null);
         for (int i = 0; i < 4; i++) {
