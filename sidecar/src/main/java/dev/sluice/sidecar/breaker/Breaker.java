@@ -144,7 +144,13 @@ public final class Breaker {
 
     /** Whole seconds until the circuit may let trial calls through, at least 1. */
     public long retryAfterSeconds() {
-        long millis = Duration.between(clock.instant(), openUntil).toMillis();
+        Instant now = clock.instant();
+        Instant until = openUntil;
+        // Not yet set (the transition event comes after the state change) or already past.
+        if (!until.isAfter(now)) {
+            return 1;
+        }
+        long millis = Duration.between(now, until).toMillis();
         return Math.max(1, (millis + 999) / 1000);
     }
 
