@@ -37,17 +37,6 @@ public final class SidecarConfigRenderer {
     private SidecarConfigRenderer() {
     }
 
-    public static RenderedPolicies render(
-            String namespace, List<RateLimitPolicy> policies, Optional<SidecarConfig> previous, List<String> trustedProxies) {
-        return render(namespace, policies, List.of(), previous, trustedProxies);
-    }
-
-    /** The policies and the circuit breakers of a namespace; an invalid breaker keeps its previous entry too. */
-    public static RenderedPolicies render(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers,
-                                          Optional<SidecarConfig> previous, List<String> trustedProxies) {
-        return render(namespace, policies, breakers, previous, new DocumentDefaults(trustedProxies, null), Map.of());
-    }
-
     /**
      * The operator-wide parts of every namespace's document: whose {@code X-Forwarded-For} the sidecars
      * believe, and where {@code scope: Global} policies keep their shared counters (null: nowhere).
@@ -59,7 +48,7 @@ public final class SidecarConfigRenderer {
     }
 
     /**
-     * The full rendering. {@code replicas} is, per Global policy name, how many pods its selector matches:
+     * The rendering of one namespace. {@code replicas} is, per Global policy name, how many pods its selector matches:
      * when Redis is unreachable, each sidecar falls back to that share of the limit.
      */
     public static RenderedPolicies render(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers,

@@ -88,7 +88,7 @@ class BreakerAndBackpressureRenderingTest {
         CircuitBreaker inbound = breaker(NS, "inbound", inboundBreaker());
         CircuitBreaker payments = breaker(NS, "payments", outboundBreaker("payments", 15001));
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(api), List.of(payments, inbound), Optional.empty(), List.of());
+        RenderedPolicies rendered = Renderings.render(NS, List.of(api), List.of(payments, inbound), Optional.empty(), List.of());
 
         SidecarConfig document = rendered.document();
         assertThat(document.policies().get(0).backpressure().concurrency().maxConcurrent()).isEqualTo(20);
@@ -102,12 +102,12 @@ class BreakerAndBackpressureRenderingTest {
     void anInvalidBreakerKeepsItsLastValidVersionAndConflictingOnesAreWithheld() throws Exception {
         CircuitBreaker valid = breaker(NS, "payments", outboundBreaker("payments", 15001));
         SidecarConfig previous = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
-                SidecarConfigRenderer.render(NS, List.of(), List.of(valid), Optional.empty(), List.of()).document()));
+                Renderings.render(NS, List.of(), List.of(valid), Optional.empty(), List.of()).document()));
         CircuitBreaker broken = breaker(NS, "payments", BreakerSpecs.inbound().failureRateThreshold(0).build());
         CircuitBreaker samePort = breaker(NS, "refunds", outboundBreaker("refunds", 15001));
         CircuitBreaker firstOnPort = breaker(NS, "audit", outboundBreaker("audit", 15001));
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(), List.of(broken, samePort, firstOnPort), Optional.of(previous),
+        RenderedPolicies rendered = Renderings.render(NS, List.of(), List.of(broken, samePort, firstOnPort), Optional.of(previous),
                 List.of());
 
         assertThat(rendered.keptPreviousBreakers()).containsExactly("payments");

@@ -27,7 +27,7 @@ class SidecarConfigRendererTest {
         RateLimitPolicy checkout = policy(NS, "checkout").rule(rule("orders", 5, "1s")).selecting("app", "checkout").build();
         RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).mode(Mode.Shadow).build();
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(checkout, api), Optional.empty(), List.of("10.0.0.0/8"));
+        RenderedPolicies rendered = Renderings.render(NS, List.of(checkout, api), Optional.empty(), List.of("10.0.0.0/8"));
 
         SidecarConfig document = rendered.document();
         assertThat(rendered.changed()).isTrue();
@@ -63,12 +63,12 @@ class SidecarConfigRendererTest {
     @Test
     void keepsTheGenerationWhenNothingChangedAndRaisesItWhenSomethingDid() throws Exception {
         RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
-        SidecarConfig first = SidecarConfigRenderer.render(NS, List.of(api), Optional.empty(), List.of()).document();
+        SidecarConfig first = Renderings.render(NS, List.of(api), Optional.empty(), List.of()).document();
         SidecarConfig reread = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(first));
 
-        RenderedPolicies same = SidecarConfigRenderer.render(NS, List.of(api), Optional.of(reread), List.of());
+        RenderedPolicies same = Renderings.render(NS, List.of(api), Optional.of(reread), List.of());
         RateLimitPolicy stricter = policy(NS, "api").rule(rule("global", 50, "1s")).build();
-        RenderedPolicies changed = SidecarConfigRenderer.render(NS, List.of(stricter), Optional.of(reread), List.of());
+        RenderedPolicies changed = Renderings.render(NS, List.of(stricter), Optional.of(reread), List.of());
 
         assertThat(same.changed()).isFalse();
         assertThat(same.document()).isEqualTo(reread);
@@ -81,10 +81,10 @@ class SidecarConfigRendererTest {
     void anInvalidPolicyKeepsItsLastValidVersion() throws Exception {
         RateLimitPolicy valid = policy(NS, "api").rule(rule("global", 100, "1s")).build();
         SidecarConfig previous = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
-                SidecarConfigRenderer.render(NS, List.of(valid), Optional.empty(), List.of()).document()));
+                Renderings.render(NS, List.of(valid), Optional.empty(), List.of()).document()));
         RateLimitPolicy broken = policy(NS, "api").rule(rule("global", 100, "1 second")).build();
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(broken), Optional.of(previous), List.of());
+        RenderedPolicies rendered = Renderings.render(NS, List.of(broken), Optional.of(previous), List.of());
 
         assertThat(rendered.keptPrevious()).containsExactly("api");
         assertThat(rendered.changed()).isFalse();
@@ -96,7 +96,7 @@ class SidecarConfigRendererTest {
         RateLimitPolicy broken = policy(NS, "broken").rule(rule("global", 0, "1s")).build();
         RateLimitPolicy valid = policy(NS, "api").rule(rule("global", 100, "1s")).build();
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(broken, valid), Optional.empty(), List.of());
+        RenderedPolicies rendered = Renderings.render(NS, List.of(broken, valid), Optional.empty(), List.of());
 
         assertThat(rendered.withheld()).containsExactly("broken");
         assertThat(rendered.document().policies()).extracting(PolicyConfig::name).containsExactly("api");
@@ -106,9 +106,9 @@ class SidecarConfigRendererTest {
     void aDeletedPolicyLeavesTheDocument() throws Exception {
         RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
         RateLimitPolicy admin = policy(NS, "admin").rule(rule("global", 10, "1s")).build();
-        SidecarConfig both = SidecarConfigRenderer.render(NS, List.of(api, admin), Optional.empty(), List.of()).document();
+        SidecarConfig both = Renderings.render(NS, List.of(api, admin), Optional.empty(), List.of()).document();
 
-        RenderedPolicies rendered = SidecarConfigRenderer.render(NS, List.of(api), Optional.of(both), List.of());
+        RenderedPolicies rendered = Renderings.render(NS, List.of(api), Optional.of(both), List.of());
 
         assertThat(rendered.document().policies()).extracting(PolicyConfig::name).containsExactly("api");
         assertThat(rendered.document().generation()).isEqualTo(2L);
@@ -118,7 +118,7 @@ class SidecarConfigRendererTest {
     void theConfigMapCarriesTheDocumentItsLabelsAndOwners() throws Exception {
         RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
         api.getMetadata().setUid("uid-1");
-        SidecarConfig document = SidecarConfigRenderer.render(NS, List.of(api), Optional.empty(), List.of()).document();
+        SidecarConfig document = Renderings.render(NS, List.of(api), Optional.empty(), List.of()).document();
 
         var configMap = SidecarConfigMap.desired(NS, document, List.of(api));
 
