@@ -10,6 +10,7 @@
 #       etcd            built from go.etcd.io/etcd/server/v3 (fallback: Debian's etcd-server)
 #       kubectl         copied from google-cloud-sdk's kubectl.<major.minor>, built in the same
 #                       `go build` when that file is missing
+#       helm            built from helm.sh/helm/v3 (e2e/cluster/helm: go.mod and go.sum committed)
 #   /var/lib/sluice-node/images/
 #       pause.tar       localhost/pause:3.10, the pod sandbox (e2e/cluster/pause/pause.go)
 #       busybox.tar     localhost/busybox:1.35, test workloads (Jobs, a small HTTP app)
@@ -39,6 +40,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 K8S_VERSION="${K8S_VERSION:-1.33.13}"; K8S_VERSION="${K8S_VERSION#v}"
 ETCD_VERSION="${ETCD_VERSION:-3.5.21}"; ETCD_VERSION="${ETCD_VERSION#v}"
+# helm's version is the one e2e/cluster/helm/go.mod requires.
+HELM_VERSION="$(awk '$1 == "helm.sh/helm/v3" { print $2 }' "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/helm/go.mod")"
 k8s_major="${K8S_VERSION%%.*}"
 k8s_rest="${K8S_VERSION#*.}"
 k8s_minor="${k8s_rest%%.*}"
@@ -59,9 +62,10 @@ KUBECTL_SOURCE="${KUBECTL_SOURCE:-/usr/lib/google-cloud-sdk/bin/kubectl.${k8s_ma
 K8S_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 PACKAGES="containerd runc containernetworking-plugins iptables conntrack busybox-static python3"
 IMAGE_NAMES="pause busybox coredns"
+WITH_HELM=1
 case "${1:-}" in
   "") ;;
-  --api-server-only) K8S_COMMANDS="kube-apiserver"; PACKAGES=""; IMAGE_NAMES="" ;;
+  --api-server-only) K8S_COMMANDS="kube-apiserver"; PACKAGES=""; IMAGE_NAMES=""; WITH_HELM=0 ;;
   *) echo "usage: build.sh [--api-server-only]" >&2; exit 64 ;;
 esac
 
@@ -80,6 +84,7 @@ k8s_current() { # k8s_current NAME: the binary is there and reports this release
 }
 # (output captured first: `cmd | grep -q` fails under pipefail when grep exits before cmd is done)
 etcd_current() { local v; v="$("${BIN}/etcd" --version 2>/dev/null)" && [[ "${v}" == *"etcd Version: ${ETCD_VERSION}"* ]]; }
+helm_current() { local v; v="$("${BIN}/helm" version --short 2>/dev/null)" && [[ "${v}" == "${HELM_VERSION}"* ]]; }
 kubectl_current() { local v; v="$("${BIN}/kubectl" version --client 2>/dev/null)" && [[ "${v}" == *"v${k8s_major}.${k8s_minor}."* ]]; }
 
 missing_packages=""
@@ -88,8 +93,9 @@ missing_k8s=""
 for c in ${K8S_COMMANDS}; do k8s_current "$c" || missing_k8s+=" $c"; done
 missing_images=""
 for i in ${IMAGE_NAMES}; do [ -s "${IMAGES}/$i.tar" ] || missing_images+=" $i"; done
-if [ -z "${missing_packages}${missing_k8s}${missing_images}" ] && etcd_current && kubectl_current; then
-  log "${PACKAGES:+packages, }Kubernetes v${K8S_VERSION} binaries, etcd, kubectl${IMAGE_NAMES:+ and images} already there: nothing to do"
+if [ -z "${missing_packages}${missing_k8s}${missing_images}" ] && etcd_current && kubectl_current \
+    && { [ "${WITH_HELM}" = 0 ] || helm_current; }; then
+  log "${PACKAGES:+packages, }Kubernetes v${K8S_VERSION} binaries, etcd, kubectl${IMAGE_NAMES:+, helm and images} already there: nothing to do"
   exit 0
 fi
 
@@ -226,6 +232,21 @@ if ! etcd_current; then
   else
     log "   building etcd v${ETCD_VERSION} failed; keeping $("${BIN}/etcd" --version | sed -n 1p)"
   fi
+fi
+
+# --------------------------------------------------------------------- helm
+# From its Go module, like the Kubernetes binaries, with the version flags its Makefile sets (the
+# Kubernetes version it assumes for `helm template`/`lint` is its client-go's minor).
+if [ "${WITH_HELM}" = 1 ] && ! helm_current; then
+  step "helm ${HELM_VERSION}: build from helm.sh/helm/v3 (e2e/cluster/helm)"
+  client_go_minor="$(cd "${HERE}/helm" && go list -mod=readonly -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)"
+  helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    helm_ldflags+=" -X ${pkg}.k8sVersionMajor=1 -X ${pkg}.k8sVersionMinor=${client_go_minor}"
+  done
+  (cd "${HERE}/helm" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "${helm_ldflags}" -o "${OUT}/helm" helm.sh/helm/v3/cmd/helm)
+  install_binary "${OUT}/helm"
+  step_done "$("${BIN}/helm" version --short)"
 fi
 
 # --------------------------------------------------------------------- images
