@@ -48,8 +48,122 @@ public record BreakerConfig(
         failureErrors = failureErrors == null ? List.of(FailureKind.values()) : List.copyOf(failureErrors);
     }
 
+    /** A breaker built field by field; every field left unset takes its default, as in a document that omits it. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
     /** {@code namespace/name}, or the name alone outside a cluster. */
     public String qualifiedName() {
         return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
+    }
+
+    /** The fields of a {@link BreakerConfig}, one setter each. */
+    public static final class Builder {
+        private String name;
+        private String namespace;
+        private LabelSelector podSelector;
+        private BreakerTargetType target;
+        private RouteConfig route;
+        private Integer failureRateThreshold;
+        private Integer slowCallRateThreshold;
+        private String slowCallDuration;
+        private Integer minimumNumberOfCalls;
+        private WindowConfig slidingWindow;
+        private String waitDurationInOpenState;
+        private Integer permittedCallsInHalfOpen;
+        private List<Integer> failureStatuses;
+        private List<FailureKind> failureErrors;
+        private String timeout;
+        private RetryConfig retry;
+
+        private Builder() {
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder namespace(String namespace) {
+            this.namespace = namespace;
+            return this;
+        }
+
+        public Builder podSelector(LabelSelector podSelector) {
+            this.podSelector = podSelector;
+            return this;
+        }
+
+        public Builder target(BreakerTargetType target) {
+            this.target = target;
+            return this;
+        }
+
+        public Builder route(RouteConfig route) {
+            this.route = route;
+            return this;
+        }
+
+        public Builder failureRateThreshold(Integer failureRateThreshold) {
+            this.failureRateThreshold = failureRateThreshold;
+            return this;
+        }
+
+        public Builder slowCallRateThreshold(Integer slowCallRateThreshold) {
+            this.slowCallRateThreshold = slowCallRateThreshold;
+            return this;
+        }
+
+        public Builder slowCallDuration(String slowCallDuration) {
+            this.slowCallDuration = slowCallDuration;
+            return this;
+        }
+
+        public Builder minimumNumberOfCalls(Integer minimumNumberOfCalls) {
+            this.minimumNumberOfCalls = minimumNumberOfCalls;
+            return this;
+        }
+
+        public Builder slidingWindow(WindowConfig slidingWindow) {
+            this.slidingWindow = slidingWindow;
+            return this;
+        }
+
+        public Builder waitDurationInOpenState(String waitDurationInOpenState) {
+            this.waitDurationInOpenState = waitDurationInOpenState;
+            return this;
+        }
+
+        public Builder permittedCallsInHalfOpen(Integer permittedCallsInHalfOpen) {
+            this.permittedCallsInHalfOpen = permittedCallsInHalfOpen;
+            return this;
+        }
+
+        public Builder failureStatuses(List<Integer> failureStatuses) {
+            this.failureStatuses = failureStatuses;
+            return this;
+        }
+
+        public Builder failureErrors(List<FailureKind> failureErrors) {
+            this.failureErrors = failureErrors;
+            return this;
+        }
+
+        public Builder timeout(String timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder retry(RetryConfig retry) {
+            this.retry = retry;
+            return this;
+        }
+
+        public BreakerConfig build() {
+            return new BreakerConfig(name, namespace, podSelector, target, route, failureRateThreshold, slowCallRateThreshold,
+                    slowCallDuration, minimumNumberOfCalls, slidingWindow, waitDurationInOpenState, permittedCallsInHalfOpen,
+                    failureStatuses, failureErrors, timeout, retry);
+        }
     }
 }
