@@ -1,6 +1,12 @@
 package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /**
@@ -10,23 +16,47 @@ import java.util.List;
  * {@code waitDurationInOpenState}; then {@code permittedCallsInHalfOpen} trial calls decide whether it
  * closes again. It guards the pod's inbound traffic ({@code target: Inbound}) or the app's calls out
  * through {@code route} ({@code target: Outbound}). Defaults are Resilience4j's.
+ *
+ * <p>A CircuitBreaker's spec is this record, unwrapped (the annotations are its CRD schema), with the
+ * resource's own target and retry in place of {@code target}, {@code route} and {@code retry}: a field
+ * added here is a field of the document and of the resource at once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BreakerConfig(
         String name,
         String namespace,
+        @JsonPropertyDescription("The pods whose sidecars run this breaker; empty selects every pod of the namespace.")
         LabelSelector podSelector,
         BreakerTargetType target,
         RouteConfig route,
+        @JsonPropertyDescription("Failure rate (percent of calls in the window) at which the circuit opens.")
+        @Default("" + BreakerConfig.DEFAULT_FAILURE_RATE_THRESHOLD) @Min(Syntax.MIN_PERCENT) @Max(Syntax.MAX_PERCENT)
         Integer failureRateThreshold,
+        @JsonPropertyDescription("Slow-call rate (percent) at which the circuit opens; needs slowCallDuration.")
+        @Min(Syntax.MIN_PERCENT) @Max(Syntax.MAX_PERCENT)
         Integer slowCallRateThreshold,
+        @JsonPropertyDescription("A call taking longer than this counts as slow, e.g. 2s.")
+        @Pattern(Durations.PATTERN)
         String slowCallDuration,
+        @JsonPropertyDescription("Calls the window must hold before a rate is computed.")
+        @Default("" + BreakerConfig.DEFAULT_MINIMUM_NUMBER_OF_CALLS) @Min(1)
         Integer minimumNumberOfCalls,
+        @JsonPropertyDescription("The window over which rates are computed: the last size calls (Count) or seconds (Time).")
         WindowConfig slidingWindow,
+        @JsonPropertyDescription("How long the circuit stays open before trial calls, e.g. 60s.")
+        @Default(BreakerConfig.DEFAULT_WAIT_DURATION_IN_OPEN_STATE) @Pattern(Durations.PATTERN)
         String waitDurationInOpenState,
+        @JsonPropertyDescription("Trial calls let through while half-open.")
+        @Default("" + BreakerConfig.DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN) @Min(1)
         Integer permittedCallsInHalfOpen,
+        @JsonPropertyDescription("Response statuses that count as failures (default 500, 502, 503, 504).")
+        @Size(max = 64)
         List<Integer> failureStatuses,
+        @JsonPropertyDescription("Errors that count as failures: ConnectFailure, Timeout, Reset (default all).")
+        @Size(max = 3)
         List<FailureKind> failureErrors,
+        @JsonPropertyDescription("The longest one attempt may take before it fails with 504 and counts as a failure, e.g. 5s.")
+        @Pattern(Durations.PATTERN)
         String timeout,
         RetryConfig retry) {
 
@@ -51,6 +81,15 @@ public record BreakerConfig(
     /** A breaker built field by field; every field left unset takes its default, as in a document that omits it. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding this breaker's fields, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().name(name).namespace(namespace).podSelector(podSelector).target(target).route(route)
+                .failureRateThreshold(failureRateThreshold).slowCallRateThreshold(slowCallRateThreshold).slowCallDuration(slowCallDuration)
+                .minimumNumberOfCalls(minimumNumberOfCalls).slidingWindow(slidingWindow).waitDurationInOpenState(waitDurationInOpenState)
+                .permittedCallsInHalfOpen(permittedCallsInHalfOpen).failureStatuses(failureStatuses).failureErrors(failureErrors)
+                .timeout(timeout).retry(retry);
     }
 
     /** {@code namespace/name}, or the name alone outside a cluster. */

@@ -1,5 +1,6 @@
 package dev.sluice.operator.render.validation;
 
+import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
@@ -83,27 +84,28 @@ public final class BreakerValidation {
     }
 
     private void spec(CircuitBreakerSpec spec) {
-        errors.addAll(ConfigValidator.validateSelector(spec.podSelector(), "spec.podSelector"));
+        BreakerConfig breaker = spec.breaker();
+        errors.addAll(ConfigValidator.validateSelector(breaker.podSelector(), "spec.podSelector"));
         target(spec.target(), "spec.target");
-        errors.percent(spec.failureRateThreshold(), "spec.failureRateThreshold");
-        if ((spec.slowCallRateThreshold() == null) != (spec.slowCallDuration() == null)) {
-            errors.add(spec.slowCallRateThreshold() == null ? "spec.slowCallRateThreshold" : "spec.slowCallDuration",
+        errors.percent(breaker.failureRateThreshold(), "spec.failureRateThreshold");
+        if ((breaker.slowCallRateThreshold() == null) != (breaker.slowCallDuration() == null)) {
+            errors.add(breaker.slowCallRateThreshold() == null ? "spec.slowCallRateThreshold" : "spec.slowCallDuration",
                     "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration");
         }
-        if (spec.slowCallRateThreshold() != null) {
-            errors.percent(spec.slowCallRateThreshold(), "spec.slowCallRateThreshold");
+        if (breaker.slowCallRateThreshold() != null) {
+            errors.percent(breaker.slowCallRateThreshold(), "spec.slowCallRateThreshold");
         }
-        errors.duration(spec.slowCallDuration(), "spec.slowCallDuration");
-        errors.atLeastOne(spec.minimumNumberOfCalls(), "spec.minimumNumberOfCalls");
-        WindowConfig window = spec.slidingWindow();
+        errors.duration(breaker.slowCallDuration(), "spec.slowCallDuration");
+        errors.atLeastOne(breaker.minimumNumberOfCalls(), "spec.minimumNumberOfCalls");
+        WindowConfig window = breaker.slidingWindow();
         errors.atLeastOne(window.size(), "spec.slidingWindow.size");
         if (window.type() == WindowConfig.WindowType.Time && window.size() > WindowConfig.MAX_TIME_WINDOW_SECONDS) {
             errors.add("spec.slidingWindow.size", "a Time window is at most " + WindowConfig.MAX_TIME_WINDOW_SECONDS + " seconds, got " + window.size());
         }
-        errors.duration(spec.waitDurationInOpenState(), "spec.waitDurationInOpenState");
-        errors.atLeastOne(spec.permittedCallsInHalfOpen(), "spec.permittedCallsInHalfOpen");
-        errors.httpStatuses(spec.failureStatuses(), "spec.failureStatuses");
-        errors.duration(spec.timeout(), "spec.timeout");
+        errors.duration(breaker.waitDurationInOpenState(), "spec.waitDurationInOpenState");
+        errors.atLeastOne(breaker.permittedCallsInHalfOpen(), "spec.permittedCallsInHalfOpen");
+        errors.httpStatuses(breaker.failureStatuses(), "spec.failureStatuses");
+        errors.duration(breaker.timeout(), "spec.timeout");
         if (spec.retry() != null) {
             retry(spec.retry(), "spec.retry");
         }
