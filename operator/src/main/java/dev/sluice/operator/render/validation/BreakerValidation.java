@@ -44,7 +44,7 @@ public final class BreakerValidation {
             if (validation.errors.isEmpty()) {
                 // Whatever the sidecar would refuse, reported here rather than breaking the namespace's document.
                 validation.errors.addAll(ResilienceValidator.validateBreaker(
-                        breaker.getSpec().toBreakerConfig(breaker.getMetadata().getNamespace(), name), "spec"));
+                        breaker.getSpec().toBreakerConfig(breaker.getMetadata().getNamespace(), name), "spec", "spec.target.route"));
             }
         }
         return validation.errors.list();
