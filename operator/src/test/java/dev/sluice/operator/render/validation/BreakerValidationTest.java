@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.ResilienceValidator;
 import dev.sluice.api.config.RetryConfig;
 import dev.sluice.api.config.WindowConfig;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
@@ -58,5 +59,18 @@ class BreakerValidationTest {
                 "spec.retry.retryOn[1]",
                 "spec.retry.methods[0]",
                 "spec.retry.budgetPercent");
+    }
+
+    /** The operator and the sidecar refuse a breaker with the same checks, so with the same words. */
+    @Test
+    void reportsWhatTheSidecarWouldRefuseInTheSidecarsWords() {
+        CircuitBreakerSpec spec = breakerSpec(BreakerConfig.builder().slidingWindow(new WindowConfig(WindowConfig.WindowType.Time, 7200))
+                .failureStatuses(List.of(99)).timeout("soon").build());
+
+        List<FieldError> sidecar = ResilienceValidator.validateBreakers(List.of(spec.toBreakerConfig("ns", "cb")), "breakers");
+
+        assertThat(sidecar).hasSize(3);
+        assertThat(BreakerValidation.validate(breaker("ns", "cb", spec))).containsExactlyElementsOf(sidecar.stream()
+                .map(error -> new FieldError(error.field().replace("breakers[0]", "spec"), error.message())).toList());
     }
 }
