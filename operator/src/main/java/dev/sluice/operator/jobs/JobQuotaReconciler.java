@@ -3,6 +3,7 @@ package dev.sluice.operator.jobs;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaStatus;
+import dev.sluice.operator.render.validation.JobQuotaValidation;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.status.SelectedPods;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -78,7 +79,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
         metrics.observed(namespace,
                 (int) pass.state().jobs().stream().filter(job -> job.active() && rules.stream().anyMatch(q -> q.selects(job.labels()))).count(),
                 pass.state().waiting().size());
-        List<FieldError> errors = JobQuotaValidator.validate(quota);
+        List<FieldError> errors = JobQuotaValidation.validate(quota);
         boolean covered = webhook.covers(namespace);
         JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), covered);
         UpdateControl<JobQuota> control = statusWriter.write(quota, desired);

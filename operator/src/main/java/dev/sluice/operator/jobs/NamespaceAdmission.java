@@ -3,6 +3,7 @@ package dev.sluice.operator.jobs;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.operator.jobs.CreateDecision.Outcome;
+import dev.sluice.operator.render.validation.JobQuotaValidation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
@@ -240,8 +241,8 @@ public final class NamespaceAdmission {
     /** The valid, not deleted, quotas of a namespace, compiled. */
     public static List<QuotaRules> rules(List<JobQuota> quotas) {
         return quotas.stream()
-                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null && JobQuotaValidator.validate(quota).isEmpty())
-                .map(JobQuotaValidator::compile)
+                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null && JobQuotaValidation.validate(quota).isEmpty())
+                .map(QuotaRules::of)
                 .toList();
     }
 
