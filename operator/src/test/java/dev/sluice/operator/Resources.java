@@ -2,14 +2,19 @@ package dev.sluice.operator;
 
 import dev.sluice.api.config.Algorithm;
 import dev.sluice.api.config.BackpressureConfig;
+import dev.sluice.api.config.BreakerConfig;
+import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.KeyDimension;
 import dev.sluice.api.config.LabelSelector;
 import dev.sluice.api.config.LimitConfig;
 import dev.sluice.api.config.MatchConfig;
 import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.PathMatch;
+import dev.sluice.api.config.RetryConfig;
+import dev.sluice.api.config.RouteConfig;
 import dev.sluice.api.config.RuleConfig;
 import dev.sluice.api.config.Scope;
+import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
@@ -47,14 +52,26 @@ public final class Resources {
         return breaker;
     }
 
+    /**
+     * The spec of a CircuitBreaker that renders to {@code breaker} (built with {@link BreakerConfig#builder()}): its target
+     * and route as the resource's target, its retry as the resource's, and its other fields as they are.
+     */
+    public static CircuitBreakerSpec breakerSpec(BreakerConfig breaker) {
+        return new CircuitBreakerSpec(new BreakerTarget(breaker.target(), breaker.route()), breaker.retry(), breaker);
+    }
+
     public static CircuitBreakerSpec inboundBreaker() {
-        return BreakerSpecs.inbound().timeout("5s").build();
+        return breakerSpec(BreakerConfig.builder().timeout("5s").build());
     }
 
     /** An outbound breaker guarding route {@code route} on {@code localPort}, with a timeout and default retries. */
     public static CircuitBreakerSpec outboundBreaker(String route, int localPort) {
-        return BreakerSpecs.outbound(BreakerSpecs.route(route, "https://api.example.com/v1", localPort))
-                .minimumNumberOfCalls(10).waitDurationInOpenState("30s").timeout("2s").retry(BreakerSpecs.retry()).build();
+        return breakerSpec(BreakerConfig.builder().target(BreakerTargetType.Outbound).route(route(route, "https://api.example.com/v1", localPort))
+                .minimumNumberOfCalls(10).waitDurationInOpenState("30s").timeout("2s").retry(RetryConfig.defaults()).build());
+    }
+
+    public static RouteConfig route(String name, String upstream, int localPort) {
+        return new RouteConfig(name, upstream, localPort, null);
     }
 
     public static final class PolicyBuilder {

@@ -1,5 +1,6 @@
 package dev.sluice.sidecar;
 
+import dev.sluice.api.testing.Golden;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

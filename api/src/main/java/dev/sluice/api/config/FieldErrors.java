@@ -51,8 +51,12 @@ public final class FieldErrors {
     }
 
     public void atLeastOne(Integer value, String path) {
-        if (value == null || value < 1) {
-            add(path, "must be at least 1, got " + value);
+        atLeast(1, value, path);
+    }
+
+    public void atLeast(int minimum, Integer value, String path) {
+        if (value == null || value < minimum) {
+            add(path, "must be at least " + minimum + ", got " + value);
         }
     }
 

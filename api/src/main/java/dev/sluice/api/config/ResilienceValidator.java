@@ -35,7 +35,8 @@ public final class ResilienceValidator {
                 validator.errors.add(path, "must not be empty");
                 continue;
             }
-            validator.breaker(breaker, path);
+            validator.name(breaker.name(), path + ".name");
+            validator.breaker(breaker, path, path + ".route");
             if (breaker.name() != null && !names.add(breaker.qualifiedName())) {
                 validator.errors.add(path + ".name", "'" + breaker.qualifiedName() + "' is used by more than one breaker");
             }
@@ -54,10 +55,14 @@ public final class ResilienceValidator {
         return validator.errors.list();
     }
 
-    /** One breaker; paths start at {@code path} (e.g. {@code spec} for a resource). */
-    public static List<FieldError> validateBreaker(BreakerConfig breaker, String path) {
+    /**
+     * One breaker whose name is checked where it is given (a CircuitBreaker's {@code metadata.name}):
+     * everything else about it. Paths start at {@code path} (e.g. {@code spec}), the route's at
+     * {@code routePath} (a resource nests it under {@code spec.target}).
+     */
+    public static List<FieldError> validateBreaker(BreakerConfig breaker, String path, String routePath) {
         ResilienceValidator validator = new ResilienceValidator();
-        validator.breaker(breaker, path);
+        validator.breaker(breaker, path, routePath);
         return validator.errors.list();
     }
 
@@ -67,21 +72,24 @@ public final class ResilienceValidator {
         return validator.errors.list();
     }
 
-    private void breaker(BreakerConfig breaker, String path) {
-        if (breaker.name() == null || breaker.name().isBlank()) {
-            errors.add(path + ".name", "is required");
-        } else if (!Syntax.isName(breaker.name())) {
-            errors.add(path + ".name", "'" + breaker.name() + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
+    private void name(String name, String path) {
+        if (name == null || name.isBlank()) {
+            errors.add(path, "is required");
+        } else if (!Syntax.isName(name)) {
+            errors.add(path, "'" + name + "' must be lower-case letters, digits, '-' or '.', start and end with a letter or digit, at most 63 characters");
         }
+    }
+
+    private void breaker(BreakerConfig breaker, String path, String routePath) {
         errors.addAll(ConfigValidator.validateSelector(breaker.podSelector(), path + ".podSelector"));
         if (breaker.target() == BreakerTargetType.Outbound) {
             if (breaker.route() == null) {
-                errors.add(path + ".route", "is required for an Outbound target: name, upstream and localPort");
+                errors.add(routePath, "is required for an Outbound target: name, upstream and localPort");
             } else {
-                route(breaker.route(), path + ".route");
+                route(breaker.route(), routePath);
             }
         } else if (breaker.route() != null) {
-            errors.add(path + ".route", "applies only to an Outbound target");
+            errors.add(routePath, "applies only to an Outbound target");
         }
         errors.percent(breaker.failureRateThreshold(), path + ".failureRateThreshold");
         if ((breaker.slowCallRateThreshold() == null) != (breaker.slowCallDuration() == null)) {

@@ -57,7 +57,7 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
         if (!rendered.breaker(breaker.getMetadata().getName()).renderedAsWritten()) {
             metrics.invalidSpec(breaker.getKind());
         }
-        int selected = selectedPods.count(namespace, breaker.getSpec() == null ? null : breaker.getSpec().podSelector());
+        int selected = selectedPods.count(namespace, breaker.getSpec() == null ? null : breaker.getSpec().breaker().podSelector());
         return statusWriter.write(breaker, CircuitBreakerStatus.desired(breaker, rendered, selected));
     }
 

@@ -42,19 +42,20 @@ public final class JobAdmission implements AutoCloseable {
     public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
             MeterRegistry registry, EventRecorder recorder, StatusWriter statusWriter, Clock clock) {
         JobEvents events = new JobEvents(recorder);
-        JobQuotaMetrics metrics = new JobQuotaMetrics(registry);
-        NamespaceAdmission admission = new NamespaceAdmission(client, metrics, events, clock);
+        AdmissionCounts counts = new AdmissionCounts();
+        JobQuotaMetrics metrics = JobQuotaMetrics.view(counts, registry);
+        NamespaceAdmission admission = new NamespaceAdmission(client, counts, events, clock);
         if (!settings.enabled()) {
             LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
-            return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, WebhookScope.NONE, clock), null);
+            return new JobAdmission(new JobQuotaReconciler(admission, counts, events, statusWriter, WebhookScope.NONE, clock), null);
         }
         String[] service = settings.service() == null ? null : WebhookSettings.service(settings.service(), client.getNamespace());
         Set<String> hosts = WebhookSettings.hosts(settings, service);
         WebhookCertificates certificates = WebhookTls.load(client, settings, hosts, clock);
         String operatorUser = OperatorIdentity.username(client);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
-        JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, metrics, events, serialization, clock);
-        JobUpdateWebhook updates = new JobUpdateWebhook(admission, metrics, events, serialization, operatorUser);
+        JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, counts, metrics, events, serialization, clock);
+        JobUpdateWebhook updates = new JobUpdateWebhook(admission, counts, events, serialization, operatorUser);
         WebhookServer server;
         try {
             server = WebhookServer.start(settings.bindAddress(), settings.port(), certificates.sslContext(), Map.of(
@@ -70,7 +71,7 @@ public final class JobAdmission implements AutoCloseable {
         configuration.cover(namespacesWithQuotas(client, watchedNamespaces));
         LOG.info("Job admission webhooks serving on {}:{}, called at {} (updates by anyone but {})", settings.bindAddress(), server.port(),
                 url != null ? url : "service " + String.join("/", service), operatorUser);
-        return new JobAdmission(new JobQuotaReconciler(admission, metrics, events, statusWriter, configuration, clock), server);
+        return new JobAdmission(new JobQuotaReconciler(admission, counts, events, statusWriter, configuration, clock), server);
     }
 
     public JobQuotaReconciler reconciler() {

@@ -24,14 +24,16 @@ import java.util.Map;
  */
 public final class JobAdmissionWebhook {
     private final NamespaceAdmission admission;
+    private final AdmissionCounts counts;
     private final JobQuotaMetrics metrics;
     private final JobEvents events;
     private final KubernetesSerialization serialization;
     private final Clock clock;
 
-    public JobAdmissionWebhook(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events,
+    public JobAdmissionWebhook(NamespaceAdmission admission, AdmissionCounts counts, JobQuotaMetrics metrics, JobEvents events,
             KubernetesSerialization serialization, Clock clock) {
         this.admission = admission;
+        this.counts = counts;
         this.metrics = metrics;
         this.events = events;
         this.serialization = serialization;
@@ -81,9 +83,9 @@ public final class JobAdmissionWebhook {
 
     private void record(Job job, String namespace, CreateDecision decision) {
         switch (decision.outcome()) {
-            case ADMIT -> decision.quotas().forEach(quota -> metrics.admitted(namespace, quota, "creation"));
+            case ADMIT -> decision.quotas().forEach(quota -> counts.admitted(namespace, quota, "creation"));
             case REFUSE -> {
-                decision.quotas().forEach(quota -> metrics.rejected(namespace, quota, decision.message().startsWith("job queue full")
+                decision.quotas().forEach(quota -> counts.refused(namespace, quota, decision.message().startsWith("job queue full")
                         ? "queue_full" : decision.message().contains("failure backoff") ? "backoff" : "limit"));
                 events.refused(job, decision.message());
             }
@@ -91,7 +93,7 @@ public final class JobAdmissionWebhook {
             }
         }
         for (CreateDecision.DryRunFinding finding : decision.dryRun()) {
-            metrics.dryRunOverLimit(namespace, finding.quota());
+            counts.dryRunOverLimit(namespace, finding.quota());
             events.dryRun(job, finding.outcome() == Outcome.QUEUE, finding.message());
         }
     }

@@ -1,53 +1,32 @@
 package dev.sluice.operator.jobs;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Job admission metrics, per namespace: {@code concurrent_jobs_active}, {@code concurrent_jobs_queued},
- * {@code concurrent_jobs_rejected_total}, {@code concurrent_jobs_admitted_total}, and the webhook's
- * decision latency {@code sluice_job_admission_duration_seconds}. Also the per-quota totals that
- * the status reports.
+ * {@code concurrent_jobs_rejected_total}, {@code concurrent_jobs_admitted_total} and
+ * {@code concurrent_jobs_dry_run_over_limit_total}, each a view of {@link AdmissionCounts} (what this
+ * process decided and last saw), and the webhook's decision latency
+ * {@code sluice_job_admission_duration_seconds}, the one thing measured here.
  */
-public final class JobQuotaMetrics {
+public final class JobQuotaMetrics implements AdmissionCounts.Watcher {
     private final MeterRegistry registry;
-    private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> queued = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
+    private final AdmissionCounts counts;
 
-    public JobQuotaMetrics(MeterRegistry registry) {
+    private JobQuotaMetrics(MeterRegistry registry, AdmissionCounts counts) {
         this.registry = registry;
+        this.counts = counts;
     }
 
-    /** The counts of a namespace, as the last decision saw them. */
-    public void observed(String namespace, int activeJobs, int queuedJobs) {
-        gauge("concurrent_jobs_active", "Jobs running under a JobQuota (not suspended, not finished)", active, namespace).set(activeJobs);
-        gauge("concurrent_jobs_queued", "Jobs suspended by Sluice, waiting for a slot", queued, namespace).set(queuedJobs);
-    }
-
-    public void rejected(String namespace, String quota, String reason) {
-        Counter.builder("concurrent_jobs_rejected").description("Job creations refused by a JobQuota")
-                .tag("namespace", namespace).tag("reason", reason).register(registry).increment();
-        total(namespace, quota, "refused").incrementAndGet();
-    }
-
-    public void admitted(String namespace, String quota, String path) {
-        Counter.builder("concurrent_jobs_admitted").description("Jobs admitted to run by a JobQuota, at creation or from the queue")
-                .tag("namespace", namespace).tag("path", path).register(registry).increment();
-        total(namespace, quota, "admitted").incrementAndGet();
-    }
-
-    public void dryRunOverLimit(String namespace, String quota) {
-        Counter.builder("concurrent_jobs_dry_run_over_limit").description("Jobs a DryRun JobQuota would have queued or refused")
-                .tag("namespace", namespace).register(registry).increment();
-        total(namespace, quota, "dryRun").incrementAndGet();
+    /** The meters of {@code counts} in {@code registry}, for every count there is and every one to come. */
+    public static JobQuotaMetrics view(AdmissionCounts counts, MeterRegistry registry) {
+        JobQuotaMetrics metrics = new JobQuotaMetrics(registry, counts);
+        counts.watch(metrics);
+        return metrics;
     }
 
     public void decisionTook(String outcome, Duration duration) {
@@ -55,21 +34,27 @@ public final class JobQuotaMetrics {
                 .tag("outcome", outcome).publishPercentileHistogram().register(registry).record(duration);
     }
 
-    /** Admitted, refused and DryRun totals counted by this process for a quota since it started. */
-    public long sinceStart(String namespace, String quota, String kind) {
-        AtomicLong total = totals.get(namespace + "/" + quota + "/" + kind);
-        return total == null ? 0 : total.get();
+    @Override
+    public void counting(AdmissionCounts.Key key) {
+        String namespace = key.namespace();
+        AdmissionCounts.Kind kind = key.kind();
+        String detail = key.detail();
+        FunctionCounter.Builder<AdmissionCounts> counter = switch (kind) {
+            case ADMITTED -> FunctionCounter.builder("concurrent_jobs_admitted", counts, c -> c.count(namespace, kind, detail))
+                    .description("Jobs admitted to run by a JobQuota, at creation or from the queue").tag("path", detail);
+            case REFUSED -> FunctionCounter.builder("concurrent_jobs_rejected", counts, c -> c.count(namespace, kind, detail))
+                    .description("Job creations refused by a JobQuota").tag("reason", detail);
+            case DRY_RUN -> FunctionCounter.builder("concurrent_jobs_dry_run_over_limit", counts, c -> c.count(namespace, kind, detail))
+                    .description("Jobs a DryRun JobQuota would have queued or refused");
+        };
+        counter.tag("namespace", namespace).register(registry);
     }
 
-    private AtomicLong total(String namespace, String quota, String kind) {
-        return totals.computeIfAbsent(namespace + "/" + quota + "/" + kind, key -> new AtomicLong());
-    }
-
-    private AtomicInteger gauge(String name, String description, Map<String, AtomicInteger> values, String namespace) {
-        return values.computeIfAbsent(namespace, ns -> {
-            AtomicInteger value = new AtomicInteger();
-            Gauge.builder(name, value, AtomicInteger::get).description(description).tag("namespace", ns).register(registry);
-            return value;
-        });
+    @Override
+    public void seeing(String namespace) {
+        Gauge.builder("concurrent_jobs_active", counts, c -> c.seen(namespace).active())
+                .description("Jobs running under a JobQuota (not suspended, not finished)").tag("namespace", namespace).register(registry);
+        Gauge.builder("concurrent_jobs_queued", counts, c -> c.seen(namespace).queued())
+                .description("Jobs suspended by Sluice, waiting for a slot").tag("namespace", namespace).register(registry);
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.operator.jobs;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaStatus;
+import dev.sluice.operator.render.validation.JobQuotaValidation;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.status.SelectedPods;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,9 +21,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -41,17 +40,16 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
     static final Duration WEBHOOK_RECHECK = Duration.ofSeconds(1);
 
     private final NamespaceAdmission admission;
-    private final JobQuotaMetrics metrics;
+    private final AdmissionCounts counts;
     private final JobEvents events;
     private final StatusWriter statusWriter;
     private final WebhookScope webhook;
     private final Clock clock;
-    private final Map<String, JobQuotaStatuses.Totals> baseTotals = new ConcurrentHashMap<>();
 
-    public JobQuotaReconciler(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events, StatusWriter statusWriter,
+    public JobQuotaReconciler(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, StatusWriter statusWriter,
             WebhookScope webhook, Clock clock) {
         this.admission = admission;
-        this.metrics = metrics;
+        this.counts = counts;
         this.events = events;
         this.statusWriter = statusWriter;
         this.webhook = webhook;
@@ -75,12 +73,12 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
         NamespaceAdmission.Pass pass = admission.admitQueued(namespace);
         announceQueued(namespace, pass);
         List<QuotaRules> rules = NamespaceAdmission.rules(pass.quotas());
-        metrics.observed(namespace,
+        counts.saw(namespace,
                 (int) pass.state().jobs().stream().filter(job -> job.active() && rules.stream().anyMatch(q -> q.selects(job.labels()))).count(),
                 pass.state().waiting().size());
-        List<FieldError> errors = JobQuotaValidator.validate(quota);
+        List<FieldError> errors = JobQuotaValidation.validate(quota);
         boolean covered = webhook.covers(namespace);
-        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals(quota), covered);
+        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), counts.totals(quota), covered);
         UpdateControl<JobQuota> control = statusWriter.write(quota, desired);
         if (!covered && webhook.enabled() && errors.isEmpty()) {
             control.rescheduleAfter(WEBHOOK_RECHECK);
@@ -113,29 +111,11 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
         return new JobBuilder().withNewMetadata().withName(job.name()).withNamespace(namespace).withUid(job.uid()).endMetadata().build();
     }
 
-    private JobQuotaStatuses.Totals totals(JobQuota quota) {
-        JobQuotaStatuses.Totals base = baseTotals.computeIfAbsent(quota.getMetadata().getUid(), uid -> {
-            JobQuotaStatus status = quota.getStatus();
-            return status == null ? new JobQuotaStatuses.Totals(0, 0, 0) : new JobQuotaStatuses.Totals(
-                    orZero(status.admittedTotal()), orZero(status.refusedTotal()), orZero(status.dryRunOverLimitTotal()));
-        });
-        String namespace = quota.getMetadata().getNamespace();
-        String name = quota.getMetadata().getName();
-        return new JobQuotaStatuses.Totals(
-                base.admitted() + metrics.sinceStart(namespace, name, "admitted"),
-                base.refused() + metrics.sinceStart(namespace, name, "refused"),
-                base.dryRunOverLimit() + metrics.sinceStart(namespace, name, "dryRun"));
-    }
-
     private static Set<String> coveredNamespaces(Context<JobQuota> context, JobQuota deleted) {
         return context.getPrimaryCache().list()
                 .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null)
                 .filter(quota -> deleted == null || !quota.getMetadata().getUid().equals(deleted.getMetadata().getUid()))
                 .map(quota -> quota.getMetadata().getNamespace())
                 .collect(Collectors.toSet());
-    }
-
-    private static long orZero(Long value) {
-        return value == null ? 0 : value;
     }
 }

@@ -33,7 +33,7 @@ public final class JobQuotaStatuses {
                     Conditions.of(Conditions.ACCEPTED, false, Conditions.REASON_INVALID_SPEC, problems, generation)),
                     null, null, totals.admitted(), totals.refused(), totals.dryRunOverLimit(), null);
         }
-        QuotaRules rules = JobQuotaValidator.compile(quota);
+        QuotaRules rules = QuotaRules.of(quota);
         List<JobView> waiting = state.waiting(rules);
         JobQuotaStatus.QueuedJob oldest = waiting.stream().min(Comparator.comparing(JobView::queuedAt))
                 .map(job -> new JobQuotaStatus.QueuedJob(job.name(), job.queuedAt().toString()))

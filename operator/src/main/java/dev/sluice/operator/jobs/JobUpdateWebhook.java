@@ -23,16 +23,16 @@ public final class JobUpdateWebhook {
     public static final String PROBE_ANSWER = "sluice.dev/webhook-probe answered by both Job webhooks";
 
     private final NamespaceAdmission admission;
-    private final JobQuotaMetrics metrics;
+    private final AdmissionCounts counts;
     private final JobEvents events;
     private final KubernetesSerialization serialization;
     private final String operatorUser;
 
     /** @param operatorUser the user name the operator's own requests carry: its updates are the admissions, never decided here */
-    public JobUpdateWebhook(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events, KubernetesSerialization serialization,
+    public JobUpdateWebhook(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, KubernetesSerialization serialization,
             String operatorUser) {
         this.admission = admission;
-        this.metrics = metrics;
+        this.counts = counts;
         this.events = events;
         this.serialization = serialization;
         this.operatorUser = operatorUser;
@@ -62,9 +62,9 @@ public final class JobUpdateWebhook {
         String namespace = after.getMetadata().getNamespace();
         if (!dryRun) {
             if (decision.outcome() == Outcome.ADMIT) {
-                decision.quotas().forEach(quota -> metrics.admitted(namespace, quota, "unsuspend"));
+                decision.quotas().forEach(quota -> counts.admitted(namespace, quota, "unsuspend"));
             } else if (decision.outcome() == Outcome.REFUSE) {
-                decision.quotas().forEach(quota -> metrics.rejected(namespace, quota, "update"));
+                decision.quotas().forEach(quota -> counts.refused(namespace, quota, "update"));
                 events.refused(after, decision.message());
             }
         }

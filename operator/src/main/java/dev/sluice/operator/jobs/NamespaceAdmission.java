@@ -3,6 +3,7 @@ package dev.sluice.operator.jobs;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.operator.jobs.CreateDecision.Outcome;
+import dev.sluice.operator.render.validation.JobQuotaValidation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
@@ -35,7 +36,7 @@ public final class NamespaceAdmission {
 
     private final KubernetesClient client;
     private final AdmissionLedger ledger;
-    private final JobQuotaMetrics metrics;
+    private final AdmissionCounts counts;
     private final JobEvents events;
     private final Clock clock;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -44,10 +45,10 @@ public final class NamespaceAdmission {
     /** The last queued-at time given out per namespace; guarded by the namespace's lock. */
     private final Map<String, Instant> lastQueuedAt = new ConcurrentHashMap<>();
 
-    public NamespaceAdmission(KubernetesClient client, JobQuotaMetrics metrics, JobEvents events, Clock clock) {
+    public NamespaceAdmission(KubernetesClient client, AdmissionCounts counts, JobEvents events, Clock clock) {
         this.client = client;
         this.ledger = new AdmissionLedger(client);
-        this.metrics = metrics;
+        this.counts = counts;
         this.events = events;
         this.clock = clock;
     }
@@ -198,7 +199,7 @@ public final class NamespaceAdmission {
                     try {
                         Job updated = client.batch().v1().jobs().inNamespace(namespace).resource(resumed(stored, now)).update();
                         resumed.add(JobView.of(updated));
-                        resume.quotas().forEach(quota -> metrics.admitted(namespace, quota, "queue"));
+                        resume.quotas().forEach(quota -> counts.admitted(namespace, quota, "queue"));
                         events.admitted(updated, resume.quotas().isEmpty()
                                 ? "released: no JobQuota in Enforce mode selects it any more"
                                 : "admitted by JobQuota " + String.join(", ", resume.quotas()) + " after waiting "
@@ -240,8 +241,8 @@ public final class NamespaceAdmission {
     /** The valid, not deleted, quotas of a namespace, compiled. */
     public static List<QuotaRules> rules(List<JobQuota> quotas) {
         return quotas.stream()
-                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null && JobQuotaValidator.validate(quota).isEmpty())
-                .map(JobQuotaValidator::compile)
+                .filter(quota -> quota.getMetadata().getDeletionTimestamp() == null && JobQuotaValidation.validate(quota).isEmpty())
+                .map(QuotaRules::of)
                 .toList();
     }
 

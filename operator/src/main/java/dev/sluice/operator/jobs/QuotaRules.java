@@ -1,14 +1,19 @@
 package dev.sluice.operator.jobs;
 
 import dev.sluice.api.config.LabelSelector;
+import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.v1alpha1.FailureBackoff;
+import dev.sluice.api.v1alpha1.JobQuota;
+import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.api.v1alpha1.JobQuotaSpec.OnLimit;
 import dev.sluice.api.v1alpha1.JobQuotaSpec.QueueOrder;
 import dev.sluice.api.v1alpha1.JobQuotaSpec.QuotaMode;
+import dev.sluice.operator.render.validation.JobQuotaValidation;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * A valid JobQuota, compiled for admission decisions ({@link JobQuotaValidator#compile}).
+ * A valid JobQuota, compiled for admission decisions ({@link #of}).
  *
  * @param backoffKeyLabel null without failure backoff
  * @param maxQueued null when the queue is unbounded
@@ -24,6 +29,17 @@ public record QuotaRules(
         String backoffKeyLabel,
         Duration backoffPeriod,
         QuotaMode mode) {
+
+    /** The rules of a quota that {@link JobQuotaValidation} found valid. */
+    public static QuotaRules of(JobQuota quota) {
+        JobQuotaSpec spec = quota.getSpec();
+        FailureBackoff backoff = spec.failureBackoff();
+        return new QuotaRules(quota.getMetadata().getName(), spec.maxConcurrentJobs(), spec.jobSelector(), spec.onLimit(),
+                spec.queueOrder(), spec.priorityLabel(), spec.maxQueued(),
+                backoff == null ? null : backoff.keyLabel(),
+                backoff == null ? null : LimitPeriod.parseDuration(backoff.period()),
+                spec.mode());
+    }
 
     /** Whether the quota selects a Job with these labels: never one Kueue manages. */
     public boolean selects(Map<String, String> labels) {

@@ -15,9 +15,9 @@ import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
 import dev.sluice.api.v1alpha1.ResourceStatus;
-import dev.sluice.operator.BreakerSpecs;
 import dev.sluice.operator.MockCluster;
 import dev.sluice.operator.OperatorSettings;
+import dev.sluice.operator.Resources;
 import dev.sluice.operator.SluiceOperator;
 import dev.sluice.operator.render.SidecarConfigMap;
 import dev.sluice.operator.status.Conditions;
@@ -109,7 +109,7 @@ class CircuitBreakerReconcilerIT {
     @Test
     void anInvalidBreakerGetsInvalidSpecAndAWarningEvent() {
         String ns = "bad-breakers";
-        CircuitBreakerSpec outboundWithoutRoute = BreakerSpecs.outbound(null).build();
+        CircuitBreakerSpec outboundWithoutRoute = Resources.breakerSpec(BreakerConfig.builder().target(BreakerTargetType.Outbound).build());
         client.resource(breaker(ns, "payments", outboundWithoutRoute)).create();
 
         awaitAtMost().untilAsserted(() -> {

@@ -1,6 +1,7 @@
 package dev.sluice.operator.render;
 
 import static dev.sluice.operator.Resources.breaker;
+import static dev.sluice.operator.Resources.breakerSpec;
 import static dev.sluice.operator.Resources.inboundBreaker;
 import static dev.sluice.operator.Resources.outboundBreaker;
 import static dev.sluice.operator.Resources.policy;
@@ -23,7 +24,7 @@ import dev.sluice.api.config.WindowConfig;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
-import dev.sluice.operator.BreakerSpecs;
+import dev.sluice.operator.Retries;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -34,10 +35,10 @@ class BreakerAndBackpressureRenderingTest {
 
     @Test
     void aBreakerRendersFieldForFieldWithTheResourceDefaults() {
-        CircuitBreakerSpec spec = BreakerSpecs.inbound().failureRateThreshold(40).slowCalls(80, "2s").minimumNumberOfCalls(20)
-                .slidingWindow(WindowConfig.WindowType.Time, 60).waitDurationInOpenState("15s").permittedCallsInHalfOpen(3)
-                .failureStatuses(500, 503).failureErrors(FailureKind.Timeout).timeout("5s")
-                .retry(BreakerSpecs.retry().maxAttempts(4).jitter(false).methods("GET").budgetPercent(10)).build();
+        CircuitBreakerSpec spec = breakerSpec(BreakerConfig.builder().failureRateThreshold(40).slowCallRateThreshold(80).slowCallDuration("2s")
+                .minimumNumberOfCalls(20).slidingWindow(new WindowConfig(WindowConfig.WindowType.Time, 60)).waitDurationInOpenState("15s")
+                .permittedCallsInHalfOpen(3).failureStatuses(List.of(500, 503)).failureErrors(List.of(FailureKind.Timeout)).timeout("5s")
+                .retry(Retries.of().maxAttempts(4).jitter(false).methods("GET").budgetPercent(10).build()).build());
 
         BreakerConfig config = spec.toBreakerConfig(NS, "app");
 
@@ -103,7 +104,7 @@ class BreakerAndBackpressureRenderingTest {
         CircuitBreaker valid = breaker(NS, "payments", outboundBreaker("payments", 15001));
         SidecarConfig previous = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
                 Renderings.render(NS, List.of(), List.of(valid), Optional.empty(), List.of()).document()));
-        CircuitBreaker broken = breaker(NS, "payments", BreakerSpecs.inbound().failureRateThreshold(0).build());
+        CircuitBreaker broken = breaker(NS, "payments", breakerSpec(BreakerConfig.builder().failureRateThreshold(0).build()));
         CircuitBreaker samePort = breaker(NS, "refunds", outboundBreaker("refunds", 15001));
         CircuitBreaker firstOnPort = breaker(NS, "audit", outboundBreaker("audit", 15001));
 

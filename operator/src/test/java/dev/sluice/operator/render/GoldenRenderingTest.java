@@ -1,9 +1,8 @@
 package dev.sluice.operator.render;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.Scope;
+import dev.sluice.api.testing.Golden;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.RateLimitPolicySpec;
@@ -12,7 +11,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,12 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ConfigMap the operator renders from {@code examples/}, byte for byte, so that a refactor of the
- * operator is shown not to change what the sidecars receive. {@code -Dsluice.golden.update=true}
- * rewrites the files under {@code src/test/resources/golden/} (review the diff: a changed golden
- * file is a changed behaviour).
+ * operator is shown not to change what the sidecars receive ({@link Golden}).
  */
 class GoldenRenderingTest {
-    private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
     private static final Path EXAMPLES = Path.of("..", "examples");
     private static final List<String> TRUSTED_PROXIES = List.of("10.0.0.0/8");
 
@@ -62,14 +57,7 @@ class GoldenRenderingTest {
         // Labels and annotations are maps whose iteration order changes from one JVM to the next.
         configMap.getMetadata().setLabels(new TreeMap<>(configMap.getMetadata().getLabels()));
         configMap.getMetadata().setAnnotations(new TreeMap<>(configMap.getMetadata().getAnnotations()));
-        String actual = Serialization.asYaml(configMap);
-        Path golden = GOLDEN.resolve(file);
-        if (Boolean.getBoolean("sluice.golden.update")) {
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-            return;
-        }
-        assertThat(golden).as("golden file %s is missing: run with -Dsluice.golden.update=true to write it", golden).exists();
-        assertThat(actual).as("rendering differs from golden file %s", golden).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
+        Golden.assertMatches(Golden.ROOT.resolve(file), Serialization.asYaml(configMap));
     }
 
     private static <T extends HasMetadata> T example(String file, Class<T> kind, String uid) throws IOException {

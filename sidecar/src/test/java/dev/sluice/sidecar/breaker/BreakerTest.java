@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.FailureKind;
+import dev.sluice.api.config.WindowConfig;
 import dev.sluice.sidecar.limit.ManualClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,8 +19,10 @@ class BreakerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private Breaker breaker(Integer slowRate, String slowDuration, List<FailureKind> errors) {
-        BreakerConfig config = BreakerConfigBuilder.inbound("shop", "api").failureRateThreshold(50).slowCalls(slowRate, slowDuration)
-                .minimumNumberOfCalls(4).countWindow(4).waitInOpen("30s").permittedCallsInHalfOpen(2).failureErrors(errors).build();
+        BreakerConfig config = BreakerConfig.builder().namespace("shop").name("api").failureRateThreshold(50)
+                .slowCallRateThreshold(slowRate).slowCallDuration(slowDuration).minimumNumberOfCalls(4)
+                .slidingWindow(new WindowConfig(WindowConfig.WindowType.Count, 4)).waitDurationInOpenState("30s").permittedCallsInHalfOpen(2)
+                .failureErrors(errors).build();
         return Breaker.create(config, "inbound", new TimeSource(clock), registry);
     }
 

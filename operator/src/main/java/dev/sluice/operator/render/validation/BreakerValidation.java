@@ -1,18 +1,14 @@
 package dev.sluice.operator.render.validation;
 
 import dev.sluice.api.config.BreakerTargetType;
-import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.FieldErrors;
 import dev.sluice.api.config.ResilienceValidator;
-import dev.sluice.api.config.RetryConfig;
 import dev.sluice.api.config.RouteConfig;
 import dev.sluice.api.config.Syntax;
-import dev.sluice.api.config.WindowConfig;
 import dev.sluice.api.v1alpha1.BreakerTarget;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.CircuitBreakerSpec;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,32 +17,35 @@ import java.util.Map;
 
 /**
  * What the CRD schema cannot check about a CircuitBreaker, as a pure function returning errors with
- * field paths: durations parse, ranges hold, the outbound URL is usable, retries are bounded, and no
- * two breakers of a namespace guard the same route or listen on the same port.
+ * field paths: the sidecar's own checks ({@link ResilienceValidator}: durations parse, ranges hold, the
+ * outbound URL is usable, retries are bounded), run once on the document entry the breaker renders to,
+ * plus what only a resource has: its name, the shape of its target, and, across a namespace, that no two
+ * breakers guard the same route or listen on the same port.
  */
 public final class BreakerValidation {
-    private final FieldErrors errors = new FieldErrors();
-
     private BreakerValidation() {
     }
 
     public static List<FieldError> validate(CircuitBreaker breaker) {
-        BreakerValidation validation = new BreakerValidation();
+        FieldErrors errors = new FieldErrors();
         String name = breaker.getMetadata().getName();
         if (!Syntax.isName(name)) {
-            validation.errors.add("metadata.name", "'" + name + "' must be at most 63 characters for a CircuitBreaker");
+            errors.add("metadata.name", "'" + name + "' must be at most 63 characters for a CircuitBreaker");
         }
-        if (breaker.getSpec() == null) {
-            validation.errors.add("spec", "is required");
-        } else {
-            validation.spec(breaker.getSpec());
-            if (validation.errors.isEmpty()) {
-                // Whatever the sidecar would refuse, reported here rather than breaking the namespace's document.
-                validation.errors.addAll(ResilienceValidator.validateBreaker(
-                        breaker.getSpec().toBreakerConfig(breaker.getMetadata().getNamespace(), name), "spec"));
-            }
+        CircuitBreakerSpec spec = breaker.getSpec();
+        if (spec == null) {
+            errors.add("spec", "is required");
+            return errors.list();
         }
-        return validation.errors.list();
+        BreakerTarget target = spec.target();
+        if (target == null || target.type() == null) {
+            errors.add("spec.target.type", "is required: Inbound or Outbound");
+        } else if (target.type() == BreakerTargetType.Inbound && target.route() != null) {
+            errors.add("spec.target.route", "applies only to an Outbound target");
+        }
+        errors.addAll(ResilienceValidator.validateBreaker(spec.toBreakerConfig(breaker.getMetadata().getNamespace(), name), "spec",
+                "spec.target.route"));
+        return errors.list();
     }
 
     /**
@@ -80,68 +79,5 @@ public final class BreakerValidation {
             byName.put(name, List.copyOf(errors));
         }
         return byName;
-    }
-
-    private void spec(CircuitBreakerSpec spec) {
-        errors.addAll(ConfigValidator.validateSelector(spec.podSelector(), "spec.podSelector"));
-        target(spec.target(), "spec.target");
-        errors.percent(spec.failureRateThreshold(), "spec.failureRateThreshold");
-        if ((spec.slowCallRateThreshold() == null) != (spec.slowCallDuration() == null)) {
-            errors.add(spec.slowCallRateThreshold() == null ? "spec.slowCallRateThreshold" : "spec.slowCallDuration",
-                    "slowCallRateThreshold and slowCallDuration go together: a call is slow when it takes longer than slowCallDuration");
-        }
-        if (spec.slowCallRateThreshold() != null) {
-            errors.percent(spec.slowCallRateThreshold(), "spec.slowCallRateThreshold");
-        }
-        errors.duration(spec.slowCallDuration(), "spec.slowCallDuration");
-        errors.atLeastOne(spec.minimumNumberOfCalls(), "spec.minimumNumberOfCalls");
-        WindowConfig window = spec.slidingWindow();
-        errors.atLeastOne(window.size(), "spec.slidingWindow.size");
-        if (window.type() == WindowConfig.WindowType.Time && window.size() > WindowConfig.MAX_TIME_WINDOW_SECONDS) {
-            errors.add("spec.slidingWindow.size", "a Time window is at most " + WindowConfig.MAX_TIME_WINDOW_SECONDS + " seconds, got " + window.size());
-        }
-        errors.duration(spec.waitDurationInOpenState(), "spec.waitDurationInOpenState");
-        errors.atLeastOne(spec.permittedCallsInHalfOpen(), "spec.permittedCallsInHalfOpen");
-        errors.httpStatuses(spec.failureStatuses(), "spec.failureStatuses");
-        errors.duration(spec.timeout(), "spec.timeout");
-        if (spec.retry() != null) {
-            retry(spec.retry(), "spec.retry");
-        }
-    }
-
-    private void target(BreakerTarget target, String path) {
-        if (target == null || target.type() == null) {
-            errors.add(path + ".type", "is required: Inbound or Outbound");
-            return;
-        }
-        if (target.type() == BreakerTargetType.Inbound) {
-            if (target.route() != null) {
-                errors.add(path + ".route", "applies only to an Outbound target");
-            }
-            return;
-        }
-        RouteConfig route = target.route();
-        if (route == null) {
-            errors.add(path + ".route", "is required for an Outbound target: name, upstream and localPort");
-            return;
-        }
-        errors.routeName(route.name(), path + ".route.name");
-        errors.upstream(route.upstream(), path + ".route.upstream");
-        errors.port(route.localPort(), path + ".route.localPort");
-    }
-
-    private void retry(RetryConfig retry, String path) {
-        if (retry.maxAttempts() < RetryConfig.MIN_ATTEMPTS || retry.maxAttempts() > RetryConfig.MAX_ATTEMPTS) {
-            errors.add(path + ".maxAttempts", "must be between " + RetryConfig.MIN_ATTEMPTS + " and " + RetryConfig.MAX_ATTEMPTS
-                    + " (calls in all, the first included), got " + retry.maxAttempts());
-        }
-        Duration base = errors.duration(retry.backoffBase(), path + ".backoffBase");
-        Duration max = errors.duration(retry.backoffMax(), path + ".backoffMax");
-        if (base != null && max != null && base.compareTo(max) > 0) {
-            errors.add(path + ".backoffBase", "'" + retry.backoffBase() + "' is longer than backoffMax '" + retry.backoffMax() + "'");
-        }
-        errors.httpStatuses(retry.retryOn(), path + ".retryOn");
-        errors.retryMethods(retry.methods(), path + ".methods");
-        errors.percent(retry.budgetPercent(), path + ".budgetPercent");
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.sidecar;
+package dev.sluice.api.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,9 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Outputs a user sees, kept byte for byte under {@code src/test/resources/golden/}, so that a refactor
- * is shown not to change behaviour. {@code -Dsluice.golden.update=true} rewrites them (review the diff:
- * a changed golden file is a changed behaviour).
+ * Outputs a user sees, kept byte for byte under {@code src/test/resources/golden/} of the module whose
+ * tests compare them, so that a refactor is shown not to change behaviour. {@code -Dsluice.golden.update=true}
+ * rewrites them (review the diff: a changed golden file is a changed behaviour). The one helper for the
+ * operator's and the sidecar's golden tests: it reaches them in the api module's test jar.
  */
 public final class Golden {
     public static final Path ROOT = Path.of("src", "test", "resources", "golden");
