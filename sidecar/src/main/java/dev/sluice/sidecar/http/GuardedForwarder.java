@@ -98,6 +98,8 @@ public final class GuardedForwarder implements EnforcedHandler {
         private boolean replayable;
         private boolean bodyStreamed;
         private boolean committed;
+        /** The response is read to its end and its connection handed back: it is no longer this call's to close. */
+        private boolean released;
         private int attempt;
         private int seq;
         private boolean attemptOver;
@@ -219,12 +221,20 @@ public final class GuardedForwarder implements EnforcedHandler {
             ClientConnection used = received.getConnection();
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
                 closeAttempt(mine);
-                IoUtils.safeClose(used);
+                if (!released) {
+                    IoUtils.safeClose(used);
+                }
                 IoUtils.safeClose(exchange.getConnection());
             };
             Transport.streamResponseBody(received, exchange, () -> {
                 closeAttempt(mine);
-                client.release(used);
+                released = true;
+                if (bodyStreamed && !exchange.isRequestComplete()) {
+                    // The app answered before the client finished its body: the connection is still sending it.
+                    IoUtils.safeClose(used);
+                } else {
+                    client.release(used);
+                }
             }, broken);
             if (overhead != null && untilFirstSend >= 0) {
                 overhead.record(untilFirstSend + System.nanoTime() - responseArrived);

@@ -14,9 +14,7 @@ import java.util.Set;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.channels.StreamSourceChannel;
 
 /**
  * The transport of one attempt of {@link GuardedForwarder}: what is copied from the client's request
@@ -95,15 +93,20 @@ final class Transport {
         }
     }
 
-    /** Streams the upstream's response body to the client; {@code done} runs once the upstream's side is read to its end. */
+    /**
+     * Streams the upstream's response body to the client. {@code done} runs once the upstream's response is read to its end
+     * and handed to the client's channel, just before the client's response is ended: from then on the upstream connection
+     * is free for another request.
+     */
     static void streamResponseBody(ClientExchange received, HttpServerExchange exchange, Runnable done,
                                    ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(),
-                (StreamSourceChannel source) -> {
-                    IoUtils.safeClose(source);
+        // Not a listener on the upstream's side: Undertow's client detaches the response channel once it is read to its
+        // end, so a listener set on it then is never called, and the connection would never be handed back.
+        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(), null,
+                sink -> {
                     done.run();
-                },
-                sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+                    finishWrites(sink, broken);
+                }, broken, broken, exchange.getConnection().getByteBufferPool());
     }
 
     /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */
