@@ -8,11 +8,11 @@ import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.enforce.EnforcementCompiler;
 import dev.sluice.sidecar.enforce.InForce;
 import dev.sluice.sidecar.http.BackpressureHandler;
-import dev.sluice.sidecar.http.GuardedForwarder;
+import dev.sluice.sidecar.http.Forwarder;
 import dev.sluice.sidecar.http.ProxyOverhead;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
-import dev.sluice.sidecar.http.UpstreamProxy;
+import dev.sluice.sidecar.http.UpstreamClient;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.redis.RedisPassword;
 import dev.sluice.sidecar.redis.RedisStore;
@@ -47,6 +47,7 @@ public final class Sidecar implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RedisStores redisStores;
     private final OutboundRoutes routes;
+    private final UpstreamClient app;
     private final InForce inForce;
     private final ConfigWatcher watcher;
     private Undertow traffic;
@@ -63,7 +64,9 @@ public final class Sidecar implements AutoCloseable {
         this.settings = settings;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
         this.routes = new OutboundRoutes(registry, limiterClock);
-        this.inForce = new InForce(new EnforcementCompiler(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(),
+        // One pool of connections to the app, for guarded and unguarded requests alike; the compiler closes it.
+        this.app = UpstreamClient.inbound(settings.upstream(), settings.connectionsPerThread());
+        this.inForce = new InForce(new EnforcementCompiler(app, settings.upstreamTimeout(), settings.connectionsPerThread(),
                 registry, limiterClock, redisStores, routes));
         this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
     }
@@ -76,10 +79,9 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        ProxyOverhead overhead = new ProxyOverhead(registry);
-        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), overhead);
+        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), new ProxyOverhead(registry));
         // What is in force is read once per request, by the first stage, and handed down: a reload never splits a request.
-        HttpHandler limited = new RateLimitHandler(inForce, new BackpressureHandler(new GuardedForwarder(proxy, overhead)));
+        HttpHandler limited = new RateLimitHandler(inForce, new BackpressureHandler(forwarder));
         gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())

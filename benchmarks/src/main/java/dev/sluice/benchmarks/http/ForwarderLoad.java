@@ -23,11 +23,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A load program, not a test: the two ways the sidecar forwards a request to the app, side by side.
- * {@code plain} has no inbound breaker, so requests go through {@code UpstreamProxy} (Undertow's proxy
- * handler and its connection pool); {@code guarded} has an inbound breaker that never trips and no
- * retries, so requests go through {@code GuardedForwarder} and {@code UpstreamClient}. An Undertow
- * upstream answers {@code ok} at once from its I/O thread; a closed-loop client keeps
+ * A load program, not a test: the sidecar forwarding to the app without and with an inbound breaker.
+ * {@code plain} has no inbound breaker, so each request is one attempt through {@code Forwarder};
+ * {@code guarded} has an inbound breaker that never trips and no retries, so the same forwarder also
+ * asks the breaker and reports to it. Both share {@code UpstreamClient}'s pool. (Before issue 11 the
+ * plain mode went through Undertow's proxy handler; docs/benchmarks.md compares that jar with this
+ * one.) An Undertow upstream answers {@code ok} at once from its I/O thread; a closed-loop client keeps
  * {@code --concurrency} requests in flight. The modes alternate, {@code --rounds} times each, each
  * round on a fresh sidecar after a warm-up. Reported per round: requests/s, the client's p50 and p99,
  * and the sidecar's own mean overhead per request ({@code sluice_proxy_overhead_seconds}, sum over
