@@ -8,6 +8,8 @@ import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.enforce.EnforcementCompiler;
 import dev.sluice.sidecar.enforce.InForce;
 import dev.sluice.sidecar.http.BackpressureHandler;
+import dev.sluice.sidecar.http.Enforced;
+import dev.sluice.sidecar.http.EnforcedHandler;
 import dev.sluice.sidecar.http.Forwarder;
 import dev.sluice.sidecar.http.ProxyOverhead;
 import dev.sluice.sidecar.http.RateLimitHandler;
@@ -18,6 +20,7 @@ import dev.sluice.sidecar.redis.RedisPassword;
 import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
 import dev.sluice.sidecar.route.OutboundRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -32,6 +35,7 @@ import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,9 +84,7 @@ public final class Sidecar implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
 
         Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), new ProxyOverhead(registry));
-        // What is in force is read once per request, by the first stage, and handed down: a reload never splits a request.
-        HttpHandler limited = new RateLimitHandler(inForce, new BackpressureHandler(forwarder));
-        gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
+        gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
@@ -103,6 +105,15 @@ public final class Sidecar implements AutoCloseable {
         serving = true;
         LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
         return this;
+    }
+
+    /**
+     * The traffic port's handlers, from a request's arrival to its forwarding. What is in force is read once
+     * per request, by the rate limits, and handed down as one snapshot: a reload never splits a request
+     * ({@code InForceReadOnceIT} counts the reads).
+     */
+    static HttpHandler trafficChain(Supplier<? extends Enforced> inForce, EnforcedHandler forwarder, MeterRegistry registry) {
+        return new RequestMetricsHandler(registry, new RateLimitHandler(inForce, new BackpressureHandler(forwarder)));
     }
 
     /**
