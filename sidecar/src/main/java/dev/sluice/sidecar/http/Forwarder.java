@@ -239,12 +239,12 @@ public final class Forwarder implements EnforcedHandler {
         private void commit(int mine, ClientExchange received) {
             committed = true;
             Transport.copyResponseHead(received, exchange);
-            recordOverhead();
             boolean upgrade = Transport.isUpgrade(exchange);
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
                 // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it.
                 closeAttempt(mine);
                 Transport.tunnel(received, exchange);
+                recordOverhead();
                 return;
             }
             ClientConnection used = received.getConnection();
@@ -266,9 +266,10 @@ public final class Forwarder implements EnforcedHandler {
                     client.release(used);
                 }
             }, broken);
+            recordOverhead();
         }
 
-        /** The sidecar's part: arrival to the first send, plus the app's response to its head being set on the client's. */
+        /** The sidecar's part: arrival to the first send, plus the app's response to the start of the client's. */
         private void recordOverhead() {
             if (overhead != null && untilFirstSend >= 0) {
                 overhead.record(untilFirstSend + System.nanoTime() - responseArrived);
