@@ -6,7 +6,7 @@ import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.SidecarConfig;
-import dev.sluice.operator.flags.Flags;
+import dev.sluice.api.flags.Flags;
 import dev.sluice.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.nio.file.Files;

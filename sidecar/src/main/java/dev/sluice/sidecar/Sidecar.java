@@ -8,16 +8,19 @@ import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.enforce.EnforcementCompiler;
 import dev.sluice.sidecar.enforce.InForce;
 import dev.sluice.sidecar.http.BackpressureHandler;
-import dev.sluice.sidecar.http.GuardedForwarder;
+import dev.sluice.sidecar.http.Enforced;
+import dev.sluice.sidecar.http.EnforcedHandler;
+import dev.sluice.sidecar.http.Forwarder;
 import dev.sluice.sidecar.http.ProxyOverhead;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.http.RequestMetricsHandler;
-import dev.sluice.sidecar.http.UpstreamProxy;
+import dev.sluice.sidecar.http.UpstreamClient;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.redis.RedisPassword;
 import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
 import dev.sluice.sidecar.route.OutboundRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -32,6 +35,7 @@ import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +51,7 @@ public final class Sidecar implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RedisStores redisStores;
     private final OutboundRoutes routes;
+    private final UpstreamClient app;
     private final InForce inForce;
     private final ConfigWatcher watcher;
     private Undertow traffic;
@@ -63,7 +68,9 @@ public final class Sidecar implements AutoCloseable {
         this.settings = settings;
         this.redisStores = new RedisStores(redisPassword, limiterClock, registry);
         this.routes = new OutboundRoutes(registry, limiterClock);
-        this.inForce = new InForce(new EnforcementCompiler(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(),
+        // One pool of connections to the app, for guarded and unguarded requests alike; the compiler closes it.
+        this.app = UpstreamClient.inbound(settings.upstream(), settings.connectionsPerThread());
+        this.inForce = new InForce(new EnforcementCompiler(app, settings.upstreamTimeout(), settings.connectionsPerThread(),
                 registry, limiterClock, redisStores, routes));
         this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
     }
@@ -76,11 +83,8 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        ProxyOverhead overhead = new ProxyOverhead(registry);
-        HttpHandler proxy = UpstreamProxy.create(settings.upstream(), settings.upstreamTimeout(), settings.connectionsPerThread(), overhead);
-        // What is in force is read once per request, by the first stage, and handed down: a reload never splits a request.
-        HttpHandler limited = new RateLimitHandler(inForce, new BackpressureHandler(new GuardedForwarder(proxy, overhead)));
-        gracefulShutdown = Handlers.gracefulShutdown(new RequestMetricsHandler(registry, limited));
+        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), new ProxyOverhead(registry));
+        gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
@@ -101,6 +105,15 @@ public final class Sidecar implements AutoCloseable {
         serving = true;
         LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
         return this;
+    }
+
+    /**
+     * The traffic port's handlers, from a request's arrival to its forwarding. What is in force is read once
+     * per request, by the rate limits, and handed down as one snapshot: a reload never splits a request
+     * ({@code InForceReadOnceIT} counts the reads).
+     */
+    static HttpHandler trafficChain(Supplier<? extends Enforced> inForce, EnforcedHandler forwarder, MeterRegistry registry) {
+        return new RequestMetricsHandler(registry, new RateLimitHandler(inForce, new BackpressureHandler(forwarder)));
     }
 
     /**

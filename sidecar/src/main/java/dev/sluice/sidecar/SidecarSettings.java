@@ -1,11 +1,17 @@
 package dev.sluice.sidecar;
 
+import dev.sluice.api.flags.Flags;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
- * How a sidecar process is started.
+ * How a sidecar process is started, from command-line flags ({@code --name value} or {@code --name=value})
+ * or, failing those, environment variables; a blank value counts as none.
  *
  * @param configFile the configuration document (YAML or JSON), reloaded when it changes
  * @param upstream the app's base URL, normally on loopback
@@ -37,6 +43,95 @@ public record SidecarSettings(
     public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
     public static final int DEFAULT_CONNECTIONS_PER_THREAD = 32;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    /** Validate the configuration and exit instead of serving. */
+    static final String CHECK = "check";
+    /** The flags that take a value, each with its environment variable. */
+    private static final Map<String, String> FLAGS = flags();
+    static final String USAGE = """
+            Usage: java -jar sluice-sidecar.jar --config FILE --upstream URL [options]
+
+              --config FILE            configuration document, YAML or JSON        (SLUICE_CONFIG)
+              --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081 (SLUICE_UPSTREAM)
+              --port N                 traffic port, default 8080                   (SLUICE_PORT)
+              --admin-port N           admin port, default 9090                     (SLUICE_ADMIN_PORT)
+              --bind ADDRESS           address both ports listen on, default 0.0.0.0 (SLUICE_BIND_ADDRESS)
+              --pod-labels FILE        the pod's labels (downward API file); without it
+                                       every policy applies                         (SLUICE_POD_LABELS)
+              --upstream-timeout DUR   504 after this long, default 30s             (SLUICE_UPSTREAM_TIMEOUT)
+              --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
+              --check                  validate the configuration and the files it names (Redis
+                                       password, TLS), print the problems, and exit (0 valid, 2 invalid)
+
+            Environment only:
+              SLUICE_REDIS_PASSWORD    the Redis password of Global policies, unless the
+                                       configuration's redis.passwordFile names a file
+            """;
+
+    private static Map<String, String> flags() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval"}) {
+            flags.put(flag, Flags.variable(flag));
+        }
+        flags.put("bind", "SLUICE_BIND_ADDRESS");
+        return Map.copyOf(flags);
+    }
+
+    /** The sidecar's flags and {@code --check}, read with {@link Flags}; unknown flags and stray arguments are errors. */
+    static UnaryOperator<String> flags(String[] args, Map<String, String> env) {
+        UnaryOperator<String> flags = Flags.parse(args, env, FLAGS, Set.of(CHECK));
+        return name -> {
+            String value = flags.apply(name);
+            return value == null || value.isBlank() ? null : value;
+        };
+    }
+
+    /** The configuration file, which both serving and {@code --check} need. */
+    static Path configFile(UnaryOperator<String> flags) {
+        return Path.of(required(flags, "config"));
+    }
+
+    /** Settings to serve with; every problem is an {@link IllegalArgumentException} naming the flag and the value. */
+    static SidecarSettings of(UnaryOperator<String> flags) {
+        String labels = flags.apply("pod-labels");
+        String port = flags.apply("port");
+        String adminPort = flags.apply("admin-port");
+        String bind = flags.apply("bind");
+        String timeout = flags.apply("upstream-timeout");
+        String reload = flags.apply("reload-interval");
+        return new SidecarSettings(
+                configFile(flags),
+                upstreamUri(required(flags, "upstream")),
+                bind == null ? DEFAULT_BIND_ADDRESS : bind,
+                port == null ? DEFAULT_PORT : Flags.port("--port", port),
+                adminPort == null ? DEFAULT_ADMIN_PORT : Flags.port("--admin-port", adminPort),
+                labels == null ? null : Path.of(labels),
+                timeout == null ? DEFAULT_UPSTREAM_TIMEOUT : Flags.duration("--upstream-timeout", timeout),
+                reload == null ? DEFAULT_RELOAD_INTERVAL : Flags.duration("--reload-interval", reload),
+                DEFAULT_CONNECTIONS_PER_THREAD,
+                DEFAULT_SHUTDOWN_GRACE);
+    }
+
+    private static String required(UnaryOperator<String> flags, String flag) {
+        String value = flags.apply(flag);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + flag + " (or " + FLAGS.get(flag) + ") is required");
+        }
+        return value;
+    }
+
+    private static URI upstreamUri(String value) {
+        try {
+            URI uri = URI.create(value);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("--upstream '" + value + "' must be an http:// or https:// URL with a host");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("--upstream") ? e.getMessage()
+                    : "--upstream '" + value + "' is not a URL: " + e.getMessage());
+        }
+    }
 
     /** Settings for a sidecar on loopback with free ports, as tests and the demo start it. */
     public static SidecarSettings loopback(Path configFile, URI upstream) {

@@ -4,6 +4,9 @@ import dev.sluice.sidecar.Sidecar;
 import dev.sluice.sidecar.SidecarSettings;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -23,21 +28,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A load program, not a test: the two ways the sidecar forwards a request to the app, side by side.
- * {@code plain} has no inbound breaker, so requests go through {@code UpstreamProxy} (Undertow's proxy
- * handler and its connection pool); {@code guarded} has an inbound breaker that never trips and no
- * retries, so requests go through {@code GuardedForwarder} and {@code UpstreamClient}. An Undertow
- * upstream answers {@code ok} at once from its I/O thread; a closed-loop client keeps
+ * A load program, not a test: the sidecar forwarding to the app without and with an inbound breaker.
+ * {@code plain} has no inbound breaker, so each request is one attempt through {@code Forwarder};
+ * {@code guarded} has an inbound breaker that never trips and no retries, so the same forwarder also
+ * asks the breaker and reports to it. Both share {@code UpstreamClient}'s pool. (Before issue 11 the
+ * plain mode went through Undertow's proxy handler; docs/benchmarks.md compares that jar with this
+ * one.) An Undertow upstream answers {@code ok} at once from its I/O thread; a closed-loop client keeps
  * {@code --concurrency} requests in flight. The modes alternate, {@code --rounds} times each, each
  * round on a fresh sidecar after a warm-up. Reported per round: requests/s, the client's p50 and p99,
- * and the sidecar's own mean overhead per request ({@code sluice_proxy_overhead_seconds}, sum over
- * count, from the admin port).
+ * the sidecar's own mean overhead per request ({@code sluice_proxy_overhead_seconds}, sum over count,
+ * from the admin port), and the CPU time the sidecar's threads (its XNIO threads: I/O, workers, admin)
+ * spent per request, which does not depend on what the histogram covers and suffers less than wall
+ * time from other processes on the machine.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.benchmarks.http.ForwarderLoad [--seconds 15] [--rounds 2] [--concurrency 16]
  * </pre>
  */
 public final class ForwarderLoad {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Pattern OVERHEAD = Pattern.compile("(?m)^sluice_proxy_overhead_seconds_(sum|count) ([0-9.E+-]+)$");
 
     private ForwarderLoad() {
@@ -60,8 +69,8 @@ public final class ForwarderLoad {
                     return thread;
                 })).build();
         System.out.printf(Locale.ROOT, "%d s per round, %d in flight, %d cores%n", seconds, concurrency, Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "%-8s %5s %10s %8s %8s %8s %13s%n", "mode", "round", "requests/s", "p50 µs", "p99 µs", "errors",
-                "overhead µs");
+        System.out.printf(Locale.ROOT, "%-8s %5s %10s %8s %8s %8s %13s %13s%n", "mode", "round", "requests/s", "p50 µs", "p99 µs", "errors",
+                "overhead µs", "cpu µs/req");
         try {
             for (int round = 1; round <= rounds; round++) {
                 for (String mode : new String[] {"plain", "guarded"}) {
@@ -77,16 +86,22 @@ public final class ForwarderLoad {
     private static void round(String mode, int round, URI app, HttpClient client, int seconds, int concurrency) throws Exception {
         Path config = Files.createTempFile("sluice-forwarder", ".yaml");
         Files.writeString(config, config(mode), StandardCharsets.UTF_8);
+        Set<Long> existing = xnioThreads();
         try (Sidecar sidecar = new Sidecar(SidecarSettings.loopback(config, app)).start()) {
             URI target = URI.create("http://127.0.0.1:" + sidecar.port() + "/work");
             run(client, target, concurrency, 3);
+            Set<Long> sidecarThreads = xnioThreads();
+            sidecarThreads.removeAll(existing);
             double[] before = overhead(client, sidecar);
+            long cpuBefore = cpuNanos(sidecarThreads);
             Result result = run(client, target, concurrency, seconds);
+            long cpuAfter = cpuNanos(sidecarThreads);
             double[] after = overhead(client, sidecar);
             long[] latencies = result.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             double overheadMicros = (after[0] - before[0]) / (after[1] - before[1]) * 1e6;
-            System.out.printf(Locale.ROOT, "%-8s %5d %10.0f %8.0f %8.0f %8d %13.1f%n", mode, round, latencies.length / (double) seconds,
-                    percentile(latencies, 0.50) / 1e3, percentile(latencies, 0.99) / 1e3, result.errors.get(), overheadMicros);
+            double cpuMicros = (cpuAfter - cpuBefore) / 1e3 / (latencies.length + result.errors.get());
+            System.out.printf(Locale.ROOT, "%-8s %5d %10.0f %8.0f %8.0f %8d %13.1f %13.1f%n", mode, round, latencies.length / (double) seconds,
+                    percentile(latencies, 0.50) / 1e3, percentile(latencies, 0.99) / 1e3, result.errors.get(), overheadMicros, cpuMicros);
         } finally {
             Files.deleteIfExists(config);
         }
@@ -150,6 +165,26 @@ public final class ForwarderLoad {
             sumAndCount[matcher.group(1).equals("sum") ? 0 : 1] = Double.parseDouble(matcher.group(2));
         }
         return sumAndCount;
+    }
+
+    /** The ids of the live XNIO threads (Undertow's I/O and worker threads): the upstream's, and once started the sidecar's. */
+    private static Set<Long> xnioThreads() {
+        Set<Long> ids = new HashSet<>();
+        for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("XNIO-")) {
+                ids.add(info.getThreadId());
+            }
+        }
+        return ids;
+    }
+
+    /** CPU time the threads have used so far; a thread that has ended counts for nothing. */
+    private static long cpuNanos(Set<Long> threads) {
+        long total = 0;
+        for (long id : threads) {
+            total += Math.max(0, THREADS.getThreadCpuTime(id));
+        }
+        return total;
     }
 
     private static double percentile(long[] sorted, double quantile) {

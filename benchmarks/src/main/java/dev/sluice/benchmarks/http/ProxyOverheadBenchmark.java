@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What measuring {@code sluice_proxy_overhead_seconds} adds to a request: reading the clock and
- * recording one sample in the histogram, as both proxy paths do once per request (the guarded path
- * reads the clock once more, when the app's response arrives). The recorded values spread over
+ * recording one sample in the histogram, as the forwarder does once per request (it reads the clock
+ * once more, when the app's response arrives). The recorded values spread over
  * 0-65 µs so that samples land in several of the histogram's buckets, as real overheads do.
  *
  * <p>Run from the repository root: {@code java -jar benchmarks/target/benchmarks.jar ProxyOverheadBenchmark -prof gc}

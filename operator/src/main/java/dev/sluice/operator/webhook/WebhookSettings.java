@@ -1,6 +1,6 @@
 package dev.sluice.operator.webhook;
 
-import dev.sluice.operator.flags.Flags;
+import dev.sluice.api.flags.Flags;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;

@@ -59,12 +59,12 @@ public final class EnforcementCompiler implements AutoCloseable {
     private final OutboundRoutes routes;
 
     /**
-     * @param app the pod's app, for the inbound guard
+     * @param app the connections to the pod's app, for the inbound guard; closed with the compiler
      * @param defaultTimeout the per-attempt timeout of a breaker that sets none (the sidecar's upstream timeout)
      * @param sharedStores where Global policies find their Redis store
      * @param routes the outbound routes' listeners, which follow each Enforcement put in force
      */
-    public EnforcementCompiler(URI app, Duration defaultTimeout, int connectionsPerThread, MeterRegistry registry, LimiterClock limiterClock,
+    public EnforcementCompiler(UpstreamClient app, Duration defaultTimeout, int connectionsPerThread, MeterRegistry registry, LimiterClock limiterClock,
                                SharedStores sharedStores, OutboundRoutes routes) {
         this.registry = registry;
         this.limiterClock = limiterClock;
@@ -72,7 +72,7 @@ public final class EnforcementCompiler implements AutoCloseable {
         this.sharedStores = sharedStores;
         this.defaultTimeout = defaultTimeout;
         this.connectionsPerThread = connectionsPerThread;
-        this.app = UpstreamClient.inbound(app, connectionsPerThread);
+        this.app = app;
         this.routes = routes;
     }
 

@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
  * app and back, without the app's own time, which {@code sluice_proxy_request_duration_seconds}
  * includes. One sample per request that reaches the app: from its arrival to its hand-over to the
  * upstream connection (matching, rate limits, a Redis round trip, a backpressure queue, connecting),
- * plus, where the sidecar handles the response itself (the guarded path), from the app's response to
- * the start of the response to the client. One timer registered up front; recording allocates nothing.
+ * plus, from the app's response to the start of the response to the client. One timer registered up front; recording allocates nothing.
  * Needs the server option {@code RECORD_REQUEST_START_TIME}.
  */
 public final class ProxyOverhead {

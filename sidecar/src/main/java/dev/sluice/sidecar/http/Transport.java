@@ -1,11 +1,13 @@
 package dev.sluice.sidecar.http;
 
 import io.undertow.client.ClientExchange;
+import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.NetworkUtils;
 import io.undertow.util.Transfer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,11 +17,12 @@ import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
 
 /**
- * The transport of one attempt of {@link GuardedForwarder}: what is copied from the client's request
+ * The transport of one attempt of {@link Forwarder}: what is copied from the client's request
  * to the upstream and from the upstream's response back, and how bodies move, buffered or streamed,
  * without blocking the I/O thread. Whether an attempt is made, retried or given up is not decided here.
  */
@@ -30,9 +33,18 @@ final class Transport {
     private Transport() {
     }
 
+    /** A request to switch protocols (a WebSocket handshake): the one hop-by-hop exchange passed on, since only the app can answer it. */
+    static boolean isUpgrade(HttpServerExchange exchange) {
+        String upgrade = exchange.getRequestHeaders().getFirst(Headers.UPGRADE);
+        // h2c is between the client and the sidecar's own server, never the app's.
+        return upgrade != null && !upgrade.equalsIgnoreCase("h2c");
+    }
+
     /**
      * The request's headers as the upstream gets them: hop-by-hop headers dropped, the length of a
-     * buffered body, the Host the upstream expects, and for the app the {@code X-Forwarded-*} headers.
+     * buffered body, the Host the upstream expects, and for the app the {@code X-Forwarded-*} headers
+     * Undertow's proxy handler sets: {@code -For} appended to, {@code -Proto}, {@code -Server},
+     * {@code -Host} and {@code -Port} kept when the client sent them.
      *
      * @param body the buffered body, or null when the body streams
      */
@@ -50,6 +62,10 @@ final class Transport {
                 out.put(Headers.CONTENT_LENGTH, body.length);
             }
         }
+        if (isUpgrade(exchange)) {
+            out.putAll(Headers.UPGRADE, in.get(Headers.UPGRADE));
+            out.put(Headers.CONNECTION, Headers.UPGRADE_STRING);
+        }
         if (client.hostHeader() != null) {
             out.put(Headers.HOST, client.hostHeader());
         } else if (!out.contains(Headers.HOST)) {
@@ -63,8 +79,11 @@ final class Transport {
             if (!in.contains(Headers.X_FORWARDED_PROTO)) {
                 out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
             }
+            if (!in.contains(Headers.X_FORWARDED_SERVER) && exchange.getHostName() != null) {
+                out.put(Headers.X_FORWARDED_SERVER, exchange.getHostName());
+            }
             if (!in.contains(Headers.X_FORWARDED_HOST) && exchange.getHostName() != null) {
-                out.put(Headers.X_FORWARDED_HOST, exchange.getHostName());
+                out.put(Headers.X_FORWARDED_HOST, NetworkUtils.formatPossibleIpv6Address(exchange.getHostName()));
             }
             if (!in.contains(Headers.X_FORWARDED_PORT)) {
                 out.put(Headers.X_FORWARDED_PORT, exchange.getHostPort());
@@ -95,15 +114,60 @@ final class Transport {
         }
     }
 
-    /** Streams the upstream's response body to the client; {@code done} runs once the upstream's side is read to its end. */
+    /**
+     * Streams the upstream's response body to the client. {@code done} runs once the upstream's response is read to its end
+     * and handed to the client's channel, just before the client's response is ended: from then on the upstream connection
+     * is free for another request.
+     */
     static void streamResponseBody(ClientExchange received, HttpServerExchange exchange, Runnable done,
                                    ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(),
-                (StreamSourceChannel source) -> {
-                    IoUtils.safeClose(source);
+        // Not a listener on the upstream's side: Undertow's client detaches the response channel once it is read to its
+        // end, so a listener set on it then is never called, and the connection would never be handed back.
+        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(), null,
+                sink -> {
                     done.run();
-                },
-                sink -> finishWrites(sink, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+                    finishWrites(sink, broken);
+                }, broken, broken, exchange.getConnection().getByteBufferPool());
+    }
+
+    /**
+     * Answers an upgrade the app accepted (101) and, once the client has the answer, joins the two
+     * connections: bytes flow both ways until either side closes, which closes both. The upstream
+     * connection becomes the tunnel's and never returns to a pool.
+     */
+    static void tunnel(ClientExchange received, HttpServerExchange exchange) {
+        exchange.getResponseHeaders().putAll(Headers.UPGRADE, received.getResponse().getResponseHeaders().get(Headers.UPGRADE));
+        exchange.upgradeChannel((clientSide, upgraded) -> {
+            StreamConnection appSide = null;
+            try {
+                appSide = received.getConnection().performUpgrade();
+                ChannelExceptionHandler<java.nio.channels.Channel> broken = new ClosingExceptionHandler(clientSide, appSide);
+                ByteBufferPool pool = received.getConnection().getBufferPool();
+                pipe(appSide.getSourceChannel(), clientSide.getSinkChannel(), broken, pool);
+                pipe(clientSide.getSourceChannel(), appSide.getSinkChannel(), broken, pool);
+            } catch (IOException e) {
+                IoUtils.safeClose(clientSide, appSide);
+            }
+        });
+        exchange.endExchange();
+    }
+
+    /** One direction of a tunnel: what arrives is written on; the end of it shuts the other side's writes down. */
+    private static void pipe(StreamSourceChannel from, StreamSinkChannel to, ChannelExceptionHandler<java.nio.channels.Channel> broken,
+                             ByteBufferPool pool) {
+        Transfer.initiateTransfer(from, to, ChannelListeners.closingChannelListener(),
+                ChannelListeners.writeShutdownChannelListener(ChannelListeners.flushingChannelListener(ChannelListeners.closingChannelListener(),
+                        ChannelListeners.closingChannelExceptionHandler()), ChannelListeners.closingChannelExceptionHandler()),
+                broken, broken, pool);
+    }
+
+    /** Closes both ends of a tunnel when either fails. */
+    private record ClosingExceptionHandler(StreamConnection one, StreamConnection other)
+            implements ChannelExceptionHandler<java.nio.channels.Channel> {
+        @Override
+        public void handleException(java.nio.channels.Channel channel, IOException exception) {
+            IoUtils.safeClose(channel, one, other);
+        }
     }
 
     /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */

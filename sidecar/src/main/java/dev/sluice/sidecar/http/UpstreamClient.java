@@ -19,7 +19,7 @@ import org.xnio.XnioIoThread;
 import org.xnio.ssl.XnioSsl;
 
 /**
- * Connections to one upstream (the app, or an outbound route's API) for the guarded path, through
+ * Connections to one upstream (the app, or an outbound route's API), through
  * Undertow's asynchronous client: one pool of keep-alive connections per I/O thread, touched only by
  * that thread (a request, its connection and every callback stay on the exchange's I/O thread), so
  * the pool needs no lock. https upstreams use the JVM's default trust store.
@@ -31,6 +31,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final boolean forwardedHeaders;
     private final int maxIdlePerThread;
     private final XnioSsl ssl;
+    // Without TCP_NODELAY a request's headers and body, written apart, wait on the app's delayed ACK.
     private final OptionMap options = OptionMap.create(Options.TCP_NODELAY, true);
     private final Map<XnioIoThread, ArrayDeque<ClientConnection>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -45,7 +46,7 @@ public final class UpstreamClient implements AutoCloseable {
         this.ssl = "https".equals(upstream.getScheme()) ? defaultSsl() : null;
     }
 
-    /** The pod's app: the client's Host header is kept and {@code X-Forwarded-*} are added, as the plain proxy does. */
+    /** The pod's app: the client's Host header is kept and {@code X-Forwarded-*} are added. */
     public static UpstreamClient inbound(URI app, int maxIdlePerThread) {
         return new UpstreamClient(app, false, maxIdlePerThread);
     }
@@ -86,8 +87,15 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** The path and query to request upstream: the upstream's base path, then the client's. */
     String path(HttpServerExchange exchange) {
+        String uri = exchange.getRequestURI();
+        if (exchange.isHostIncludedInRequestURI()) {
+            // An absolute-form request line (GET http://host/path): the upstream is asked for the path alone.
+            int authority = uri.indexOf("//");
+            int pathStart = authority < 0 ? -1 : uri.indexOf('/', authority + 2);
+            uri = pathStart < 0 ? "/" : uri.substring(pathStart);
+        }
         String query = exchange.getQueryString();
-        String path = basePath + exchange.getRequestURI();
+        String path = basePath + uri;
         return query == null || query.isEmpty() ? path : path + "?" + query;
     }
 

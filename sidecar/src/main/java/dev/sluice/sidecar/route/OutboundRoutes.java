@@ -9,7 +9,7 @@ import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.backpressure.PolicyGate;
 import dev.sluice.sidecar.http.Enforced;
 import dev.sluice.sidecar.http.Guard;
-import dev.sluice.sidecar.http.GuardedForwarder;
+import dev.sluice.sidecar.http.Forwarder;
 import dev.sluice.sidecar.http.RateLimitHandler;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.limit.RateLimiter;
@@ -168,7 +168,7 @@ public final class OutboundRoutes implements AutoCloseable {
             this.server = Undertow.builder()
                     .setWorker(worker)
                     .addHttpListener(port, LOOPBACK)
-                    .setHandler(new RateLimitHandler(this.target::get, new GuardedForwarder(null, null)))
+                    .setHandler(new RateLimitHandler(this.target::get, Forwarder.toRoute()))
                     .build();
             server.start();
         }

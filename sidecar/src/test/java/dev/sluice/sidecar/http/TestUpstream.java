@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /hold}: answers only once {@link #releaseHeld()} (or {@link #stopHolding()}) is called; {@link #held} counts those waiting;</li>
  *   <li>anything else: 200 "ok".</li>
  * </ul>
+ * {@link #connections()} counts the TCP connections requests arrived on.
  */
 public final class TestUpstream implements AutoCloseable {
     public static final int MEBIBYTE = 1 << 20;
@@ -52,6 +55,7 @@ public final class TestUpstream implements AutoCloseable {
     public final AtomicLong flakyDelayMillis = new AtomicLong();
     public final AtomicInteger flakyRequests = new AtomicInteger();
     public final AtomicInteger held = new AtomicInteger();
+    private final Set<InetSocketAddress> peers = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch holdRelease = new CountDownLatch(1);
     private volatile boolean holding = true;
     private final HttpServer server;
@@ -74,8 +78,17 @@ public final class TestUpstream implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
+    /**
+     * How many TCP connections requests have arrived on so far: the distinct client ends (address and
+     * port) seen, each of which is one connection while it is open.
+     */
+    public int connections() {
+        return peers.size();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        peers.add(exchange.getRemoteAddress());
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.startsWith("/echo")) {

@@ -7,12 +7,12 @@ import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
 import io.undertow.client.ClientExchange;
 import io.undertow.client.ClientRequest;
-import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.IoUtils;
@@ -20,54 +20,69 @@ import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
 
 /**
- * Forwards a request under its target's {@link Guard}: the circuit breaker decides whether it is tried
- * at all (an open circuit answers 503 at once), every attempt has a timeout (504), and failed attempts
+ * The one way a request reaches its upstream, the pod's app or an outbound route's API. Under a
+ * {@link Guard} (a breaker for the target) the circuit breaker decides whether it is tried at all (an
+ * open circuit answers 503 at once), every attempt has the guard's timeout (504), and failed attempts
  * are retried with backoff when the policy, the method, the body, the attempt count and the retry
- * budget all allow it. Everything runs on the exchange's I/O thread and nothing waits: connections,
- * responses and backoff are callbacks and timers ({@code executeAfter}), never a sleep.
+ * budget all allow it. Without a guard a request to the app is one attempt within the sidecar's
+ * upstream timeout: no breaker, no retry. Either way the upstream refusing the connection gives 502.
+ * Everything runs on the exchange's I/O thread and nothing waits: connections, responses and backoff
+ * are callbacks and timers ({@code executeAfter}), never a sleep.
  *
  * <p>A request is replayable when it has no body, or a body of at most {@code maxBodyBytes} with a
- * Content-Length, which is then read into memory first; any other body streams to the upstream and is
- * retried only after a connection failure, when none of it was sent. A response is passed on, status
- * and headers and a streamed body, as soon as its attempt is not going to be retried: nothing is
- * retried once the response has started. Without a guard (no breaker for the target) the request goes
- * to {@code unguarded}, the plain proxy.
+ * Content-Length, which is then read into memory first; any other body, and every body when nothing
+ * is retried, streams to the upstream and is retried only after a connection failure, when none of it
+ * was sent. A response is passed on, status and headers and a streamed body, as soon as its attempt
+ * is not going to be retried: nothing is retried once the response has started.
  *
  * <p>This class decides about attempts (permission, timeout, retry, giving up); what one attempt
- * copies and streams between the client and the upstream is {@link Transport}'s.
+ * copies and streams between the client and the upstream is {@link Transport}'s, over the pooled
+ * connections of an {@link UpstreamClient}.
  */
-public final class GuardedForwarder implements EnforcedHandler {
+public final class Forwarder implements EnforcedHandler {
     private static final byte[] NO_BODY = new byte[0];
 
-    private final HttpHandler unguarded;
+    private final UpstreamClient app;
+    private final long appTimeoutNanos;
     private final ProxyOverhead overhead;
 
-    /** {@code overhead} (null: not recorded) gets the sidecar's part of each request that reaches the upstream. */
-    public GuardedForwarder(HttpHandler unguarded, ProxyOverhead overhead) {
-        this.unguarded = unguarded;
+    private Forwarder(UpstreamClient app, long appTimeoutNanos, ProxyOverhead overhead) {
+        this.app = app;
+        this.appTimeoutNanos = appTimeoutNanos;
         this.overhead = overhead;
+    }
+
+    /**
+     * The traffic port's forwarder: a request no guard covers goes to {@code app} in one attempt within
+     * {@code timeout}, a guarded one to its guard's client (the same pool for the app); {@code overhead}
+     * gets the sidecar's part of each request that reaches the app.
+     */
+    public static Forwarder toApp(UpstreamClient app, Duration timeout, ProxyOverhead overhead) {
+        return new Forwarder(app, timeout.toNanos(), overhead);
+    }
+
+    /** An outbound route's forwarder: a route is compiled only with a breaker, so its calls always have a guard. */
+    public static Forwarder toRoute() {
+        return new Forwarder(null, 0, null);
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
-        Guard current = enforced.guard();
-        if (current == null) {
-            unguarded.handleRequest(exchange);
-            return;
-        }
-        RetryRules retry = current.retry();
+        Guard guard = enforced.guard();
+        Call call = guard == null ? new Call(exchange, null, app, appTimeoutNanos, overhead)
+                : new Call(exchange, guard, guard.client(), guard.timeoutNanos(), overhead);
+        RetryRules retry = call.retry;
         if (retry != null) {
             retry.budget().onRequest();
         }
-        Breaker breaker = current.breaker();
-        if (!breaker.tryAcquire()) {
+        Breaker breaker = call.breaker;
+        if (breaker != null && !breaker.tryAcquire()) {
             Rejections.circuitOpen(exchange, breaker);
             return;
         }
         long length = exchange.getRequestContentLength();
         boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
         boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
-        Call call = new Call(exchange, current, overhead);
         if (!chunked && length <= 0) {
             call.body = NO_BODY;
             call.replayable = retryableMethod;
@@ -89,8 +104,12 @@ public final class GuardedForwarder implements EnforcedHandler {
     /** One request's attempts. Confined to the exchange's I/O thread; {@code seq} tells a stale callback from a live one. */
     private static final class Call {
         private final HttpServerExchange exchange;
+        /** The target's guard, breaker and retry policy; all three null when no breaker guards it. Retries need a guard. */
         private final Guard guard;
+        private final Breaker breaker;
+        private final RetryRules retry;
         private final UpstreamClient client;
+        private final long timeoutNanos;
         private final ProxyOverhead overhead;
         private long untilFirstSend = -1;
         private long responseArrived;
@@ -98,6 +117,8 @@ public final class GuardedForwarder implements EnforcedHandler {
         private boolean replayable;
         private boolean bodyStreamed;
         private boolean committed;
+        /** The response is read to its end and its connection handed back: it is no longer this call's to close. */
+        private boolean released;
         private int attempt;
         private int seq;
         private boolean attemptOver;
@@ -105,26 +126,29 @@ public final class GuardedForwarder implements EnforcedHandler {
         private XnioExecutor.Key timer;
         private ClientConnection connection;
 
-        Call(HttpServerExchange exchange, Guard guard, ProxyOverhead overhead) {
+        Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead) {
             this.exchange = exchange;
             this.guard = guard;
-            this.client = guard.client();
+            this.breaker = guard == null ? null : guard.breaker();
+            this.retry = guard == null ? null : guard.retry();
+            this.client = client;
+            this.timeoutNanos = timeoutNanos;
             this.overhead = overhead;
         }
 
         /** Starts the next attempt; the breaker's permission for the first was taken on arrival. */
         void attempt() {
             attempt++;
-            if (attempt > 1 && !guard.breaker().tryAcquire()) {
+            if (attempt > 1 && !breaker.tryAcquire()) {
                 guard.retried(false);
-                Rejections.circuitOpen(exchange, guard.breaker());
+                Rejections.circuitOpen(exchange, breaker);
                 return;
             }
             int mine = ++seq;
             attemptOver = false;
             connection = null;
             attemptStart = System.nanoTime();
-            timer = exchange.getIoThread().executeAfter(() -> timedOut(mine), guard.timeoutNanos(), TimeUnit.NANOSECONDS);
+            timer = exchange.getIoThread().executeAfter(() -> timedOut(mine), timeoutNanos, TimeUnit.NANOSECONDS);
             client.connect(exchange, new ClientCallback<>() {
                 @Override
                 public void completed(ClientConnection result) {
@@ -193,8 +217,7 @@ public final class GuardedForwarder implements EnforcedHandler {
             int status = received.getResponse().getResponseCode();
             responseArrived = System.nanoTime();
             long took = responseArrived - attemptStart;
-            boolean success = guard.breaker().onResponse(status, took);
-            RetryRules retry = guard.retry();
+            boolean success = breaker == null || breaker.onResponse(status, took);
             if (retry != null && retry.retriesStatus(status)) {
                 if (mayRetry(replayable)) {
                     closeAttempt(mine);
@@ -216,16 +239,38 @@ public final class GuardedForwarder implements EnforcedHandler {
         private void commit(int mine, ClientExchange received) {
             committed = true;
             Transport.copyResponseHead(received, exchange);
+            boolean upgrade = Transport.isUpgrade(exchange);
+            if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
+                // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it.
+                closeAttempt(mine);
+                Transport.tunnel(received, exchange);
+                recordOverhead();
+                return;
+            }
             ClientConnection used = received.getConnection();
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
                 closeAttempt(mine);
-                IoUtils.safeClose(used);
+                if (!released) {
+                    IoUtils.safeClose(used);
+                }
                 IoUtils.safeClose(exchange.getConnection());
             };
             Transport.streamResponseBody(received, exchange, () -> {
                 closeAttempt(mine);
-                client.release(used);
+                released = true;
+                if (upgrade || bodyStreamed && !exchange.isRequestComplete()) {
+                    // An upgrade the app refused leaves the connection expecting one; an answer before the client
+                    // finished its body leaves it still sending the body. Neither is fit for another request.
+                    IoUtils.safeClose(used);
+                } else {
+                    client.release(used);
+                }
             }, broken);
+            recordOverhead();
+        }
+
+        /** The sidecar's part: arrival to the first send, plus the app's response to the start of the client's. */
+        private void recordOverhead() {
             if (overhead != null && untilFirstSend >= 0) {
                 overhead.record(untilFirstSend + System.nanoTime() - responseArrived);
             }
@@ -254,9 +299,11 @@ public final class GuardedForwarder implements EnforcedHandler {
                 IoUtils.safeClose(exchange.getConnection());
                 return;
             }
-            guard.breaker().onError(kind, System.nanoTime() - attemptStart);
+            if (breaker != null) {
+                breaker.onError(kind, System.nanoTime() - attemptStart);
+            }
             boolean sendsAgain = kind == FailureKind.ConnectFailure ? replayable || !bodyStreamed : replayable;
-            if (guard.retry() != null && mayRetry(sendsAgain)) {
+            if (retry != null && mayRetry(sendsAgain)) {
                 if (attempt > 1) {
                     guard.retried(false);
                 }
@@ -266,13 +313,13 @@ public final class GuardedForwarder implements EnforcedHandler {
             if (attempt > 1) {
                 guard.retried(false);
             }
+            // 502, not 503, when the app cannot be reached: 503 is the sidecar's own shedding and open circuits.
             exchange.setStatusCode(kind == FailureKind.Timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY);
             exchange.endExchange();
         }
 
         /** Whether another attempt may be made, taking a retry from the budget if so. */
         private boolean mayRetry(boolean sendsAgain) {
-            RetryRules retry = guard.retry();
             if (!sendsAgain || committed || exchange.isResponseStarted()) {
                 return false;
             }
@@ -288,7 +335,7 @@ public final class GuardedForwarder implements EnforcedHandler {
         }
 
         private void backOff() {
-            long delay = guard.retry().delayNanos(attempt);
+            long delay = retry.delayNanos(attempt);
             exchange.getIoThread().executeAfter(this::attempt, delay, TimeUnit.NANOSECONDS);
         }
 
