@@ -143,8 +143,10 @@ public final class SidecarFixture implements AutoCloseable {
         Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Stops the sidecar and the upstream, answering first whatever the upstream holds, so that the sidecar waits on nothing. */
     @Override
     public void close() {
+        upstream.stopHolding();
         sidecar.close();
         upstream.close();
     }

@@ -21,7 +21,7 @@ final class FixedRequest implements RequestView {
         this.path = path;
         this.headerName = headerName;
         this.headerValue = headerValue;
-        this.headerLines = List.of(headerValue);
+        this.headerLines = headerValue == null ? List.of() : List.of(headerValue);
         this.peerAddress = peerAddress.clone();
         this.peerAddressText = (peerAddress[0] & 0xff) + "." + (peerAddress[1] & 0xff) + "." + (peerAddress[2] & 0xff) + "." + (peerAddress[3] & 0xff);
     }

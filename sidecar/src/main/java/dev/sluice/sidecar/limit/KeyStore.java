@@ -1,5 +1,7 @@
 package dev.sluice.sidecar.limit;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +32,7 @@ import java.util.function.Function;
  * <p>Why not Caffeine, as before: a cache forgets by recency and frequency, and at its bound drops
  * whichever entry its policy picks; here only the counters know whether a key may go, and that
  * changes with every request. So: a {@link ConcurrentHashMap} (a known key costs one lookup and one
- * volatile write, no allocation), swept by the requests themselves a slice of {@value #SWEEP_SLICE}
+ * plain write, no allocation), swept by the requests themselves a slice of {@value #SWEEP_SLICE}
  * keys at a time, so that no request pays for the whole store: a pass every {@code idleTimeout}
  * (between 1 s and 1 min) for idle keys, and one whenever the store is full and some key may be full
  * again, to make room.
@@ -58,14 +60,39 @@ final class KeyStore<V> {
     }
 
     private static final class Slot<V> {
+        /**
+         * {@link #lastSeen} is written by every request for the key, from every thread, and read only by
+         * sweeps, which need no ordering with the counters: opaque, so that the write is a plain store and
+         * not a volatile one, whose fence would stall each request while the line is on another core.
+         */
+        private static final VarHandle LAST_SEEN;
+
+        static {
+            try {
+                LAST_SEEN = MethodHandles.lookup().findVarHandle(Slot.class, "lastSeen", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final String key;
         final V counters;
-        volatile long lastSeen;
+        private long lastSeen;
 
         Slot(String key, V counters, long lastSeen) {
             this.key = key;
             this.counters = counters;
             this.lastSeen = lastSeen;
+        }
+
+        long lastSeen() {
+            return (long) LAST_SEEN.getOpaque(this);
+        }
+
+        void seen(long nowNanos) {
+            if (lastSeen() != nowNanos) {
+                LAST_SEEN.setOpaque(this, nowNanos);
+            }
         }
     }
 
@@ -111,9 +138,7 @@ final class KeyStore<V> {
         if (slot == null) {
             return admit(key, nowNanos);
         }
-        if (slot.lastSeen != nowNanos) {
-            slot.lastSeen = nowNanos;
-        }
+        slot.seen(nowNanos);
         return slot.counters;
     }
 
@@ -219,7 +244,7 @@ final class KeyStore<V> {
 
     private void visit(Slot<V> slot, long nowNanos) {
         long forgettable = retention.forgettableAt(slot.counters);
-        long seen = slot.lastSeen;
+        long seen = slot.lastSeen();
         Eviction reason = null;
         if (forgettable <= nowNanos) {
             if (nowNanos - seen >= idleNanos) {

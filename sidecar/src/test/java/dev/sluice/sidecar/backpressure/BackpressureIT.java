@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Concurrency limits, priority shedding, the wait queue and the adaptive limit, in a real sidecar under real concurrent load. */
@@ -30,19 +31,13 @@ class BackpressureIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void close() {
-        if (fixture != null) {
-            fixture.upstream.stopHolding();
-            fixture.close();
-        }
-    }
 
     @Test
     void lowerPrioritiesAreShedFirstAsTheLimitFills() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 policies:
                   - name: api
                 %s
@@ -56,7 +51,7 @@ class BackpressureIT {
                           - {name: high, shedAtUtilisation: 90}
                           - {name: normal, shedAtUtilisation: 80}
                           - {name: low, shedAtUtilisation: 50}
-                """.formatted(RULE), START, 32);
+                """.formatted(RULE), START, 32));
         List<CompletableFuture<HttpResponse<String>>> holding = new ArrayList<>();
 
         hold(holding, 5);
@@ -90,13 +85,13 @@ class BackpressureIT {
 
     @Test
     void waitingRequestsHoldNoThreadAndResumeAsSlotsFree() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 policies:
                   - name: api
                 %s
                     backpressure:
                       concurrency: {maxConcurrent: 4, queueSize: 100, maxWait: 30s}
-                """.formatted(RULE), START, 32);
+                """.formatted(RULE), START, 32));
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             responses.add(fixture.client.sendAsync(HttpRequest.newBuilder(fixture.traffic("/hold")).build(), HttpResponse.BodyHandlers.ofString()));
@@ -119,13 +114,13 @@ class BackpressureIT {
 
     @Test
     void aFullQueueAndAnExpiredWaitAnswer503() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 policies:
                   - name: api
                 %s
                     backpressure:
                       concurrency: {maxConcurrent: 1, queueSize: 1, maxWait: 200ms}
-                """.formatted(RULE), START, 8);
+                """.formatted(RULE), START, 8));
         CompletableFuture<HttpResponse<String>> holder = fixture.client.sendAsync(
                 HttpRequest.newBuilder(fixture.traffic("/hold")).build(), HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(10)).until(() -> fixture.upstream.held.get() == 1);
@@ -145,13 +140,13 @@ class BackpressureIT {
 
     @Test
     void theAdaptiveLimitFallsWhenUpstreamLatencyRises() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 policies:
                   - name: api
                 %s
                     backpressure:
                       adaptive: {algorithm: Gradient, minLimit: 2, maxLimit: 200, initialLimit: 40}
-                """.formatted(RULE), START, 128);
+                """.formatted(RULE), START, 128));
         for (int i = 0; i < 50; i++) {
             assertThat(fixture.get("/flaky").statusCode()).isEqualTo(200);
         }

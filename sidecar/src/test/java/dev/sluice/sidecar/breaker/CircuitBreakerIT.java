@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** An inbound breaker in a real sidecar in front of a real upstream that fails on command; the breaker's clock is manual. */
@@ -30,18 +31,13 @@ class CircuitBreakerIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void close() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void opensAtTheThresholdFailsFastHalfOpensAndCloses() throws Exception {
-        fixture = SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z")));
         fixture.upstream.flakyStatus.set(500);
 
         assertThat(fixture.statuses(4, "/flaky")).isEqualTo("500 500 500 500");
@@ -81,7 +77,7 @@ class CircuitBreakerIT {
 
     @Test
     void aTimeoutAnswers504AndCountsAsAFailure() throws Exception {
-        fixture = SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z")));
 
         assertThat(fixture.get("/slow?ms=3000").statusCode()).isEqualTo(504);
         assertThat(fixture.get("/echo/fast").statusCode()).as("the pool is not poisoned by the abandoned call").isEqualTo(200);
@@ -91,7 +87,7 @@ class CircuitBreakerIT {
 
     @Test
     void proxiesLikeThePlainProxyWhileClosed() throws Exception {
-        fixture = SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z")));
 
         HttpResponse<String> echoed = fixture.send(java.net.http.HttpRequest.newBuilder(fixture.traffic("/echo/a?b=c"))
                 .header("X-Custom", "1").POST(java.net.http.HttpRequest.BodyPublishers.ofString("hello")).build());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Configuration changes while the sidecar serves: swapped atomically, refused whole, and bounded in what they keep. */
@@ -29,14 +30,9 @@ class ReloadIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     private static String generation(long generation, String strictRules) {
         return """
@@ -57,7 +53,7 @@ class ReloadIT {
 
     @Test
     void reloadsUnderTrafficWithoutDroppingARequest() throws Exception {
-        fixture = SidecarFixture.withSystemClock(directory, generation(1, ""));
+        fixture = closer.keep(SidecarFixture.withSystemClock(directory, generation(1, "")));
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         AtomicInteger failures = new AtomicInteger();
         AtomicBoolean reloading = new AtomicBoolean(true);
@@ -107,7 +103,7 @@ class ReloadIT {
                         match: {path: {prefix: /edited}}
                         limits: [{requests: %d, period: 1h}]
                 """;
-        fixture = SidecarFixture.withClock(directory, config.formatted(1, 2), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config.formatted(1, 2), START));
         assertThat(fixture.statuses(2, "/edited")).isEqualTo("200 200");
 
         fixture.reload(config.formatted(2, 4), 2);
@@ -129,7 +125,7 @@ class ReloadIT {
                       - name: small
                         limits: [{requests: 2, period: 1h}]
                 """;
-        fixture = SidecarFixture.withClock(directory, valid, START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, valid, START));
         assertThat(fixture.statuses(1, "/")).isEqualTo("200");
 
         fixture.writeConfig(valid.replace("generation: 1", "generation: 2").replace("requests: 2", "requests: 0"));
@@ -180,7 +176,7 @@ class ReloadIT {
                 """;
         Path missingCa = directory.resolve("missing-ca.crt");
         String unreachableRedis = "redis: {addresses: ['127.0.0.1:1'], connectTimeout: 200ms%s}";
-        fixture = SidecarFixture.withClock(directory, config.formatted(1, "", 2, 10, ""), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config.formatted(1, "", 2, 10, ""), START));
         assertThat(fixture.statuses(1, "/")).isEqualTo("200");
 
         fixture.writeConfig(config.formatted(2, unreachableRedis.formatted(", tls: {caFile: " + missingCa + "}"), 5, 20, sharedPolicy));
@@ -223,7 +219,7 @@ class ReloadIT {
                 """;
         String missingCa = "redis: {addresses: ['127.0.0.1:1'], tls: {caFile: %s}}\n".formatted(directory.resolve("missing-ca.crt"))
                 + "policies: [{name: shared, scope: Global, rules: [{name: all, limits: [{requests: 1, period: 1s}]}]}]\n";
-        fixture = SidecarFixture.withClock(directory, valid.formatted(1), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, valid.formatted(1), START));
 
         fixture.writeConfig("generation: 2\n" + missingCa);
         await().atMost(Duration.ofSeconds(10)).until(() -> fixture.admin("/readyz").body().contains("redis.tls.caFile"));
@@ -240,7 +236,7 @@ class ReloadIT {
 
     @Test
     void aFloodOfDistinctClientsIsBoundedAndNeverResetsAQuota() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 trustedProxies: [127.0.0.1/32]
                 keys: {maxPerRule: 200, idleTimeout: 1m}
                 policies:
@@ -249,7 +245,7 @@ class ReloadIT {
                       - name: per-client
                         key: [{type: ClientIP}]
                         limits: [{requests: 1, period: 1h}]
-                """, START);
+                """, START));
         String exhausted = "192.0.2.1";
         assertThat(fixture.statuses(2, "/", "X-Forwarded-For", exhausted)).isEqualTo("200 429");
 

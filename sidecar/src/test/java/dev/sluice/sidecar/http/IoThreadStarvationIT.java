@@ -3,6 +3,7 @@ package dev.sluice.sidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,26 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
 class IoThreadStarvationIT {
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void close() {
-        if (fixture != null) {
-            fixture.upstream.stopHolding();
-            fixture.close();
-        }
-    }
 
     @Test
     void aFastRequestIsAnsweredWhileTwoHundredSlowOnesAreInFlight() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 breakers:
                   - name: app
                     target: Inbound
                     minimumNumberOfCalls: 1000
                     timeout: 60s
                     retry: {maxAttempts: 2}
-                """, Instant.parse("2026-01-01T00:00:00Z"), 256);
+                """, Instant.parse("2026-01-01T00:00:00Z"), 256));
         List<CompletableFuture<HttpResponse<String>>> slow = send(200, "/hold");
         await().atMost(Duration.ofSeconds(60)).until(() -> fixture.upstream.held.get() == 200);
 
@@ -60,7 +55,7 @@ class IoThreadStarvationIT {
 
     @Test
     void parkedRequestsHoldNoThread() throws Exception {
-        fixture = SidecarFixture.withUpstreamThreads(directory, """
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 breakers:
                   - name: app
                     target: Inbound
@@ -79,7 +74,7 @@ class IoThreadStarvationIT {
                         priorities:
                           - {name: critical, shedAtUtilisation: 100}
                           - {name: normal, shedAtUtilisation: 100}
-                """, Instant.parse("2026-01-01T00:00:00Z"), 256);
+                """, Instant.parse("2026-01-01T00:00:00Z"), 256));
         List<CompletableFuture<HttpResponse<String>>> slow = send(300, "/hold");
         await().atMost(Duration.ofSeconds(60)).until(() -> fixture.upstream.held.get() == 200
                 && fixture.adminJson("/state").path("backpressure").get(0).path("queued").asInt() == 100);

@@ -3,6 +3,7 @@ package dev.sluice.sidecar.http;
 import static dev.sluice.sidecar.http.TestUpstream.MEBIBYTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,9 +18,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sidecar as a plain reverse proxy: what passes through unchanged, what is added, and the gateway errors. */
@@ -29,16 +30,13 @@ class ProxyIT {
 
     @TempDir
     java.nio.file.Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = SidecarFixture.withSystemClock(directory, NO_LIMITS);
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
+        fixture = closer.keep(SidecarFixture.withSystemClock(directory, NO_LIMITS));
     }
 
     @Test

@@ -2,10 +2,11 @@ package dev.sluice.sidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice_proxy_overhead_seconds}: the sidecar's own share of a request's time, on both ways to the app. */
@@ -29,25 +30,20 @@ class ProxyOverheadIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void thePlainProxyRecordsItsOverheadApartFromTheAppsTime() throws Exception {
-        fixture = SidecarFixture.withSystemClock(directory, LIMITED);
+        fixture = closer.keep(SidecarFixture.withSystemClock(directory, LIMITED));
 
         assertOverheadRecordedBelowTheAppsTime();
     }
 
     @Test
     void theGuardedPathRecordsItsOverheadApartFromTheAppsTime() throws Exception {
-        fixture = SidecarFixture.withSystemClock(directory, GUARDED);
+        fixture = closer.keep(SidecarFixture.withSystemClock(directory, GUARDED));
 
         assertOverheadRecordedBelowTheAppsTime();
         assertThat(fixture.adminJson("/state").path("breakers").get(0).path("bufferedCalls").asInt()).isEqualTo(REQUESTS);

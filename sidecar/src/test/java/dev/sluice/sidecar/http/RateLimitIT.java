@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rate limits enforced over real loopback HTTP, with the limiters on a manual clock. */
@@ -20,24 +21,19 @@ class RateLimitIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void tokenBucketAllowsTheBurstThenTheRate() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: api
                     rules:
                       - name: bucket
                         limits: [{requests: 5, period: 1s, burst: 10}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         assertThat(fixture.statuses(11, "/")).isEqualTo("200 200 200 200 200 200 200 200 200 200 429");
         fixture.clock.advance(Duration.ofMillis(200));
@@ -48,14 +44,14 @@ class RateLimitIT {
 
     @Test
     void slidingWindowCountsThePreviousWindowByItsOverlap() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: api
                     rules:
                       - name: window
                         algorithm: SlidingWindow
                         limits: [{requests: 4, period: 1s}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         assertThat(fixture.statuses(5, "/")).isEqualTo("200 200 200 200 429");
         HttpResponse<String> refused = fixture.get("/");
@@ -70,7 +66,7 @@ class RateLimitIT {
     @Test
     void fixedWindowDailyQuotaResetsAtMidnightInItsTimeZone() throws Exception {
         // 22:59:30 UTC is 23:59:30 in Paris in January.
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: api
                     rules:
@@ -78,7 +74,7 @@ class RateLimitIT {
                         algorithm: FixedWindow
                         timeZone: Europe/Paris
                         limits: [{requests: 3, period: 1d}]
-                """, Instant.parse("2026-01-15T22:59:30Z"));
+                """, Instant.parse("2026-01-15T22:59:30Z")));
 
         assertThat(fixture.statuses(3, "/")).isEqualTo("200 200 200");
         HttpResponse<String> refused = fixture.get("/");
@@ -91,7 +87,7 @@ class RateLimitIT {
 
     @Test
     void multiLevelRulesMustAllAllowAndRefusalsCostNothing() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 trustedProxies: [127.0.0.1/32]
                 policies:
                   - name: shop
@@ -105,7 +101,7 @@ class RateLimitIT {
                       - name: per-client
                         key: [{type: ClientIP}]
                         limits: [{requests: 3, period: 1h}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         assertThat(fixture.statuses(4, "/items", "X-Forwarded-For", "203.0.113.1")).isEqualTo("200 200 200 429");
         assertThat(fixture.statuses(2, "/search?q=a", "X-Forwarded-For", "203.0.113.2")).isEqualTo("200 200");
@@ -128,7 +124,7 @@ class RateLimitIT {
 
     @Test
     void aForgedForwardedForLineCannotEscapeTheClientLimit() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 trustedProxies: [127.0.0.1/32]
                 policies:
                   - name: api
@@ -136,7 +132,7 @@ class RateLimitIT {
                       - name: per-client
                         key: [{type: ClientIP}]
                         limits: [{requests: 2, period: 1h}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         // The client forges a new first line each time; the trusted proxy (this test, on 127.0.0.1)
         // adds its own line with the address it saw, as HAProxy does.
@@ -150,7 +146,7 @@ class RateLimitIT {
 
     @Test
     void tiersChooseTheLimitsByHeader() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: plans
                     rules:
@@ -162,7 +158,7 @@ class RateLimitIT {
                           values:
                             - {name: free, limits: [{requests: 1, period: 1m}]}
                             - {name: premium, limits: [{requests: 3, period: 1m}]}
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         assertThat(fixture.statuses(4, "/", "X-Api-Key", "k1", "X-Plan", "premium")).isEqualTo("200 200 200 429");
         assertThat(fixture.statuses(2, "/", "X-Api-Key", "k2", "X-Plan", "free")).isEqualTo("200 429");
@@ -173,14 +169,14 @@ class RateLimitIT {
 
     @Test
     void shadowModeNeverRejectsAndCountsWhatItWouldHave() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: candidate
                     mode: Shadow
                     rules:
                       - name: strict
                         limits: [{requests: 3, period: 1h}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         assertThat(fixture.statuses(5, "/")).isEqualTo("200 200 200 200 200");
         assertThat(fixture.get("/").headers().firstValue("RateLimit")).isEmpty();
@@ -190,7 +186,7 @@ class RateLimitIT {
 
     @Test
     void everyRateLimitFieldHasItsValue() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: api
                     rules:
@@ -199,7 +195,7 @@ class RateLimitIT {
                         limits:
                           - {name: burst, requests: 10, period: 1s, burst: 20}
                           - {name: hourly, requests: 1000, period: 1h}
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         HttpResponse<String> first = fixture.get("/");
         assertThat(first.statusCode()).isEqualTo(200);
@@ -239,14 +235,14 @@ class RateLimitIT {
 
     @Test
     void requestsNoRuleMatchesPassWithoutFields() throws Exception {
-        fixture = SidecarFixture.withClock(directory, """
+        fixture = closer.keep(SidecarFixture.withClock(directory, """
                 policies:
                   - name: api
                     rules:
                       - name: writes
                         match: {methods: [POST]}
                         limits: [{requests: 1, period: 1h}]
-                """, NEW_YEAR);
+                """, NEW_YEAR));
 
         HttpResponse<String> read = fixture.get("/");
 

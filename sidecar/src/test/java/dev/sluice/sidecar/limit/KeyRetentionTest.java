@@ -4,7 +4,6 @@ import static dev.sluice.sidecar.match.FixedRequest.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.api.config.Algorithm;
-import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.sidecar.match.RequestView;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -92,20 +91,7 @@ class KeyRetentionTest {
     }
 
     private RateLimiter perClient(long maxKeys, Algorithm algorithm, String limit) throws Exception {
-        String yaml = """
-                keys: {maxPerRule: %d, idleTimeout: 10m}
-                policies:
-                  - name: api
-                    rules:
-                      - name: per-client
-                        key: [{type: ClientIP}]
-                        algorithm: %s
-                        limits: [%s]
-                """.formatted(maxKeys, algorithm, limit);
-        RateLimiter empty = RateLimiter.empty(clock);
-        RateLimiter limiter = RateLimiter.compile(ConfigLoader.parse(yaml), null, empty, registry, clock);
-        limiter.putInForce(empty);
-        return limiter;
+        return PerClientLimiter.inForce(maxKeys, algorithm, limit, registry, clock);
     }
 
     private int passes(RateLimiter limiter, String client, int attempts) {

@@ -2,12 +2,13 @@ package dev.sluice.sidecar.retry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Retries through a real sidecar against a real upstream that fails on command. */
@@ -16,14 +17,9 @@ class RetryIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void close() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     private static String config(int budgetPercent, int minRetriesPerSecond) {
         return """
@@ -44,7 +40,7 @@ class RetryIT {
 
     @Test
     void aFailedIdempotentRequestIsRetriedUntilItSucceeds() throws Exception {
-        fixture = SidecarFixture.withClock(directory, config(20, 10), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config(20, 10), START));
         fixture.upstream.failuresBeforeSuccess.set(2);
 
         assertThat(fixture.get("/flaky").statusCode()).isEqualTo(200);
@@ -55,7 +51,7 @@ class RetryIT {
 
     @Test
     void attemptsAreBoundedAndTheLastAnswerIsPassedOn() throws Exception {
-        fixture = SidecarFixture.withClock(directory, config(20, 10), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config(20, 10), START));
         fixture.upstream.failuresBeforeSuccess.set(100);
 
         assertThat(fixture.get("/flaky").statusCode()).isEqualTo(503);
@@ -65,7 +61,7 @@ class RetryIT {
 
     @Test
     void aBufferedBodyIsSentAgainButAPostIsNotRetried() throws Exception {
-        fixture = SidecarFixture.withClock(directory, config(20, 10), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config(20, 10), START));
         fixture.upstream.failuresBeforeSuccess.set(1);
         HttpRequest put = HttpRequest.newBuilder(fixture.traffic("/flaky")).PUT(HttpRequest.BodyPublishers.ofString("x".repeat(1000))).build();
         assertThat(fixture.send(put).statusCode()).isEqualTo(200);
@@ -79,7 +75,7 @@ class RetryIT {
 
     @Test
     void theBudgetCapsRetriesAtTheirShareOfRequests() throws Exception {
-        fixture = SidecarFixture.withClock(directory, config(10, 0), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config(10, 0), START));
         fixture.upstream.failuresBeforeSuccess.set(1_000);
 
         assertThat(fixture.statuses(40, "/flaky")).doesNotContain("200");
@@ -92,7 +88,7 @@ class RetryIT {
 
     @Test
     void aTimedOutAttemptIsRetried() throws Exception {
-        fixture = SidecarFixture.withClock(directory, config(20, 10), START);
+        fixture = closer.keep(SidecarFixture.withClock(directory, config(20, 10), START));
         fixture.upstream.flakyDelayMillis.set(2_000);
 
         assertThat(fixture.get("/flaky").statusCode()).isEqualTo(504);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -14,22 +15,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Outbound routes: the app calls a loopback port per route, the sidecar applies the route's limits, breaker and retries on the way out. */
 class OutboundRouteIT {
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
-
-    @AfterEach
-    void close() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     private static String route(String name, String upstream, int localPort) {
         return """
@@ -53,7 +49,7 @@ class OutboundRouteIT {
     @Test
     void forwardsToTheApiWithItsHostAndEnforcesTheRouteLimits() throws Exception {
         int port = freePort();
-        fixture = SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z")));
         String upstream = fixture.upstream.uri() + "/echo";
         fixture.reload("generation: 2\nbreakers:\n" + route("payments", upstream, port), 2);
         awaitListening("payments");
@@ -78,7 +74,7 @@ class OutboundRouteIT {
     @Test
     void theRouteBreakerOpensOnItsOwnAndTheInboundSideIsUntouched() throws Exception {
         int port = freePort();
-        fixture = SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z")));
         fixture.reload("generation: 2\nbreakers:\n" + route("flaky-api", fixture.upstream.uri().toString(), port), 2);
         awaitListening("flaky-api");
         fixture.upstream.flakyStatus.set(500);
@@ -96,7 +92,7 @@ class OutboundRouteIT {
     void aConnectionFailureIsRetriedEvenForAPostAndEndsIn502() throws Exception {
         int port = freePort();
         int dead = freePort();
-        fixture = SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z")));
         fixture.reload("generation: 2\nbreakers:\n" + route("dead", "http://127.0.0.1:" + dead, port), 2);
         awaitListening("dead");
 
@@ -111,7 +107,7 @@ class OutboundRouteIT {
     @Test
     void aRemovedRouteStopsListening() throws Exception {
         int port = freePort();
-        fixture = SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z"));
+        fixture = closer.keep(SidecarFixture.withClock(directory, "breakers:\n", Instant.parse("2026-01-01T00:00:00Z")));
         fixture.reload("generation: 2\nbreakers:\n" + route("gone", fixture.upstream.uri().toString(), port), 2);
         awaitListening("gone");
         assertThat(call(port, "/").statusCode()).isEqualTo(200);
