@@ -4,6 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +20,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +42,8 @@ public final class OperatorDeployment {
     /** Its port of /healthz, /readyz and /metrics (named {@code http} in the manifest). */
     private static final int HTTP_PORT = 8081;
     private static final Duration READY = Duration.ofMinutes(5);
+    /** The exit code of a container killed with SIGKILL. */
+    private static final int KILLED = 137;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private static final Logger LOG = LoggerFactory.getLogger(OperatorDeployment.class);
 
@@ -87,11 +94,37 @@ public final class OperatorDeployment {
                         .findFirst().orElse(null), pod -> pod != null);
     }
 
-    /** Stops the operator: the Deployment scaled to no replica, and its pods gone. */
+    /**
+     * Stops the operator: the Deployment scaled to no replica, and its pods gone. The operator must
+     * stop on SIGTERM: a container still running at the end of its grace period is killed (exit 137),
+     * and its work is cut short.
+     */
     public void stop() {
         collectLogs();
-        cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=0").orThrow();
-        await("no operator pod").atMost(READY).pollInterval(Duration.ofMillis(500)).until(() -> pods().isEmpty());
+        Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
+        try (Watch watch = cluster.client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME)
+                .watch(new Watcher<Pod>() {
+                    @Override
+                    public void eventReceived(Action action, Pod pod) {
+                        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+                            pod.getStatus().getContainerStatuses().stream().filter(c -> c.getState().getTerminated() != null)
+                                    .forEach(c -> exitCodes.put(pod.getMetadata().getName(), c.getState().getTerminated().getExitCode()));
+                        }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                    }
+                })) {
+            Set<String> stopping = pods().stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
+            cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=0").orThrow();
+            await("no operator pod").atMost(READY).pollInterval(Duration.ofMillis(500)).until(() -> pods().isEmpty());
+            await("the exit codes of " + stopping).atMost(Duration.ofSeconds(30)).until(() -> exitCodes.keySet().containsAll(stopping));
+        }
+        if (exitCodes.containsValue(KILLED)) {
+            throw new IllegalStateException("the operator did not stop on SIGTERM and was killed at the end of its grace period: "
+                    + "exit codes " + exitCodes + " (137: SIGKILL)");
+        }
     }
 
     /** Starts it again (one replica) and waits for its pod to be Ready. */
