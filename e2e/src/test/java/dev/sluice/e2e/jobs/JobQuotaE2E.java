@@ -223,7 +223,8 @@ class JobQuotaE2E {
                         Thread.sleep(100);
                     }
                 }
-                Thread.sleep(30);
+                // creations keep coming while the operator stops: a real pod takes seconds to go
+                Thread.sleep(500);
             }
             return null;
         });
