@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Jobs in a namespace of the real cluster, each running a real container (busybox, as non-root on a
@@ -166,32 +168,48 @@ final class JobsUnderTest {
         await("Job " + name + " finished").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> isFinished(get(name)));
     }
 
-    /** Writes the exit code into the held container's pipe; nothing to do when its container already exited. */
+    /**
+     * Writes the exit code into the held container's pipe; nothing to do when its container already
+     * exited. The exec is cut short (137) when the container exits as it reads the code, before the
+     * kubelet reports the exit, and is refused (HTTP 500) while a container is exiting: after an exec
+     * that did not end with 0, what counts is that the container exits; if it still runs after a
+     * while, the exec never reached it, and the code is written again.
+     */
     private void exit(String name, int exitCode) {
-        Pod pod = await("the container of Job " + name + " running").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
-                .until(() -> podOf(name), found -> found != null && (isRunning(found) || hasExited(found)));
-        if (hasExited(pod)) {
-            return;
+        Instant giveUp = Instant.now().plus(PATIENCE);
+        while (true) {
+            Pod pod = await("the container of Job " + name + " running").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+                    .until(() -> podOf(name), found -> found != null && (isRunning(found) || hasExited(found)));
+            if (hasExited(pod)) {
+                return;
+            }
+            ByteArrayOutputStream output = new ByteArrayOutputStream();
+            int exec = exec(pod, "until [ -p /tmp/finish ]; do sleep 0.1; done; echo " + exitCode + " > /tmp/finish", output);
+            if (exec == 0) {
+                return;
+            }
+            try {
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> hasExited(podOf(name)));
+                return;
+            } catch (ConditionTimeoutException stillRunning) {
+                if (Instant.now().isAfter(giveUp)) {
+                    throw new IllegalStateException("could not finish Job " + name + " (exec exit " + exec + "): " + output);
+                }
+            }
         }
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int exec;
+    }
+
+    /** Runs {@code script} in the Job container of {@code pod}; its exit code, or -1 when the exec itself failed. */
+    private int exec(Pod pod, String script, ByteArrayOutputStream output) {
         try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).inContainer(CONTAINER)
-                .writingOutput(output).writingError(output)
-                .exec("sh", "-c", "until [ -p /tmp/finish ]; do sleep 0.1; done; echo " + exitCode + " > /tmp/finish")) {
-            exec = watch.exitCode().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                .writingOutput(output).writingError(output).exec("sh", "-c", script)) {
+            return watch.exitCode().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | KubernetesClientException e) {
-            exec = -1;
-            output.writeBytes(e.toString().getBytes());
+            output.writeBytes(e.toString().getBytes(StandardCharsets.UTF_8));
+            return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-        if (exec != 0) {
-            // the exec is cut short (137) when the container exits as it reads the code, before the
-            // kubelet reports the exit: what counts is that the container exits
-            int execExit = exec;
-            await("the container of Job " + name + " exited (exec exit " + execExit + ": " + output + ")").atMost(Duration.ofMinutes(1))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> hasExited(podOf(name)));
         }
     }
 
