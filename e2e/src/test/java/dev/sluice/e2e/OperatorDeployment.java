@@ -87,7 +87,7 @@ public final class OperatorDeployment {
 
     /** Waits for a Ready operator pod other than {@code replaced} (and, of those, not being deleted). */
     public Pod awaitReadyPod(Set<String> replaced) {
-        return await("a Ready operator pod other than " + replaced).atMost(READY).pollInterval(Duration.ofMillis(500))
+        return await("a Ready operator pod other than " + replaced).atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> pods().stream()
                         .filter(pod -> !replaced.contains(pod.getMetadata().getName()))
                         .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod))
@@ -118,7 +118,7 @@ public final class OperatorDeployment {
                 })) {
             Set<String> stopping = pods().stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
             cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=0").orThrow();
-            await("no operator pod").atMost(READY).pollInterval(Duration.ofMillis(500)).until(() -> pods().isEmpty());
+            await("no operator pod").atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> pods().isEmpty());
             await("the exit codes of " + stopping).atMost(Duration.ofSeconds(30)).until(() -> exitCodes.keySet().containsAll(stopping));
         }
         if (exitCodes.containsValue(KILLED)) {

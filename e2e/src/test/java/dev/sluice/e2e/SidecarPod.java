@@ -84,7 +84,7 @@ final class SidecarPod {
                 spec: {selector: %2$s, ports: [{port: 80, targetPort: http}]}
                 """.formatted(name, labelLines, quoted(pages + " && exec httpd -f -p 127.0.0.1:8081 -h /tmp/www"),
                 cluster.images().sidecar(), ADMIN_PORT, TestCluster.BUSYBOX, SidecarConfigMap.NAME, SidecarConfigMap.KEY), "apply", "-n", namespace, "-f", "-").orThrow();
-        Pod pod = await("sidecar pod " + name + " Ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+        Pod pod = await("sidecar pod " + name + " Ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.client().pods().inNamespace(namespace).withName(name).get(), p -> p != null && Readiness.isPodReady(p));
         String clusterIp = cluster.client().services().inNamespace(namespace).withName(name).get().getSpec().getClusterIP();
         SidecarPod sidecar = new SidecarPod(clusterIp, pod.getStatus().getPodIP());

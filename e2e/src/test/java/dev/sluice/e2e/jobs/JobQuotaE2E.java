@@ -123,7 +123,7 @@ class JobQuotaE2E {
         pollActive(jobs);
         createAtOnce(jobs, "forced");
 
-        await("a quarter of the Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+        await("a quarter of the Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> jobs.list().stream().filter(JobsUnderTest::isComplete).count() >= BURST / 4);
         Set<String> deleted = operator.forceDeletePods();
         List<Job> atDeletion = jobs.list();
@@ -283,7 +283,7 @@ class JobQuotaE2E {
 
     private static void awaitAllComplete(JobsUnderTest jobs) {
         long started = System.nanoTime();
-        await("all " + BURST + " Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        await("all " + BURST + " Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
             List<Job> all = jobs.list();
             assertThat(all).hasSize(BURST);
             assertThat(all).allSatisfy(job -> assertThat(JobsUnderTest.isComplete(job)).as(job.getMetadata().getName()).isTrue());

@@ -165,7 +165,7 @@ final class JobsUnderTest {
 
     private void finish(String name, int exitCode) {
         exit(name, exitCode);
-        await("Job " + name + " finished").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> isFinished(get(name)));
+        await("Job " + name + " finished").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> isFinished(get(name)));
     }
 
     /**
@@ -178,7 +178,7 @@ final class JobsUnderTest {
     private void exit(String name, int exitCode) {
         Instant giveUp = Instant.now().plus(PATIENCE);
         while (true) {
-            Pod pod = await("the container of Job " + name + " running").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+            Pod pod = await("the container of Job " + name + " running").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .until(() -> podOf(name), found -> found != null && (isRunning(found) || hasExited(found)));
             if (hasExited(pod)) {
                 return;
@@ -189,7 +189,7 @@ final class JobsUnderTest {
                 return;
             }
             try {
-                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> hasExited(podOf(name)));
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> hasExited(podOf(name)));
                 return;
             } catch (ConditionTimeoutException stillRunning) {
                 if (Instant.now().isAfter(giveUp)) {
