@@ -17,7 +17,7 @@
 #   node.sh snapshot   print what the cluster changes on the machine (processes, mounts, network
 #                      namespaces, links and addresses, iptables, sysctls, cgroups, paths), for a
 #                      before/after comparison
-#   node.sh diagnose DIR   copy component logs, events and node/pod descriptions into DIR
+#   node.sh diagnose DIR   copy component and container logs, events and node/pod descriptions into DIR
 #
 # The node's resources are machine-wide (an address on lo, ports, /run/containerd, a bridge,
 # iptables chains), so its state lives at one fixed path, /var/lib/sluice-node, and every command
@@ -186,16 +186,19 @@ do_down() {
     grep -qxF "$(basename "${m}")" "${SAVED}/netns" 2>/dev/null && continue
     ip netns delete "$(basename "${m}")" 2>/dev/null || rm -f "${m}"
   done
+  log "unmounted the pods' volumes, root filesystems and network namespaces"
   # 5. network: bridge (its veths went with the namespaces), node address, rules and chains
   ip link del "${BRIDGE}" 2>/dev/null || true
   ip addr del "${NODE_IP}/32" dev lo 2>/dev/null || true
   iptables_cleanup
+  log "removed the bridge, the node address and the iptables chains"
   # 6. cgroups the kubelet made (kubepods, its QoS tiers, one per pod and container), deepest first
   for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
     [ -d "${d}" ] || continue
     find "${d}" -depth -type d -exec rmdir {} + 2>/dev/null || true
     if [ -d "${d}" ]; then log "WARNING: could not remove cgroup ${d}"; fi
   done
+  log "removed the pods' cgroups"
   # 7. sysctls, files, state
   if [ -s "${SAVED}/sysctl" ]; then
     local key value now
@@ -418,6 +421,9 @@ clusterDNS: ["${DNS_SERVICE_IP}"]
 clusterDomain: ${CLUSTER_DOMAIN}
 serializeImagePulls: false
 maxPods: 250
+# A changed ConfigMap reaches a pod's volume at the next sync of the pod: 10 s rather than the
+# default minute, as the e2e tests wait for rendered sidecar configuration to arrive.
+syncFrequency: 10s
 # Tests must not be disturbed by evictions or image garbage collection on a shared disk.
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
 imageGCHighThresholdPercent: 100
@@ -664,6 +670,8 @@ cmd_diagnose() {
   local dir=${1:?usage: node.sh diagnose DIR}
   mkdir -p "${dir}"
   cp -r "${LOGS}/." "${dir}/" 2>/dev/null || true
+  # every container's log, a restarted container's earlier runs included, by namespace_pod_uid/container
+  if [ -d "${STATE}/pod-logs" ]; then cp -r "${STATE}/pod-logs" "${dir}/pod-logs" 2>/dev/null || true; fi
   if [ -s "${STATE}/admin.kubeconfig" ] && kubectl get --raw /readyz >/dev/null 2>&1; then
     kubectl get events -A --sort-by=.lastTimestamp > "${dir}/events.txt" 2>&1 || true
     kubectl get all -A -o wide > "${dir}/objects.txt" 2>&1 || true

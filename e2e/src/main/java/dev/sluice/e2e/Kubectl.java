@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The real {@code kubectl} (1.33, from the kube-api-test binaries folder) against one kubeconfig. */
+/** The real {@code kubectl} (1.33, from the Kubernetes binaries folder) against one kubeconfig. */
 public final class Kubectl {
+    /** The version {@code e2e/cluster/build.sh} builds; kube-api-test and {@code e2e/cluster/node.sh} use exactly this folder. */
+    public static final String KUBERNETES_VERSION = "1.33.13";
     private static final long TIMEOUT_SECONDS = 120;
 
     private final Path binary;
@@ -41,6 +44,18 @@ public final class Kubectl {
         public String toString() {
             return String.join(" ", command) + " -> exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
         }
+    }
+
+    /** kubectl from {@link #binariesFolder()} against {@code kubeconfig}. */
+    public static Kubectl of(Path kubeconfig) {
+        return new Kubectl(binariesFolder().resolve("kubectl"), kubeconfig);
+    }
+
+    /** {@code <KUBE_API_TEST_DIR or ~/.kubeapitest>/k8s/<version>-linux-amd64}, where {@code e2e/cluster/build.sh} puts the binaries. */
+    public static Path binariesFolder() {
+        String root = Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR"))
+                .orElse(Path.of(System.getProperty("user.home"), ".kubeapitest").toString());
+        return Path.of(root, "k8s", KUBERNETES_VERSION + "-linux-amd64");
     }
 
     public Result run(String... args) {

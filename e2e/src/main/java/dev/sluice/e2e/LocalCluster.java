@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,8 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Nothing is downloaded. Its kubeconfig is written to a file of its own; {@code ~/.kube/config} is left alone.
  */
 public final class LocalCluster implements AutoCloseable {
-    /** The version the install script builds; kube-api-test uses exactly this folder. */
-    public static final String KUBERNETES_VERSION = "1.33.13";
     private static final String INSTALL_HINT = "run: bash e2e/cluster/build.sh --api-server-only";
 
     private final KubeAPIServer server;
@@ -39,7 +36,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts etcd and kube-apiserver (about 3 s) and writes the kubeconfig to {@code kubeconfig}. */
     public static LocalCluster start(Path kubeconfig) {
-        Path binaries = binariesFolder();
+        Path binaries = Kubectl.binariesFolder();
         Path kubectlBinary = binaries.resolve("kubectl");
         for (String name : new String[] {"kube-apiserver", "etcd", "kubectl"}) {
             if (!Files.isExecutable(binaries.resolve(name))) {
@@ -47,7 +44,7 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withApiServerVersion(KUBERNETES_VERSION)
+                .withApiServerVersion(Kubectl.KUBERNETES_VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withApiServerFlag("--bind-address", "127.0.0.1")
@@ -62,13 +59,6 @@ public final class LocalCluster implements AutoCloseable {
             throw new UncheckedIOException("cannot write " + kubeconfig, e);
         }
         return new LocalCluster(server, kubeconfig, new Kubectl(kubectlBinary, kubeconfig));
-    }
-
-    /** {@code <KUBE_API_TEST_DIR or ~/.kubeapitest>/k8s/<version>-linux-amd64}, where kube-api-test looks. */
-    public static Path binariesFolder() {
-        String root = Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR"))
-                .orElse(Path.of(System.getProperty("user.home"), ".kubeapitest").toString());
-        return Path.of(root, "k8s", KUBERNETES_VERSION + "-linux-amd64");
     }
 
     public Path kubeconfig() {

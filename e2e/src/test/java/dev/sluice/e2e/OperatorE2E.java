@@ -5,36 +5,24 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import dev.sluice.operator.OperatorSettings;
-import dev.sluice.operator.SluiceOperator;
 import dev.sluice.operator.render.SidecarConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator, running in this JVM against the real API server: it reconciles the resources of
- * {@code examples/} into the sidecar ConfigMap and their status, and a sidecar process loading that
- * ConfigMap enforces what the resource says, following edits of the resource.
+ * The operator, in its pod from its image with the permissions of {@code deploy/operator.yaml}: it
+ * reconciles the resources of {@code examples/} into the sidecar ConfigMap and their status, counting
+ * the pods they select, and a sidecar from its image in a pod, reading that ConfigMap through a
+ * volume, enforces what the resource says, following edits of the resource.
  */
 @ExtendWith(ClusterExtension.class)
 class OperatorE2E {
@@ -43,26 +31,13 @@ class OperatorE2E {
     private static final String ORDERS = "orders";
 
     static TestCluster cluster;
-    static SluiceOperator operator;
-
-    @TempDir
-    Path directory;
 
     @BeforeAll
-    static void startOperator(TestCluster testCluster) {
+    static void installOperator(TestCluster testCluster) {
         cluster = testCluster;
         cluster.createNamespace(SHOP);
         cluster.createNamespace(ORDERS);
-        OperatorSettings settings = OperatorSettings.parse(
-                new String[] {"--namespaces=" + SHOP + "," + ORDERS, "--http-port=0", "--leader-election=false"}, Map.of());
-        operator = SluiceOperator.start(cluster.client(), settings, Clock.systemUTC());
-    }
-
-    @AfterAll
-    static void stopOperator() {
-        if (operator != null) {
-            operator.close();
-        }
+        cluster.operator();
     }
 
     @Test
@@ -100,45 +75,28 @@ class OperatorE2E {
     }
 
     @Test
-    void aSidecarProcessEnforcesTheRenderedConfigAndFollowsEdits() throws Exception {
+    void aSidecarInAPodEnforcesTheRenderedConfigAndFollowsEdits() throws Exception {
         createPod(ORDERS, "orders-0", Map.of("app", "orders"));
         cluster.kubectl().runWithInput(ordersPolicy(3), "apply", "-n", ORDERS, "-f", "-").orThrow();
         cluster.kubectl().run("wait", "-n", ORDERS, "--for=condition=Ready", "--timeout=60s", "rlp/orders").orThrow();
 
         ConfigMap first = renderedConfigMap(null);
-        Path config = directory.resolve("config/sidecar.yaml");
-        Files.createDirectories(config.getParent());
-        mount(first, config);
-        Path podLabels = Files.writeString(directory.resolve("labels"), "app=\"orders\"\npod-template-hash=\"7d4f\"\n");
+        SidecarPod sidecar = SidecarPod.start(cluster, ORDERS, "orders-web", Map.of("app", "orders"),
+                List.of("/orders/1", "/orders/2", "/health"), "/health");
 
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        upstream.createContext("/", exchange -> {
-            byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        upstream.start();
-        Path log = TestCluster.path("e2e/target/sidecar-" + ProcessHandle.current().pid() + ".log");
-        try (SidecarProcess sidecar = SidecarProcess.start(config, podLabels,
-                URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()), log)) {
-            assertThat(loadedGeneration(sidecar)).isEqualTo(generation(first));
-            assertThat(statuses(sidecar, "/orders/1", 4)).containsExactly(200, 200, 200, 429);
-            assertThat(sidecar.get("/health").statusCode()).as("a path no rule matches").isEqualTo(200);
+        assertThat(loadedGeneration(sidecar)).isEqualTo(generation(first));
+        assertThat(statuses(sidecar, "/orders/1", 4)).containsExactly(200, 200, 200, 429);
+        assertThat(sidecar.get("/health").statusCode()).as("a path no rule matches").isEqualTo(200);
 
-            cluster.kubectl().runWithInput(ordersPolicy(5), "apply", "-n", ORDERS, "-f", "-").orThrow();
-            ConfigMap second = renderedConfigMap(generation(first));
-            assertThat(second.getData().get(SidecarConfigMap.KEY)).contains("requests: 5");
-            mount(second, config);
-            await("sidecar loads generation " + generation(second)).atMost(RECONCILED)
-                    .until(() -> generation(second).equals(loadedGeneration(sidecar)));
+        cluster.kubectl().runWithInput(ordersPolicy(5), "apply", "-n", ORDERS, "-f", "-").orThrow();
+        ConfigMap second = renderedConfigMap(generation(first));
+        assertThat(second.getData().get(SidecarConfigMap.KEY)).contains("requests: 5");
+        // the kubelet brings the new ConfigMap into the pod's volume at its next sync of the pod
+        await("sidecar loads generation " + generation(second)).atMost(RECONCILED.multipliedBy(2))
+                .until(() -> generation(second).equals(loadedGeneration(sidecar)));
 
-            assertThat(statuses(sidecar, "/orders/2", 6)).containsExactly(200, 200, 200, 200, 200, 429);
-            assertThat(sidecar.admin("/readyz").statusCode()).isEqualTo(200);
-        } finally {
-            upstream.stop(0);
-        }
+        assertThat(statuses(sidecar, "/orders/2", 6)).containsExactly(200, 200, 200, 200, 200, 429);
+        assertThat(sidecar.admin("/readyz").statusCode()).isEqualTo(200);
     }
 
     /** Three (then five) requests per hour to /orders: no refill while the test runs, so every outcome is exact. */
@@ -168,22 +126,16 @@ class OperatorE2E {
                 configMap -> configMap != null && !generation(configMap).equals(previous));
     }
 
-    /** What the kubelet does for a ConfigMap volume: the new content replaces the file in one step. */
-    private static void mount(ConfigMap configMap, Path file) throws IOException {
-        Path staged = Files.writeString(file.resolveSibling(".staged"), configMap.getData().get(SidecarConfigMap.KEY));
-        Files.move(staged, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
     private static String generation(ConfigMap configMap) {
         return configMap.getMetadata().getAnnotations().get(SidecarConfigMap.GENERATION_ANNOTATION);
     }
 
-    private static String loadedGeneration(SidecarProcess sidecar) throws IOException {
+    private static String loadedGeneration(SidecarPod sidecar) throws IOException {
         JsonNode config = new ObjectMapper().readTree(sidecar.admin("/config").body());
         return config.path("generation").asText();
     }
 
-    private static List<Integer> statuses(SidecarProcess sidecar, String path, int requests) {
+    private static List<Integer> statuses(SidecarPod sidecar, String path, int requests) {
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
             statuses.add(sidecar.get(path).statusCode());
@@ -195,11 +147,13 @@ class OperatorE2E {
         return cluster.kubectl().run("get", "-n", namespace, resource, "-o", "jsonpath=" + path).orThrow().stdout();
     }
 
-    /** A Pod object only: no kubelet runs here, so it stays Pending, which is enough to be selected. */
+    /** A pod that runs (busybox sleeping, as non-root), selected by its labels. */
     private static void createPod(String namespace, String name, Map<String, String> labels) {
         Pod pod = new PodBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("registry.example/app:1").endContainer().endSpec()
+                .withNewSpec().withTerminationGracePeriodSeconds(0L)
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65534L).endSecurityContext()
+                .addNewContainer().withName("app").withImage(TestCluster.BUSYBOX).withCommand("sleep", "3600").endContainer().endSpec()
                 .build();
         cluster.client().pods().inNamespace(namespace).resource(pod).create();
     }

@@ -10,6 +10,7 @@ import dev.sluice.operator.render.SidecarConfigRenderer;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -21,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,15 +35,19 @@ public final class SluiceOperator implements AutoCloseable {
     private final ProbeServer probes;
     private final PrometheusMeterRegistry registry;
     private final JobAdmission jobAdmission;
+    private final AtomicBoolean closing;
 
-    private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission) {
+    private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission,
+            AtomicBoolean closing) {
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
         this.jobAdmission = jobAdmission;
+        this.closing = closing;
     }
 
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
+        AtomicBoolean closing = new AtomicBoolean();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -52,9 +58,14 @@ public final class SluiceOperator implements AutoCloseable {
                     .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
             if (settings.leaderElection()) {
+                // JOSDK exits with System.exit when leadership ends, also when close() gives the Lease up
+                // from the shutdown hook that SIGTERM runs: System.exit inside a shutdown hook blocks for
+                // ever, and the pod is killed at the end of its grace period. Exit only on a Lease lost.
                 overrider.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(settings.leaseName())
                         .withLeaseNamespace(settings.leaseNamespace())
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> exitUnlessClosing(closing), leader -> { }))
                         .build());
             }
         });
@@ -79,7 +90,15 @@ public final class SluiceOperator implements AutoCloseable {
         }
         LOG.info("Sluice operator started: namespaces={}, leaderElection={}, probes and metrics on port {}",
                 settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), probes.port());
-        return new SluiceOperator(operator, probes, registry, jobAdmission);
+        return new SluiceOperator(operator, probes, registry, jobAdmission, closing);
+    }
+
+    /** Leadership lost while running: exit, so that the pod restarts and stands for the Lease again. */
+    private static void exitUnlessClosing(AtomicBoolean closing) {
+        if (!closing.get()) {
+            LOG.error("Lost the leader Lease: exiting");
+            System.exit(1);
+        }
     }
 
     private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> Consumer<ControllerConfigurationOverrider<P>> namespaces(
@@ -108,6 +127,7 @@ public final class SluiceOperator implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.set(true);
         jobAdmission.close();
         probes.close();
         operator.stop();

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
-import dev.sluice.e2e.LocalCluster;
-import dev.sluice.operator.OperatorSettings;
-import dev.sluice.operator.SluiceOperator;
+import dev.sluice.e2e.ClusterExtension;
+import dev.sluice.e2e.OperatorDeployment;
+import dev.sluice.e2e.TestCluster;
 import dev.sluice.operator.jobs.JobMarks;
 import dev.sluice.operator.jobs.JobQuotaStatuses;
 import dev.sluice.operator.status.Conditions;
@@ -23,41 +23,36 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A JobQuota cannot be stepped around by updating Jobs, against a real kube-apiserver and etcd: a
- * user who may edit Jobs ({@code alice}, impersonated by the admin client, and allowed to do anything
- * with Jobs) un-suspends a queued Job, edits Sluice's marks on it, or un-suspends a Job she created
- * suspended, and is refused at the limit; the operator, whose identity is the admin's, resumes Jobs
- * as before. With the operator stopped, ordinary updates still work. No Job controller runs: the
- * tests finish Jobs by writing their status as the admin, as the Job controller would.
+ * A JobQuota cannot be stepped around by updating Jobs, on the real cluster: a user who may edit Jobs
+ * ({@code alice}, impersonated by the admin client, and allowed to do anything with Jobs) un-suspends a
+ * queued Job, edits Sluice's marks on it, or un-suspends a Job she created suspended, and is refused at
+ * the limit; the operator, in its pod with its own ServiceAccount (deploy/operator.yaml), resumes Jobs
+ * as before. With the operator stopped, ordinary updates still work. Jobs run real containers, held
+ * until the test lets them exit; the Job controller writes their status.
  */
+@ExtendWith(ClusterExtension.class)
 class JobQuotaBypassE2E {
-    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final Duration PATIENCE = Duration.ofMinutes(5);
     private static final String USER = "alice";
 
-    static LocalCluster cluster;
     static KubernetesClient admin;
     static KubernetesClient alice;
-    static SluiceOperator operator;
+    static OperatorDeployment operator;
 
     @BeforeAll
-    static void startClusterAndOperator() throws IOException {
-        Path root = Path.of(System.getProperty("sluice.root", "..")).toAbsolutePath().normalize();
-        cluster = LocalCluster.start(root.resolve("e2e/target/cluster/kubeconfig-bypass-" + ProcessHandle.current().pid()));
-        cluster.kubectl().run("apply", "-f", root.resolve("crds").toString()).orThrow();
-        cluster.kubectl().run("wait", "--for=condition=Established", "--timeout=60s", "crd/jobquotas.sluice.dev").orThrow();
-        admin = cluster.newClient();
+    static void installOperatorAndAlice(TestCluster cluster) {
+        admin = cluster.client();
         admin.resource(new ClusterRoleBuilder().withNewMetadata().withName("job-editor").endMetadata()
                 .addNewRule().withApiGroups("batch").withResources("jobs").withVerbs("get", "list", "watch", "create", "update", "patch", "delete")
                 .endRule().build()).create();
@@ -65,30 +60,21 @@ class JobQuotaBypassE2E {
                 .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("job-editor").endRoleRef()
                 .addNewSubject().withApiGroup("rbac.authorization.k8s.io").withKind("User").withName(USER).endSubject()
                 .build()).create();
-        Config impersonating = new ConfigBuilder(Config.fromKubeconfig(Files.readString(cluster.kubeconfig())))
-                .withImpersonateUsername(USER).build();
+        Config impersonating = new ConfigBuilder(admin.getConfiguration()).withImpersonateUsername(USER).build();
         alice = new KubernetesClientBuilder().withConfig(impersonating).build();
-        operator = startOperator();
+        operator = cluster.operator();
+    }
+
+    @AfterEach
+    void operatorRuns() {
+        operator.ensureRunning();
     }
 
     @AfterAll
-    static void stopAll() {
-        if (operator != null) {
-            operator.close();
+    static void closeAlice() {
+        if (alice != null) {
+            alice.close();
         }
-        for (KubernetesClient client : new KubernetesClient[] {alice, admin}) {
-            if (client != null) {
-                client.close();
-            }
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private static SluiceOperator startOperator() {
-        return SluiceOperator.start(admin, OperatorSettings.parse(new String[] {"--http-port=0", "--leader-election=false",
-                "--webhook=true", "--webhook-bind=127.0.0.1", "--webhook-port=0"}, Map.of()), Clock.systemUTC());
     }
 
     @Test
@@ -152,8 +138,7 @@ class JobQuotaBypassE2E {
         JobsUnderTest jobs = new JobsUnderTest(alice, namespace);
         jobs.create("running", Map.of());
         assertThat(JobsUnderTest.isQueued(jobs.create("held", Map.of()))).isTrue();
-        operator.close();
-        operator = null;
+        operator.stop();
         try {
             for (String name : new String[] {"running", "held"}) {
                 edit(namespace, name, job -> new JobBuilder(job).editMetadata().addToLabels("team", "b").endMetadata().build());
@@ -166,13 +151,25 @@ class JobQuotaBypassE2E {
             assertThat(alice.batch().v1().jobs().inNamespace(namespace).withName("running").delete()).isNotEmpty();
             assertThat(alice.batch().v1().jobs().inNamespace(namespace).withName("held").delete()).isNotEmpty();
         } finally {
-            operator = startOperator();
+            operator.start();
         }
     }
 
-    /** An update as alice: a patch of the change, as {@code kubectl edit} sends it. */
+    /**
+     * An update as alice: a patch of the change, as {@code kubectl edit} sends it, made again on the Job
+     * as it is now when the Job controller wrote the Job in between (409 Conflict).
+     */
     private static void edit(String namespace, String name, UnaryOperator<Job> change) {
-        alice.batch().v1().jobs().inNamespace(namespace).withName(name).edit(change);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                alice.batch().v1().jobs().inNamespace(namespace).withName(name).edit(change);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static String namespaceWithQuota(String namespace, int max) {

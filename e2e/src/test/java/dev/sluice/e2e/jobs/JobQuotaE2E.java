@@ -8,24 +8,24 @@ import dev.sluice.api.v1alpha1.FailureBackoff;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.api.v1alpha1.JobQuotaStatus;
-import dev.sluice.e2e.LocalCluster;
-import dev.sluice.operator.OperatorSettings;
-import dev.sluice.operator.SluiceOperator;
+import dev.sluice.e2e.ClusterExtension;
+import dev.sluice.e2e.OperatorDeployment;
+import dev.sluice.e2e.TestCluster;
 import dev.sluice.operator.jobs.JobMarks;
 import dev.sluice.operator.jobs.JobQuotaStatuses;
 import dev.sluice.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,50 +34,38 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JobQuota against a real kube-apiserver and etcd: the operator runs in this JVM and serves its Job
- * admission webhook over TLS on 127.0.0.1, with its own CA, and the API server calls it for every
- * Job created in a namespace under a JobQuota. No Job controller runs: the tests finish Jobs by
- * writing their status. Every poll of the Jobs is a fresh list from the API server.
+ * JobQuota on the real cluster: the operator runs in its pod (deploy/operator.yaml) and serves its
+ * Job admission webhook over TLS behind its Service, and the API server calls it for every Job created
+ * in a namespace under a JobQuota. Jobs run real containers, and the Job controller finishes them:
+ * sleeping ones after a few seconds, held ones when the test lets their container exit. How many ran
+ * at once is computed from the containers' own start and finish times; every poll of the Jobs is a
+ * fresh list from the API server.
  */
+@ExtendWith(ClusterExtension.class)
 class JobQuotaE2E {
     private static final Logger LOG = LoggerFactory.getLogger(JobQuotaE2E.class);
-    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final Duration PATIENCE = Duration.ofMinutes(5);
     private static final Duration POLL = Duration.ofMillis(50);
+    /** A burst: this many Jobs created at once, each a container sleeping a few seconds, at most five at a time. */
+    private static final int BURST = 60;
+    private static final int BURST_SECONDS = 2;
 
-    static LocalCluster cluster;
     static KubernetesClient client;
-    static SluiceOperator operator;
+    static OperatorDeployment operator;
     private final List<AutoCloseable> running = new ArrayList<>();
 
     @BeforeAll
-    static void startClusterAndOperator() {
-        Path root = Path.of(System.getProperty("sluice.root", "..")).toAbsolutePath().normalize();
-        cluster = LocalCluster.start(root.resolve("e2e/target/cluster/kubeconfig-jobs-" + ProcessHandle.current().pid()));
-        cluster.kubectl().run("apply", "-f", root.resolve("crds").toString()).orThrow();
-        cluster.kubectl().run("wait", "--for=condition=Established", "--timeout=60s", "crd/jobquotas.sluice.dev").orThrow();
-        client = cluster.newClient();
-        operator = startOperator();
-    }
-
-    @AfterAll
-    static void stopAll() {
-        if (operator != null) {
-            operator.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void installOperator(TestCluster cluster) {
+        client = cluster.client();
+        operator = cluster.operator();
     }
 
     @AfterEach
@@ -85,57 +73,38 @@ class JobQuotaE2E {
         for (AutoCloseable work : running) {
             work.close();
         }
-    }
-
-    private static SluiceOperator startOperator() {
-        return SluiceOperator.start(client, OperatorSettings.parse(new String[] {"--http-port=0", "--leader-election=false",
-                "--webhook=true", "--webhook-bind=127.0.0.1", "--webhook-port=0"}, Map.of()), Clock.systemUTC());
+        operator.ensureRunning();
     }
 
     @Test
-    void fiftyJobsCreatedAtOnceUnderAMaximumOfFiveNeverRunMoreThanFiveAndRunInOrder() throws Exception {
+    void sixtyJobsCreatedAtOnceUnderAMaximumOfFiveNeverRunMoreThanFiveAndRunInOrder() throws Exception {
         String namespace = namespaceWithQuota("jq-burst", JobQuotaSpec.of(5));
         JobsUnderTest jobs = new JobsUnderTest(client, namespace);
         pollActive(jobs);
 
-        ExecutorService creators = Executors.newFixedThreadPool(16);
-        running.add(creators::shutdownNow);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Job>> created = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            String name = String.format("burst-%02d", i);
-            created.add(creators.submit(() -> {
-                go.await();
-                return jobs.create(name, Map.of("app", "batch"));
-            }));
+        List<Job> created = createAtOnce(jobs, "burst");
+        for (Job job : created) {
+            assertThat(job.getMetadata().getAnnotations()).containsKey(JobMarks.TICKET);
         }
-        go.countDown();
-        for (Future<Job> job : created) {
-            assertThat(job.get(60, TimeUnit.SECONDS).getMetadata().getAnnotations()).containsKey(JobMarks.TICKET);
-        }
-
-        await().atMost(PATIENCE).pollInterval(POLL).untilAsserted(() -> {
-            List<Job> all = jobs.list();
-            assertThat(all).hasSize(50);
-            assertThat(all.stream().filter(JobsUnderTest::isActive)).hasSize(5);
-            assertThat(all.stream().filter(JobsUnderTest::isQueued)).hasSize(45);
-        });
-        List<String> queueOrder = JobsUnderTest.byQueuedAt(jobs.list());
-        assertThat(queueOrder).hasSize(45);
-        Job queued = jobs.get(queueOrder.get(0));
+        // as the webhook decided each creation: five run, the rest are queued
+        assertThat(created.stream().filter(JobsUnderTest::isActive)).hasSize(5);
+        assertThat(created.stream().filter(JobsUnderTest::isQueued)).hasSize(BURST - 5);
+        List<String> queueOrder = JobsUnderTest.byQueuedAt(created);
+        assertThat(queueOrder).hasSize(BURST - 5);
+        Job queued = created.stream().filter(job -> job.getMetadata().getName().equals(queueOrder.get(0))).findFirst().orElseThrow();
         assertThat(queued.getSpec().getSuspend()).isTrue();
         assertThat(queued.getMetadata().getAnnotations().get(JobMarks.QUEUED_REASON))
                 .isEqualTo("concurrent job limit reached (5/5) in namespace jq-burst; queued until a running Job finishes (JobQuota quota)");
 
-        finishAllInTurn(jobs, 50);
+        awaitAllComplete(jobs);
 
-        assertThat(jobs.mostActive()).as("the most Jobs active at any poll").isLessThanOrEqualTo(5);
+        assertRanOnceEachAndAtMostFiveAtOnce(jobs);
         assertThat(JobsUnderTest.byAdmittedAt(jobs.list())).as("queued Jobs run in the order they were queued").isEqualTo(queueOrder);
         await().atMost(PATIENCE).untilAsserted(() -> {
             JobQuotaStatus status = quota(namespace).getStatus();
             assertThat(status.active()).isZero();
             assertThat(status.queued()).isZero();
-            assertThat(status.admittedTotal()).isEqualTo(50);
+            assertThat(status.admittedTotal()).isEqualTo(BURST);
         });
         assertThat(client.v1().events().inNamespace(namespace).list().getItems())
                 .anySatisfy(event -> assertThat(event.getReason()).isEqualTo("Queued"))
@@ -143,8 +112,29 @@ class JobQuotaE2E {
                     assertThat(event.getReason()).isEqualTo("Admitted");
                     assertThat(event.getMessage()).startsWith("admitted by JobQuota quota after waiting");
                 });
-        assertThat(operator.registry().scrape()).contains("concurrent_jobs_active{namespace=\"jq-burst\"}")
+        assertThat(operator.metrics()).contains("concurrent_jobs_active{namespace=\"jq-burst\"}")
                 .contains("sluice_job_admission_duration_seconds_count{outcome=\"queue\"}");
+    }
+
+    @Test
+    void sixtyJobsWithTheOperatorPodForceDeletedMidRunNeverRunMoreThanFiveAndAllComplete() throws Exception {
+        String namespace = namespaceWithQuota("jq-forced", JobQuotaSpec.of(5));
+        JobsUnderTest jobs = new JobsUnderTest(client, namespace);
+        pollActive(jobs);
+        createAtOnce(jobs, "forced");
+
+        await("a quarter of the Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> jobs.list().stream().filter(JobsUnderTest::isComplete).count() >= BURST / 4);
+        Set<String> deleted = operator.forceDeletePods();
+        List<Job> atDeletion = jobs.list();
+        LOG.info("operator pod {} force-deleted with {} Jobs complete, {} running, {} queued", deleted,
+                atDeletion.stream().filter(JobsUnderTest::isComplete).count(), atDeletion.stream().filter(JobsUnderTest::isActive).count(),
+                atDeletion.stream().filter(JobsUnderTest::isQueued).count());
+
+        awaitAllComplete(jobs);
+
+        assertRanOnceEachAndAtMostFiveAtOnce(jobs);
+        operator.awaitReadyPod(deleted);
     }
 
     @Test
@@ -233,14 +223,19 @@ class JobQuotaE2E {
                         Thread.sleep(100);
                     }
                 }
-                Thread.sleep(30);
+                // creations keep coming while the operator stops: a real pod takes seconds to go
+                Thread.sleep(500);
             }
             return null;
         });
         background.submit(() -> {
             while (!stop.get()) {
                 for (Job active : jobs.activeNow()) {
-                    jobs.complete(active.getMetadata().getName());
+                    try {
+                        jobs.release(active.getMetadata().getName());
+                    } catch (RuntimeException e) {
+                        LOG.warn("could not finish Job {} this round: {}", active.getMetadata().getName(), e.toString());
+                    }
                 }
                 Thread.sleep(150);
             }
@@ -249,12 +244,11 @@ class JobQuotaE2E {
 
         await().atMost(PATIENCE).until(() -> createdCount.get() >= 8);
         long stopping = System.nanoTime();
-        operator.close();
-        operator = null;
+        operator.stop();
         LOG.info("operator stopped in {} ms", (System.nanoTime() - stopping) / 1_000_000);
         await().atMost(PATIENCE).until(() -> refusedWhileDown.get() >= 1 && jobs.activeNow().isEmpty());
         LOG.info("creations refused while it was down; restarting after {} ms", (System.nanoTime() - stopping) / 1_000_000);
-        operator = startOperator();
+        operator.start();
 
         await().atMost(PATIENCE).pollInterval(POLL).untilAsserted(() -> {
             List<Job> all = jobs.list();
@@ -264,14 +258,59 @@ class JobQuotaE2E {
         assertThat(jobs.mostActive()).as("the most Jobs active at any poll").isLessThanOrEqualTo(3);
     }
 
-    /** Finishes the active Jobs, round after round, until {@code total} have finished. */
-    private static void finishAllInTurn(JobsUnderTest jobs, int total) {
-        await().atMost(PATIENCE.multipliedBy(2)).pollInterval(POLL).until(() -> {
-            for (Job active : jobs.activeNow()) {
-                jobs.complete(active.getMetadata().getName());
-            }
-            return jobs.list().stream().filter(JobsUnderTest::isFinished).count() == total;
+    /** Creates {@value #BURST} sleeping Jobs from 16 threads at once; returns them as the API server stored them. */
+    private List<Job> createAtOnce(JobsUnderTest jobs, String prefix) throws Exception {
+        ExecutorService creators = Executors.newFixedThreadPool(16);
+        running.add(creators::shutdownNow);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Job>> creations = new ArrayList<>();
+        for (int i = 0; i < BURST; i++) {
+            Job job = JobsUnderTest.sleeping(String.format("%s-%02d", prefix, i), Map.of("app", "batch"), BURST_SECONDS);
+            creations.add(creators.submit(() -> {
+                go.await();
+                return jobs.create(job);
+            }));
+        }
+        long started = System.nanoTime();
+        go.countDown();
+        List<Job> created = new ArrayList<>();
+        for (Future<Job> creation : creations) {
+            created.add(creation.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        }
+        LOG.info("{} Jobs created in {} ms", BURST, (System.nanoTime() - started) / 1_000_000);
+        return created;
+    }
+
+    private static void awaitAllComplete(JobsUnderTest jobs) {
+        long started = System.nanoTime();
+        await("all " + BURST + " Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
+            List<Job> all = jobs.list();
+            assertThat(all).hasSize(BURST);
+            assertThat(all).allSatisfy(job -> assertThat(JobsUnderTest.isComplete(job)).as(job.getMetadata().getName()).isTrue());
         });
+        LOG.info("{} Jobs complete {} ms after the last creation", BURST, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Each Job ran its container once, successfully (one pod per Job, no restart, exit 0), and, by the
+     * containers' own start and finish times, never more than five ran at once; nor did any poll see
+     * more than five Jobs active.
+     */
+    private static void assertRanOnceEachAndAtMostFiveAtOnce(JobsUnderTest jobs) {
+        List<Pod> pods = jobs.pods();
+        assertThat(pods).extracting(pod -> pod.getMetadata().getLabels().get("batch.kubernetes.io/job-name"))
+                .as("one pod per Job").doesNotHaveDuplicates().hasSize(BURST);
+        assertThat(pods).allSatisfy(pod -> assertThat(pod.getStatus().getContainerStatuses()).singleElement().satisfies(container -> {
+            assertThat(container.getRestartCount()).isZero();
+            assertThat(container.getState().getTerminated().getExitCode()).isZero();
+        }));
+        List<RunningAtOnce.Run> runs = RunningAtOnce.runs(pods, JobsUnderTest.CONTAINER);
+        int peak = RunningAtOnce.peak(runs);
+        LOG.info("at most {} of {} containers ran at once, from {} to {}", peak, runs.size(),
+                runs.stream().map(RunningAtOnce.Run::startedAt).min(Instant::compareTo).orElseThrow(),
+                runs.stream().map(RunningAtOnce.Run::finishedAt).max(Instant::compareTo).orElseThrow());
+        assertThat(peak).as("containers running at once (from their startedAt/finishedAt)").isLessThanOrEqualTo(5);
+        assertThat(jobs.mostActive()).as("the most Jobs active at any poll").isLessThanOrEqualTo(5);
     }
 
     private void pollActive(JobsUnderTest jobs) {

@@ -1,0 +1,217 @@
+package dev.sluice.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.readiness.Readiness;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator as users run it: installed from {@code deploy/operator.yaml} (its namespace,
+ * ServiceAccount, least-privilege RBAC, webhook Service and Deployment), in a pod from the image the
+ * build wrote. Tests read what it did through the API and its metrics endpoint, stop and start it by
+ * scaling the Deployment, and force-delete its pod. The logs of every operator container the suite ran
+ * are kept under {@code e2e/target/cluster/operator-logs/}.
+ */
+public final class OperatorDeployment {
+    public static final String NAMESPACE = "sluice-system";
+    public static final String NAME = "sluice-operator";
+    static final String SELECTOR = "app.kubernetes.io/name=sluice-operator";
+    static final Path MANIFESTS = Path.of("deploy/operator.yaml");
+    /** Its port of /healthz, /readyz and /metrics (named {@code http} in the manifest). */
+    private static final int HTTP_PORT = 8081;
+    private static final Duration READY = Duration.ofMinutes(5);
+    /** The exit code of a container killed with SIGKILL. */
+    private static final int KILLED = 137;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorDeployment.class);
+
+    private final TestCluster cluster;
+    private final Path logs;
+
+    private OperatorDeployment(TestCluster cluster, Path logs) {
+        this.cluster = cluster;
+        this.logs = logs;
+    }
+
+    static OperatorDeployment install(TestCluster cluster) {
+        Path manifests = TestCluster.path(MANIFESTS.toString());
+        String deployed = deployment(cluster, manifests).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        if (!deployed.equals(cluster.images().operator())) {
+            throw new IllegalStateException(MANIFESTS + " runs " + deployed + ", the build wrote " + cluster.images().operator()
+                    + ": keep its tag the project version");
+        }
+        long started = System.nanoTime();
+        cluster.kubectl().run("apply", "-f", manifests.toString()).orThrow();
+        OperatorDeployment operator = new OperatorDeployment(cluster, emptied(TestCluster.directory("e2e/target/cluster/operator-logs")));
+        Pod pod = operator.awaitReadyPod(Set.of());
+        LOG.info("operator pod {} Ready {} ms after kubectl apply", pod.getMetadata().getName(), (System.nanoTime() - started) / 1_000_000);
+        return operator;
+    }
+
+    /** The Deployment as {@code deploy/operator.yaml} declares it. */
+    private static Deployment deployment(TestCluster cluster, Path manifests) {
+        try (var in = Files.newInputStream(manifests)) {
+            return cluster.client().load(in).items().stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
+                    .findFirst().orElseThrow(() -> new IllegalStateException(manifests + " holds no Deployment"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The operator's pods now, Ready or not. */
+    public List<Pod> pods() {
+        return cluster.client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME).list().getItems();
+    }
+
+    /** Waits for a Ready operator pod other than {@code replaced} (and, of those, not being deleted). */
+    public Pod awaitReadyPod(Set<String> replaced) {
+        return await("a Ready operator pod other than " + replaced).atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> pods().stream()
+                        .filter(pod -> !replaced.contains(pod.getMetadata().getName()))
+                        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod))
+                        .findFirst().orElse(null), pod -> pod != null);
+    }
+
+    /**
+     * Stops the operator: the Deployment scaled to no replica, and its pods gone. The operator must
+     * stop on SIGTERM: a container still running at the end of its grace period is killed (exit 137),
+     * and its work is cut short.
+     */
+    public void stop() {
+        collectLogs();
+        Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
+        try (Watch watch = cluster.client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME)
+                .watch(new Watcher<Pod>() {
+                    @Override
+                    public void eventReceived(Action action, Pod pod) {
+                        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+                            pod.getStatus().getContainerStatuses().stream().filter(c -> c.getState().getTerminated() != null)
+                                    .forEach(c -> exitCodes.put(pod.getMetadata().getName(), c.getState().getTerminated().getExitCode()));
+                        }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                    }
+                })) {
+            Set<String> stopping = pods().stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
+            cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=0").orThrow();
+            await("no operator pod").atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> pods().isEmpty());
+            await("the exit codes of " + stopping).atMost(Duration.ofSeconds(30)).until(() -> exitCodes.keySet().containsAll(stopping));
+        }
+        if (exitCodes.containsValue(KILLED)) {
+            throw new IllegalStateException("the operator did not stop on SIGTERM and was killed at the end of its grace period: "
+                    + "exit codes " + exitCodes + " (137: SIGKILL)");
+        }
+    }
+
+    /** Starts it again (one replica) and waits for its pod to be Ready. */
+    public void start() {
+        cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=1").orThrow();
+        awaitReadyPod(Set.of());
+    }
+
+    /** Starts the operator if a test stopped it (and failed before starting it again), and waits for a Ready pod. */
+    public void ensureRunning() {
+        Deployment deployment = cluster.client().apps().deployments().inNamespace(NAMESPACE).withName(NAME).get();
+        if (deployment.getSpec().getReplicas() == 0) {
+            start();
+        } else {
+            awaitReadyPod(Set.of());
+        }
+    }
+
+    /**
+     * {@code kubectl delete pod --grace-period=0 --force} of the operator's pods: the API objects go at
+     * once, the containers are killed without a chance to finish their work. Returns the deleted pods' names.
+     */
+    public Set<String> forceDeletePods() {
+        collectLogs();
+        Set<String> names = pods().stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
+        cluster.kubectl().run("delete", "pod", "-n", NAMESPACE, "-l", SELECTOR, "--grace-period=0", "--force").orThrow();
+        return names;
+    }
+
+    /** What the running operator's /metrics answers (Prometheus text), read at its pod's address. */
+    public String metrics() {
+        Pod pod = awaitReadyPod(Set.of());
+        URI uri = URI.create("http://" + pod.getStatus().getPodIP() + ":" + HTTP_PORT + "/metrics");
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(uri + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Saves the logs of the operator's containers now running (and of their previous instances) under the logs folder. */
+    synchronized void collectLogs() {
+        for (Pod pod : pods()) {
+            String name = pod.getMetadata().getName();
+            for (boolean previous : new boolean[] {true, false}) {
+                Kubectl.Result log = cluster.kubectl().run("logs", "-n", NAMESPACE, name, "--previous=" + previous);
+                if (log.succeeded() && !log.stdout().isEmpty()) {
+                    write(logs.resolve(name + (previous ? "-previous" : "") + ".log"), log.stdout());
+                }
+            }
+        }
+    }
+
+    /** The logs {@link #collectLogs} saved, by file. */
+    List<Path> collectedLogs() {
+        try (var files = Files.list(logs)) {
+            return files.sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code directory}, emptied of what an earlier run left in it. */
+    private static Path emptied(Path directory) {
+        try (var files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+            return directory;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
