@@ -32,6 +32,12 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
+{{/* Labels of the operator's Deployment, pods and Service: the common ones and its name (the instance is in both already). */}}
+{{- define "sluice.operatorLabels" -}}
+{{ include "sluice.labels" . }}
+app.kubernetes.io/name: sluice-operator
+{{- end -}}
+
 {{/* The operator pods' selector: stable across upgrades (a Deployment's selector cannot change). */}}
 {{- define "sluice.selectorLabels" -}}
 app.kubernetes.io/name: sluice-operator
