@@ -50,7 +50,7 @@ public record OperatorSettings(
     public static final int DEFAULT_HTTP_PORT = 8081;
     private static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
             "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
-            "webhook-cert-dir", "webhook-secret", "redis-config");
+            "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config");
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");

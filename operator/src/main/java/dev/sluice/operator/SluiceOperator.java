@@ -70,8 +70,14 @@ public final class SluiceOperator implements AutoCloseable {
         operator.start();
         ProbeServer probes;
         try {
-            probes = ProbeServer.start(settings.httpPort(), () -> operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy(), registry);
+            // Every replica reports ready once its informers run (a replica that is not the leader keeps them
+            // started, reconciling nothing) and the API server can call its webhooks.
+            probes = ProbeServer.start(settings.httpPort(), () -> {
+                if (!operator.getRuntimeInfo().isStarted() || !operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+                    return "informers not started or not healthy";
+                }
+                return jobAdmission.notReady();
+            }, registry);
         } catch (IOException e) {
             jobAdmission.close();
             operator.stop();
