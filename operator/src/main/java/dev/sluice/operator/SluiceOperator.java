@@ -42,6 +42,15 @@ public final class SluiceOperator implements AutoCloseable {
     }
 
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
+        return start(client, settings, clock, null);
+    }
+
+    /**
+     * Starts one of several replicas that run in the same process (tests): {@code leaderIdentity} tells them
+     * apart in the Lease (null: the pod's name, {@code HOSTNAME}, as in a cluster), and a replica given one
+     * that loses the Lease stops leading instead of ending the process.
+     */
+    public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock, String leaderIdentity) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -55,6 +64,8 @@ public final class SluiceOperator implements AutoCloseable {
                 overrider.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(settings.leaseName())
                         .withLeaseNamespace(settings.leaseNamespace())
+                        .withIdentity(leaderIdentity)
+                        .withExitOnStopLeading(leaderIdentity == null)
                         .build());
             }
         });
