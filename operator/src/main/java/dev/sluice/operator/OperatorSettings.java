@@ -48,7 +48,8 @@ public record OperatorSettings(
         RedisConfig redis) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
-    private static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
+    /** Every flag; each falls back to its environment variable SLUICE_<NAME>. */
+    static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
             "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
             "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config");
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
