@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
  * {@code .ci/run} does before {@code mvn verify}.
  */
 class ChartIT {
-    private static final Path CHART = Path.of("..", "charts", "sluice");
+    private static final Path CHART = Helm.CHART;
     private static final String NAMESPACE = "sluice-system";
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     /** A label or annotation key the CEL expressions test for, as {@code 'key' in ...}. */
@@ -183,40 +183,14 @@ class ChartIT {
 
     /** The objects {@code helm template sluice charts/sluice -n sluice-system --show-only TEMPLATE [ARGS]} renders. */
     private static List<HasMetadata> render(String template, String... args) {
-        List<String> command = new ArrayList<>(List.of(helm().toString(), "template", "sluice", CHART.toString(), "--namespace", NAMESPACE,
+        List<String> command = new ArrayList<>(List.of("template", "sluice", CHART.toString(), "--namespace", NAMESPACE,
                 "--show-only", template));
         command.addAll(Arrays.asList(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                fail(String.join(" ", command) + " failed:\n" + output);
-            }
-            return Stream.of(output.split("(?m)^---\\s*$")).filter(document -> document.contains("kind:"))
-                    .map(document -> (HasMetadata) SERIALIZATION.unmarshal(document)).toList();
-        } catch (IOException e) {
-            return fail("cannot run " + command + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fail("interrupted");
+        Helm.Result result = Helm.run(command.toArray(String[]::new));
+        if (result.exitCode() != 0) {
+            fail(result.toString());
         }
-    }
-
-    /** helm on the PATH, else the one e2e/cluster/build.sh builds; the test fails, saying how to get it, when there is none. */
-    private static Path helm() {
-        for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(directory, "helm");
-            if (!directory.isEmpty() && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        String binaries = System.getenv().getOrDefault("KUBE_API_TEST_DIR", System.getProperty("user.home") + "/.kubeapitest");
-        try (Stream<Path> versions = Files.list(Path.of(binaries, "k8s"))) {
-            return versions.map(version -> version.resolve("helm")).filter(Files::isExecutable).sorted().reduce((first, last) -> last)
-                    .orElseThrow(IOException::new);
-        } catch (IOException e) {
-            return fail("helm is needed to render charts/sluice and was found neither on the PATH nor in " + binaries
-                    + "/k8s/<version>-linux-<arch>/: run e2e/cluster/build.sh, which builds it from its Go module");
-        }
+        return Stream.of(result.stdout().split("(?m)^---\\s*$")).filter(document -> document.contains("kind:"))
+                .map(document -> (HasMetadata) SERIALIZATION.unmarshal(document)).toList();
     }
 }
