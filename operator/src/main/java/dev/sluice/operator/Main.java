@@ -20,6 +20,8 @@ public final class Main {
             System.exit(2);
             return;
         }
+        // Read by logback.xml; a system property wins over the environment variable of the same name.
+        System.setProperty("SLUICE_LOG_LEVEL", settings.logLevel());
         if (settings.jsonLogs() && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -26,6 +27,7 @@ import java.util.function.UnaryOperator;
  * @param leaseName the Lease's name
  * @param leaseNamespace the Lease's namespace; null is the namespace the client is configured for
  * @param trustedProxies addresses or CIDR ranges whose X-Forwarded-For the sidecars believe
+ * @param logLevel the root log level, upper case: TRACE, DEBUG, INFO, WARN or ERROR
  * @param jsonLogs whether logs are JSON lines rather than text
  * @param serverSideApply whether status is written with server-side apply (off only against test servers without it)
  * @param webhook how the Job admission webhook of JobQuotas is served
@@ -39,16 +41,20 @@ public record OperatorSettings(
         String leaseName,
         String leaseNamespace,
         List<String> trustedProxies,
+        String logLevel,
         boolean jsonLogs,
         boolean serverSideApply,
         WebhookSettings webhook,
         RedisConfig redis) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
-    private static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
-            "trusted-proxies", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service", "webhook-cert-dir",
-            "webhook-secret", "redis-config");
+    /** Every flag; each falls back to its environment variable SLUICE_<NAME>. */
+    static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
+            "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
+            "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config");
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
+    public static final String DEFAULT_LOG_LEVEL = "INFO";
+    private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     public static final String USAGE = """
             Usage: java -jar sluice-operator.jar [options]   (runs against the current kubeconfig, or in-cluster config)
               --namespaces=a,b        namespaces to watch (env SLUICE_NAMESPACES; default: all)
@@ -57,6 +63,7 @@ public record OperatorSettings(
               --lease-name=NAME       the Lease (env SLUICE_LEASE_NAME; default sluice-operator)
               --lease-namespace=NS    the Lease's namespace (env SLUICE_LEASE_NAMESPACE; default: the client's namespace)
               --trusted-proxies=a,b   CIDRs whose X-Forwarded-For sidecars believe (env SLUICE_TRUSTED_PROXIES; default none)
+              --log-level=L           trace, debug, info, warn or error, any case (env SLUICE_LOG_LEVEL; default info)
               --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
               --redis-config=FILE     the sidecars' Redis for scope Global: a YAML file with the sidecar document's
                                       redis: section (env SLUICE_REDIS_CONFIG; default none, see docs/redis.md)
@@ -70,7 +77,8 @@ public record OperatorSettings(
 
     /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
     public static OperatorSettings forTests() {
-        return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), false, false, WebhookSettings.disabled(), null);
+        return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), DEFAULT_LOG_LEVEL, false, false,
+                WebhookSettings.disabled(), null);
     }
 
     public static OperatorSettings parse(String[] args, Map<String, String> env) {
@@ -81,6 +89,10 @@ public record OperatorSettings(
         if (logFormat != null && !logFormat.equals("json") && !logFormat.equals("text")) {
             throw new IllegalArgumentException("--log-format must be text or json, got '" + logFormat + "'");
         }
+        String logLevel = setting.apply("log-level");
+        if (logLevel != null && !LOG_LEVELS.contains(logLevel.trim().toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("--log-level must be trace, debug, info, warn or error (any case), got '" + logLevel + "'");
+        }
         String port = setting.apply("http-port");
         String leaseName = setting.apply("lease-name");
         return new OperatorSettings(
@@ -90,6 +102,7 @@ public record OperatorSettings(
                 leaseName == null ? DEFAULT_LEASE_NAME : leaseName,
                 setting.apply("lease-namespace"),
                 Flags.list(setting.apply("trusted-proxies")),
+                logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(Locale.ROOT),
                 "json".equals(logFormat),
                 true,
                 WebhookSettings.parse(setting, inCluster),

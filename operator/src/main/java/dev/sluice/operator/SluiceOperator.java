@@ -47,6 +47,15 @@ public final class SluiceOperator implements AutoCloseable {
     }
 
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
+        return start(client, settings, clock, null);
+    }
+
+    /**
+     * Starts one of several replicas that run in the same process (tests): {@code leaderIdentity} tells them
+     * apart in the Lease (null: the pod's name, {@code HOSTNAME}, as in a cluster), and a replica given one
+     * that loses the Lease stops leading instead of ending the process.
+     */
+    public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock, String leaderIdentity) {
         AtomicBoolean closing = new AtomicBoolean();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -60,12 +69,18 @@ public final class SluiceOperator implements AutoCloseable {
             if (settings.leaderElection()) {
                 // JOSDK exits with System.exit when leadership ends, also when close() gives the Lease up
                 // from the shutdown hook that SIGTERM runs: System.exit inside a shutdown hook blocks for
-                // ever, and the pod is killed at the end of its grace period. Exit only on a Lease lost.
+                // ever, and the pod is killed at the end of its grace period. Exit only on a Lease lost
+                // (and not at all for a replica that tests run in-process with its own identity).
                 overrider.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(settings.leaseName())
                         .withLeaseNamespace(settings.leaseNamespace())
+                        .withIdentity(leaderIdentity)
                         .withExitOnStopLeading(false)
-                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> exitUnlessClosing(closing), leader -> { }))
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> {
+                            if (leaderIdentity == null) {
+                                exitUnlessClosing(closing);
+                            }
+                        }, leader -> { }))
                         .build());
             }
         });
@@ -81,8 +96,14 @@ public final class SluiceOperator implements AutoCloseable {
         operator.start();
         ProbeServer probes;
         try {
-            probes = ProbeServer.start(settings.httpPort(), () -> operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy(), registry);
+            // Every replica reports ready once its informers run (a replica that is not the leader keeps them
+            // started, reconciling nothing) and the API server can call its webhooks.
+            probes = ProbeServer.start(settings.httpPort(), () -> {
+                if (!operator.getRuntimeInfo().isStarted() || !operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+                    return "informers not started or not healthy";
+                }
+                return jobAdmission.notReady();
+            }, registry);
         } catch (IOException e) {
             jobAdmission.close();
             operator.stop();

@@ -3,9 +3,13 @@ package dev.sluice.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
 import dev.sluice.api.config.RedisMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +60,35 @@ class OperatorSettingsTest {
                 .hasMessageContaining("--redis-config " + file).hasMessageContaining("redis.addresses");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--redis-config", directory.resolve("missing").toString()}, Map.of()))
                 .hasMessageContaining("cannot be read");
+    }
+
+    @Test
+    void theLogLevelIsCheckedAndSetsTheRootLevelOfBothLogbackConfigurations() throws Exception {
+        assertThat(OperatorSettings.parse(new String[0], Map.of()).logLevel()).isEqualTo("INFO");
+        assertThat(OperatorSettings.parse(new String[0], Map.of("SLUICE_LOG_LEVEL", "Debug")).logLevel()).isEqualTo("DEBUG");
+        assertThat(OperatorSettings.parse(new String[] {"--log-level=warn"}, Map.of("SLUICE_LOG_LEVEL", "trace")).logLevel()).isEqualTo("WARN");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[0], Map.of("SLUICE_LOG_LEVEL", "verbose")))
+                .hasMessage("--log-level must be trace, debug, info, warn or error (any case), got 'verbose'");
+
+        for (String file : List.of("logback.xml", "logback-json.xml")) {
+            assertThat(rootLevel(file, null)).as(file).isEqualTo(Level.INFO);
+            assertThat(rootLevel(file, "dEbUg")).as(file).isEqualTo(Level.DEBUG);
+            assertThat(rootLevel(file, "ERROR")).as(file).isEqualTo(Level.ERROR);
+        }
+    }
+
+    /** The root level a logback configuration on the class path sets, with SLUICE_LOG_LEVEL as given (null: unset). */
+    private static Level rootLevel(String file, String sluiceLogLevel) throws Exception {
+        LoggerContext context = new LoggerContext();
+        if (sluiceLogLevel != null) {
+            context.putProperty("SLUICE_LOG_LEVEL", sluiceLogLevel);
+        }
+        JoranConfigurator configurator = new JoranConfigurator();
+        configurator.setContext(context);
+        configurator.doConfigure(OperatorSettingsTest.class.getClassLoader().getResource(file));
+        Level level = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
+        context.stop();
+        return level;
     }
 
     @Test

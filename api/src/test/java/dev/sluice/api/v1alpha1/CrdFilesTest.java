@@ -15,21 +15,29 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The CRDs committed in {@code crds/} are exactly what the build generates from this module's classes. */
+/**
+ * The CRDs committed in {@code crds/}, and their copy in the chart ({@code charts/sluice/files/crds/},
+ * which {@code crds.install=true} installs: a chart cannot read files outside its folder, and Helm
+ * warns on every command about a symbolic link), are exactly what the build generates from this
+ * module's classes.
+ */
 class CrdFilesTest {
     private static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8");
     private static final Path COMMITTED = Path.of("..", "crds");
-    private static final String REFRESH = "crds/ is out of date with the classes in dev.sluice.api.v1alpha1; refresh it with:"
-            + "  mvn -o -q process-classes -pl api && cp api/target/classes/META-INF/fabric8/*.yml crds/";
+    private static final Path CHART = Path.of("..", "charts", "sluice", "files", "crds");
+    private static final String REFRESH = "crds/ or charts/sluice/files/crds/ is out of date with the classes in dev.sluice.api.v1alpha1; refresh them with:"
+            + "  mvn -o -q process-classes -pl api && cp api/target/classes/META-INF/fabric8/*.yml crds/ && cp crds/*.yml charts/sluice/files/crds/";
 
     @Test
     void committedCrdsAreTheGeneratedOnes() throws IOException {
         List<String> generated = yamlFiles(GENERATED);
         assertThat(generated).as("generated CRDs").contains("ratelimitpolicies.sluice.dev-v1.yml", "circuitbreakers.sluice.dev-v1.yml");
-        assertThat(yamlFiles(COMMITTED)).as(REFRESH).containsExactlyInAnyOrderElementsOf(generated);
-        for (String name : generated) {
-            assertThat(Files.readString(COMMITTED.resolve(name))).as(REFRESH + " (" + name + " differs)")
-                    .isEqualTo(Files.readString(GENERATED.resolve(name)));
+        for (Path committed : List.of(COMMITTED, CHART)) {
+            assertThat(yamlFiles(committed)).as(REFRESH).containsExactlyInAnyOrderElementsOf(generated);
+            for (String name : generated) {
+                assertThat(Files.readString(committed.resolve(name))).as(REFRESH + " (" + committed.resolve(name) + " differs)")
+                        .isEqualTo(Files.readString(GENERATED.resolve(name)));
+            }
         }
     }
 

@@ -18,11 +18,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The mutating admission webhook for Job creation: leaves alone what is not a Job being created or a
+ * The mutating admission webhook for Job creation, at {@link #PATH}: leaves alone what is not a Job being created or a
  * Job its owner created suspended, and otherwise delegates to {@link NamespaceAdmission#admitCreate};
  * answers with the {@link JobPatch} or the refusal. {@link AdmissionEndpoint} serves it.
  */
 public final class JobAdmissionWebhook {
+    /** Where the webhook server serves it; the chart's MutatingWebhookConfiguration calls it there. */
+    public static final String PATH = "/jobs/mutate";
+
     private final NamespaceAdmission admission;
     private final AdmissionCounts counts;
     private final JobQuotaMetrics metrics;

@@ -6,6 +6,7 @@ import dev.sluice.api.v1alpha1.JobQuotaStatus;
 import dev.sluice.operator.render.validation.JobQuotaValidation;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.status.SelectedPods;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -16,11 +17,13 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -45,6 +48,8 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
     private final StatusWriter statusWriter;
     private final WebhookScope webhook;
     private final Clock clock;
+    /** Every namespace, for the label the webhooks select on; null without a webhook. */
+    private volatile InformerEventSource<Namespace, JobQuota> namespaces;
 
     public JobQuotaReconciler(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, StatusWriter statusWriter,
             WebhookScope webhook, Clock clock) {
@@ -63,13 +68,27 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 .withName("jobs")
                 .withSecondaryToPrimaryMapper(job -> SelectedPods.sameNamespace(context, job))
                 .build(), context);
-        return List.of(jobs);
+        if (!webhook.enabled()) {
+            return List.of(jobs);
+        }
+        // Every namespace (a cluster-scoped kind), whatever the namespaces watched: a change of the label
+        // the webhooks select on concerns the quotas of that namespace, which put it back.
+        namespaces = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(Namespace.class, JobQuota.class)
+                .withName("namespaces")
+                .withWatchAllNamespaces()
+                .withFollowControllerNamespacesChanges(false)
+                .withOnUpdateFilter((after, before) -> !Objects.equals(enforcedLabel(after), enforcedLabel(before)))
+                .withSecondaryToPrimaryMapper(namespace -> context.getPrimaryCache().list(namespace.getMetadata().getName())
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build(), context);
+        return List.of(jobs, namespaces);
     }
 
     @Override
     public UpdateControl<JobQuota> reconcile(JobQuota quota, Context<JobQuota> context) {
         String namespace = quota.getMetadata().getNamespace();
-        webhook.cover(coveredNamespaces(context, null));
+        webhook.cover(coveredNamespaces(context, null), labelledNamespaces());
         NamespaceAdmission.Pass pass = admission.admitQueued(namespace);
         announceQueued(namespace, pass);
         List<QuotaRules> rules = NamespaceAdmission.rules(pass.quotas());
@@ -95,7 +114,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
 
     @Override
     public DeleteControl cleanup(JobQuota quota, Context<JobQuota> context) {
-        webhook.cover(coveredNamespaces(context, quota));
+        webhook.cover(coveredNamespaces(context, quota), labelledNamespaces());
         admission.admitQueued(quota.getMetadata().getNamespace());
         return DeleteControl.defaultDelete();
     }
@@ -117,5 +136,18 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 .filter(quota -> deleted == null || !quota.getMetadata().getUid().equals(deleted.getMetadata().getUid()))
                 .map(quota -> quota.getMetadata().getNamespace())
                 .collect(Collectors.toSet());
+    }
+
+    /** The namespaces that carry the label the webhook configurations select on, as the informer sees them. */
+    private Set<String> labelledNamespaces() {
+        if (namespaces == null) {
+            return Set.of();
+        }
+        return namespaces.list(namespace -> EnforcedNamespaces.VALUE.equals(enforcedLabel(namespace)))
+                .map(namespace -> namespace.getMetadata().getName()).collect(Collectors.toSet());
+    }
+
+    private static String enforcedLabel(Namespace namespace) {
+        return namespace.getMetadata().getLabels() == null ? null : namespace.getMetadata().getLabels().get(EnforcedNamespaces.LABEL);
     }
 }

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
- * The validating admission webhook for Job updates by anyone but the operator. The webhook
- * configuration's match conditions ({@link JobWebhookConfiguration}) send it only the updates that are
+ * The validating admission webhook for Job updates by anyone but the operator, at {@link #PATH}. The
+ * webhook configuration's match conditions (the chart's {@code templates/webhooks.yaml}) send it only the updates that are
  * admission decisions — a Job un-suspended, Sluice's marks changed on a Job it holds, Kueue's label
  * added — so that every other update never depends on the operator. It delegates to
  * {@link NamespaceAdmission#admitUpdate} and refuses with the decision's message.
@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 public final class JobUpdateWebhook {
     /** How the webhook refuses a probe both webhooks have seen. */
     public static final String PROBE_ANSWER = "sluice.dev/webhook-probe answered by both Job webhooks";
+    /** Where the webhook server serves it; the chart's ValidatingWebhookConfiguration calls it there. */
+    public static final String PATH = "/jobs/validate";
 
     private final NamespaceAdmission admission;
     private final AdmissionCounts counts;
@@ -28,7 +30,10 @@ public final class JobUpdateWebhook {
     private final KubernetesSerialization serialization;
     private final String operatorUser;
 
-    /** @param operatorUser the user name the operator's own requests carry: its updates are the admissions, never decided here */
+    /**
+     * @param operatorUser the user name the operator's own requests carry, or null when unknown (out of a pod): its
+     *     updates are the admissions, never decided here
+     */
     public JobUpdateWebhook(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, KubernetesSerialization serialization,
             String operatorUser) {
         this.admission = admission;
@@ -54,7 +59,7 @@ public final class JobUpdateWebhook {
         // The match conditions leave the operator out; should they not, deciding here would wait on the
         // namespace lock that the operator's resume holds while it waits for this answer.
         if (!"UPDATE".equals(request.getOperation()) || request.getOldObject() == null
-                || request.getUserInfo() != null && operatorUser.equals(request.getUserInfo().getUsername())) {
+                || operatorUser != null && request.getUserInfo() != null && operatorUser.equals(request.getUserInfo().getUsername())) {
             return response.build();
         }
         Job before = job(request.getOldObject(), request.getNamespace());

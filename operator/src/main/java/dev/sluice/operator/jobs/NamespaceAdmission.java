@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,10 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Where admission decisions are taken, for the webhooks (a Job being created, a Job being updated by
  * someone other than the operator) and the reconciler (queued Jobs to resume). Decisions of one namespace are serialised: in this process by a fair lock
- * (so that concurrent creations are decided in arrival order), across processes by the
- * {@link AdmissionLedger}'s resourceVersion precondition. Each decision rests on a fresh list of the
- * namespace's Jobs and quotas from the API server, never on an informer cache, plus the tickets of
- * admissions that list may not show yet.
+ * (so that concurrent creations are decided in arrival order), across processes (every replica serves
+ * the webhooks) by the {@link AdmissionLedger}'s resourceVersion precondition. Each decision rests on a
+ * fresh list of the namespace's Jobs and quotas from the API server, never on an informer cache, plus
+ * the tickets of the admissions and queueings that list may not show yet, all kept in the ledger: what
+ * one replica decided, the others count.
  */
 public final class NamespaceAdmission {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceAdmission.class);
@@ -40,10 +42,6 @@ public final class NamespaceAdmission {
     private final JobEvents events;
     private final Clock clock;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    /** Jobs queued at creation whose create may not be stored yet; guarded by the namespace's lock. */
-    private final Map<String, List<Ticket>> queuedInFlight = new ConcurrentHashMap<>();
-    /** The last queued-at time given out per namespace; guarded by the namespace's lock. */
-    private final Map<String, Instant> lastQueuedAt = new ConcurrentHashMap<>();
 
     public NamespaceAdmission(KubernetesClient client, AdmissionCounts counts, JobEvents events, Clock clock) {
         this.client = client;
@@ -91,9 +89,7 @@ public final class NamespaceAdmission {
                 }
                 List<JobView> views = jobs.stream().map(JobView::of).toList();
                 List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
-                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
-                queuedInFlight.put(namespace, queued);
-                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                NamespaceState state = new NamespaceState(namespace, views, ledgerTickets);
                 CreateDecision decision = AdmissionDecider.decideCreate(candidate, quotas, state, now);
                 String ticket = UUID.randomUUID().toString();
                 if (decision.outcome() == Outcome.ADMIT) {
@@ -106,12 +102,14 @@ public final class NamespaceAdmission {
                     return new CreateAdmission(decision, ticket, null, null);
                 }
                 if (decision.outcome() == Outcome.QUEUE) {
-                    Instant queuedAt = nextQueuedAt(namespace, now);
+                    Instant queuedAt = nextQueuedAt(ledgerTickets, now);
                     if (!dryRun) {
-                        List<Ticket> pending = new ArrayList<>(queued);
-                        pending.add(new Ticket(ticket, Ticket.Kind.QUEUE, candidate.name(), exactName != null, candidate.labels(), now,
-                                decision.notBefore()));
-                        queuedInFlight.put(namespace, pending);
+                        // Issued at its queued-at time: the next queueing, on whichever replica, comes after it.
+                        Ticket queued = new Ticket(ticket, Ticket.Kind.QUEUE, candidate.name(), exactName != null, candidate.labels(), queuedAt,
+                                decision.notBefore());
+                        if (!ledger.write(namespace, read, concat(ledgerTickets, List.of(queued)))) {
+                            continue;
+                        }
                     }
                     return new CreateAdmission(decision, ticket, queuedAt, priorityClassValue(candidate, quotas));
                 }
@@ -145,9 +143,7 @@ public final class NamespaceAdmission {
                 }
                 List<JobView> views = jobs(namespace).stream().map(JobView::of).toList();
                 List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
-                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
-                queuedInFlight.put(namespace, queued);
-                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                NamespaceState state = new NamespaceState(namespace, views, ledgerTickets);
                 UpdateDecision decision = AdmissionDecider.decideUpdate(old, updated, quotas, state, now);
                 if (decision.outcome() == Outcome.ADMIT && !dryRun) {
                     Ticket resuming = new Ticket(updated.uid(), Ticket.Kind.RESUME, updated.name(), true, updated.labels(), now, null);
@@ -177,9 +173,7 @@ public final class NamespaceAdmission {
                 List<Job> jobs = jobs(namespace);
                 List<JobView> views = jobs.stream().map(JobView::of).toList();
                 List<Ticket> ledgerTickets = unsettled(read.tickets(), views, now);
-                List<Ticket> queued = unsettled(queuedInFlight.getOrDefault(namespace, List.of()), views, now);
-                queuedInFlight.put(namespace, queued);
-                NamespaceState state = new NamespaceState(namespace, views, concat(ledgerTickets, queued));
+                NamespaceState state = new NamespaceState(namespace, views, ledgerTickets);
                 ResumePlan plan = AdmissionDecider.planResumes(rules, state, now);
                 if (plan.resume().isEmpty()) {
                     return new Pass(quotas, state, List.of(), plan.nextCheck());
@@ -217,7 +211,7 @@ public final class NamespaceAdmission {
                 List<JobView> after = views.stream()
                         .map(view -> resumed.stream().filter(r -> r.uid().equals(view.uid())).findFirst().orElse(view))
                         .toList();
-                List<Ticket> remaining = concat(ledgerTickets, queued).stream().filter(t -> !t.settled(after, now)).toList();
+                List<Ticket> remaining = ledgerTickets.stream().filter(t -> !t.settled(after, now)).toList();
                 return new Pass(quotas, new NamespaceState(namespace, after, remaining), resumed, plan.nextCheck());
             }
             throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under " + ATTEMPTS + " attempts");
@@ -261,12 +255,16 @@ public final class NamespaceAdmission {
                 .build();
     }
 
-    /** A queued-at time after every one given out before in the namespace, so that FIFO order is the order of decisions. */
-    private Instant nextQueuedAt(String namespace, Instant now) {
-        Instant last = lastQueuedAt.get(namespace);
-        Instant next = last != null && !now.isAfter(last) ? last.plusNanos(1000) : now;
-        lastQueuedAt.put(namespace, next);
-        return next;
+    /**
+     * A queued-at time after that of every queueing whose Job the list does not show yet (the ledger's
+     * QUEUE tickets, issued at their queued-at time, by any replica), so that FIFO order is the order of
+     * decisions. Once a Job shows, its ticket settles and the clock has moved past it; between replicas,
+     * their clocks' skew is the precision.
+     */
+    static Instant nextQueuedAt(List<Ticket> tickets, Instant now) {
+        Instant last = tickets.stream().filter(ticket -> ticket.kind() == Ticket.Kind.QUEUE).map(Ticket::issuedAt)
+                .max(Comparator.naturalOrder()).orElse(null);
+        return last != null && !now.isAfter(last) ? last.plusNanos(1000) : now;
     }
 
     private Long priorityClassValue(JobView job, List<QuotaRules> quotas) {

@@ -2,12 +2,17 @@ package dev.sluice.operator.jobs;
 
 import java.util.Set;
 
-/** Which namespaces the Job admission webhook is called for: the namespaces that have a JobQuota. */
+/** Which namespaces the Job admission webhooks are called for: the namespaces that have a JobQuota. */
 public interface WebhookScope {
-    /** Makes the webhook cover exactly these namespaces. */
-    void cover(Set<String> namespaces);
+    /**
+     * Makes the webhooks cover exactly these namespaces.
+     *
+     * @param labelled the namespaces that carry the label the webhook configurations select on, as the
+     *     namespace informer sees them now
+     */
+    void cover(Set<String> namespaces, Set<String> labelled);
 
-    /** Whether the webhook is configured, covers the namespace, and the API server calls it there already. */
+    /** Whether the webhooks cover the namespace and the API server calls them there already. */
     boolean covers(String namespace);
 
     /** Whether there is a webhook at all. */
@@ -15,10 +20,10 @@ public interface WebhookScope {
         return true;
     }
 
-    /** No webhook: new Jobs are never held. */
+    /** No webhook: new Jobs are never held, and no namespace is labelled for one. */
     WebhookScope NONE = new WebhookScope() {
         @Override
-        public void cover(Set<String> namespaces) {
+        public void cover(Set<String> namespaces, Set<String> labelled) {
         }
 
         @Override

@@ -8,9 +8,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-/** The operator's HTTP endpoints: {@code /healthz} (liveness), {@code /readyz} (informers started and healthy) and {@code /metrics} (Prometheus). */
+/**
+ * The operator's HTTP endpoints: {@code /healthz} (liveness), {@code /readyz} (ready, or 503 with the
+ * reason why not) and {@code /metrics} (Prometheus).
+ */
 public final class ProbeServer implements AutoCloseable {
     private final HttpServer server;
 
@@ -18,12 +21,13 @@ public final class ProbeServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static ProbeServer start(int port, BooleanSupplier ready, PrometheusMeterRegistry registry) throws IOException {
+    /** @param notReady null when ready, otherwise why not */
+    public static ProbeServer start(int port, Supplier<String> notReady, PrometheusMeterRegistry registry) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
         server.createContext("/readyz", exchange -> {
-            boolean isReady = ready.getAsBoolean();
-            respond(exchange, isReady ? 200 : 503, "text/plain", isReady ? "ready\n" : "not ready\n");
+            String why = notReady.get();
+            respond(exchange, why == null ? 200 : 503, "text/plain", why == null ? "ready\n" : "not ready: " + why + "\n");
         });
         server.createContext("/metrics", exchange ->
                 respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));

@@ -1,38 +1,44 @@
 package dev.sluice.operator.webhook;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Optional;
 
 /**
- * The user name the operator's requests reach the API server as (in a cluster,
- * {@code system:serviceaccount:<namespace>:<name>}), asked of the API server itself with a
- * SelfSubjectReview (GA in Kubernetes 1.28; every authenticated user may create one). The Job update
- * webhook lets exactly that user resume Jobs.
+ * The user name the operator's requests reach the API server as, when it runs in a pod: the subject
+ * of its ServiceAccount token, {@code system:serviceaccount:<namespace>:<name>}, read from the token
+ * file without asking the API server. The chart's update webhook leaves exactly that user out (its
+ * match conditions); the webhook also lets that user's updates through itself, should a configuration
+ * ever send them, since deciding on the operator's own resume would wait on the lock the resume holds.
  */
 public final class OperatorIdentity {
-    private static final ResourceDefinitionContext SELF_SUBJECT_REVIEWS = new ResourceDefinitionContext.Builder()
-            .withGroup("authentication.k8s.io").withVersion("v1").withKind("SelfSubjectReview").withPlural("selfsubjectreviews")
-            .withNamespaced(false).build();
+    /** Where the kubelet mounts the pod's ServiceAccount token. */
+    public static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    private static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
 
     private OperatorIdentity() {
     }
 
-    public static String username(KubernetesClient client) {
-        GenericKubernetesResource review = new GenericKubernetesResourceBuilder()
-                .withApiVersion("authentication.k8s.io/v1").withKind("SelfSubjectReview").withNewMetadata().endMetadata().build();
+    /** The token's subject when {@code tokenFile} holds a ServiceAccount token; empty outside a pod or for any other token. */
+    public static Optional<String> fromServiceAccountToken(Path tokenFile) {
+        if (!Files.isReadable(tokenFile)) {
+            return Optional.empty();
+        }
         try {
-            GenericKubernetesResource answer = client.genericKubernetesResources(SELF_SUBJECT_REVIEWS).resource(review).create();
-            Object username = answer.get("status", "userInfo", "username");
-            if (username instanceof String name && !name.isBlank()) {
-                return name;
+            String[] parts = Files.readString(tokenFile, StandardCharsets.US_ASCII).trim().split("\\.");
+            if (parts.length != 3) {
+                return Optional.empty();
             }
-            throw new IllegalStateException("the API server's SelfSubjectReview names no user: " + answer.get("status"));
-        } catch (KubernetesClientException e) {
-            throw new IllegalStateException("cannot learn the operator's own user name from a SelfSubjectReview (" + e.getMessage()
-                    + "); the Job update webhook must let it, and only it, resume Jobs", e);
+            JsonNode claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(parts[1]));
+            String subject = claims.path("sub").asText("");
+            return subject.startsWith(SERVICE_ACCOUNT_PREFIX) && subject.split(":").length == 4 ? Optional.of(subject) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.api.v1alpha1.JobQuotaStatus;
 import dev.sluice.operator.MockCluster;
+import dev.sluice.operator.MovableClock;
 import dev.sluice.operator.OperatorSettings;
 import dev.sluice.operator.SluiceOperator;
 import dev.sluice.operator.status.Conditions;

@@ -45,7 +45,30 @@ class WebhookSettingsTest {
     }
 
     @Test
+    void theChartsValuesParse() {
+        WebhookSettings settings = OperatorSettings.parse(new String[0], Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1",
+                "SLUICE_WEBHOOK_SERVICE", "sluice-system/sluice-operator-webhook:443",
+                "SLUICE_WEBHOOK_SECRET", "sluice-system/sluice-webhook-tls",
+                "SLUICE_WEBHOOK_CONFIGURATIONS", "team-sluice-jobs, team-sluice-job-updates")).webhook();
+
+        assertThat(WebhookSettings.service(settings.service(), "default")).containsExactly("sluice-system", "sluice-operator-webhook", "443");
+        assertThat(WebhookTls.qualified(settings.secret(), "default")).containsExactly("sluice-system", "sluice-webhook-tls");
+        assertThat(settings.configurations()).containsExactly("team-sluice-jobs", "team-sluice-job-updates");
+        assertThat(OperatorSettings.parse(new String[0], Map.of()).webhook().configurations()).containsExactly("sluice-jobs", "sluice-job-updates");
+    }
+
+    @Test
     void badValuesNameTheFlag() {
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-configurations= , "}, Map.of()))
+                .hasMessage("--webhook-configurations must name at least one webhook configuration, got ' , '");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-configurations=sluice-jobs,Sluice_Updates"}, Map.of()))
+                .hasMessageContaining("--webhook-configurations: 'Sluice_Updates' is not a Kubernetes object name");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-service=sluice/webhook:https"}, Map.of()))
+                .hasMessage("--webhook-service's port must be between 0 and 65535, got 'https'");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-service=a/b/c"}, Map.of()))
+                .hasMessageContaining("--webhook-service must be namespace/name[:port] or name[:port]");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-secret=sluice/"}, Map.of()))
+                .hasMessageContaining("--webhook-secret must be namespace/name or name");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-port=99999"}, Map.of())).hasMessageContaining("--webhook-port");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-url=http://x"}, Map.of())).hasMessageContaining("https://");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook=maybe"}, Map.of())).hasMessageContaining("--webhook must be");

@@ -1,4 +1,4 @@
-package dev.sluice.operator.jobs;
+package dev.sluice.operator;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,14 +8,14 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock that stands still until the test moves it, shared with an operator running in the test's JVM. */
-final class MovableClock extends Clock {
+public final class MovableClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    MovableClock(Instant start) {
+    public MovableClock(Instant start) {
         now = new AtomicReference<>(start);
     }
 
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         now.updateAndGet(instant -> instant.plus(duration));
     }
 
