@@ -12,18 +12,30 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The real {@code kubectl} (1.33, from the Kubernetes binaries folder) against one kubeconfig. */
+/**
+ * The real {@code kubectl} (1.33, from the Kubernetes binaries folder) against one kubeconfig; also
+ * {@code helm}, which {@code e2e/cluster/build.sh} builds into the same folder and which takes the same
+ * {@code --kubeconfig} flag ({@link #helm}).
+ */
 public final class Kubectl {
     /** The version {@code e2e/cluster/build.sh} builds; kube-api-test and {@code e2e/cluster/node.sh} use exactly this folder. */
     public static final String KUBERNETES_VERSION = "1.33.13";
     private static final long TIMEOUT_SECONDS = 120;
+    /** {@code helm install --wait} and {@code helm uninstall} (its pre-delete hook) wait for pods: longer than any kubectl call. */
+    private static final long HELM_TIMEOUT_SECONDS = 600;
 
     private final Path binary;
     private final Path kubeconfig;
+    private final long timeoutSeconds;
 
     public Kubectl(Path binary, Path kubeconfig) {
+        this(binary, kubeconfig, TIMEOUT_SECONDS);
+    }
+
+    private Kubectl(Path binary, Path kubeconfig, long timeoutSeconds) {
         this.binary = binary;
         this.kubeconfig = kubeconfig;
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     /** What one kubectl run printed, and its exit code. */
@@ -51,6 +63,11 @@ public final class Kubectl {
         return new Kubectl(binariesFolder().resolve("kubectl"), kubeconfig);
     }
 
+    /** {@code helm} from {@link #binariesFolder()} against {@code kubeconfig}, given up to 10 minutes a run (pass helm its own {@code --timeout}). */
+    public static Kubectl helm(Path kubeconfig) {
+        return new Kubectl(binariesFolder().resolve("helm"), kubeconfig, HELM_TIMEOUT_SECONDS);
+    }
+
     /** {@code <KUBE_API_TEST_DIR or ~/.kubeapitest>/k8s/<version>-linux-amd64}, where {@code e2e/cluster/build.sh} puts the binaries. */
     public static Path binariesFolder() {
         String root = Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR"))
@@ -75,9 +92,9 @@ public final class Kubectl {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
             }
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("kubectl did not exit within " + TIMEOUT_SECONDS + "s: " + command);
+                throw new IllegalStateException(binary.getFileName() + " did not exit within " + timeoutSeconds + "s: " + command);
             }
             return new Result(List.copyOf(command.subList(3, command.size())), process.exitValue(), stdout.join(), stderr.join());
         } catch (IOException e) {

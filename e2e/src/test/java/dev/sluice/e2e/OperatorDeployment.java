@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,18 +30,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator as users run it: installed from {@code deploy/operator.yaml} (its namespace,
- * ServiceAccount, least-privilege RBAC, webhook Service and Deployment), in a pod from the image the
- * build wrote. Tests read what it did through the API and its metrics endpoint, stop and start it by
- * scaling the Deployment, and force-delete its pod. The logs of every operator container the suite ran
- * are kept under {@code e2e/target/cluster/operator-logs/}.
+ * The operator as users install it: {@code helm install sluice charts/sluice -n sluice-system} next to
+ * the CRDs {@code kubectl apply -f crds/} created (the documented path), with the chart's defaults (two
+ * replicas, one holding the leader Lease), in a namespace that enforces the Pod Security
+ * {@code restricted} profile, its pods from the image the build wrote. Tests read what it did through
+ * the API and its metrics endpoint, stop and start it by scaling the Deployment, force-delete its pods,
+ * and upgrade or uninstall the release. The logs of every operator container the suite ran are kept
+ * under {@code e2e/target/cluster/operator-logs/}.
  */
 public final class OperatorDeployment {
     public static final String NAMESPACE = "sluice-system";
+    /** The Helm release; the chart names the Deployment {@code <release>-operator}. */
+    public static final String RELEASE = "sluice";
     public static final String NAME = "sluice-operator";
+    /** The leader Lease (the chart's leaderElection.leaseName), in {@link #NAMESPACE}. */
+    public static final String LEASE = "sluice-operator";
     static final String SELECTOR = "app.kubernetes.io/name=sluice-operator";
-    static final Path MANIFESTS = Path.of("deploy/operator.yaml");
-    /** Its port of /healthz, /readyz and /metrics (named {@code http} in the manifest). */
+    static final Path CHART = Path.of("charts/sluice");
+    /** The chart's default {@code replicaCount}. */
+    public static final int REPLICAS = 2;
+    /** Its port of /healthz, /readyz and /metrics (named {@code http} in the chart). */
     private static final int HTTP_PORT = 8081;
     private static final Duration READY = Duration.ofMinutes(5);
     /** The exit code of a container killed with SIGKILL. */
@@ -56,28 +66,62 @@ public final class OperatorDeployment {
     }
 
     static OperatorDeployment install(TestCluster cluster) {
-        Path manifests = TestCluster.path(MANIFESTS.toString());
-        String deployed = deployment(cluster, manifests).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        String chart = TestCluster.path(CHART.toString()).toString();
+        String deployed = deployment(cluster, chart).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
         if (!deployed.equals(cluster.images().operator())) {
-            throw new IllegalStateException(MANIFESTS + " runs " + deployed + ", the build wrote " + cluster.images().operator()
-                    + ": keep its tag the project version");
+            throw new IllegalStateException(CHART + " runs " + deployed + " by default, the build wrote " + cluster.images().operator()
+                    + ": keep the chart's appVersion the project version");
         }
+        // The namespace first, as a platform team makes it: the restricted profile enforced, which the
+        // chart's default securityContext must pass.
+        cluster.kubectl().runWithInput("""
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: %s
+                  labels:
+                    pod-security.kubernetes.io/enforce: restricted
+                    pod-security.kubernetes.io/enforce-version: latest
+                """.formatted(NAMESPACE), "apply", "-f", "-").orThrow();
         long started = System.nanoTime();
-        cluster.kubectl().run("apply", "-f", manifests.toString()).orThrow();
+        cluster.helm().run("install", RELEASE, chart, "-n", NAMESPACE, "--wait", "--timeout", "5m").orThrow();
         OperatorDeployment operator = new OperatorDeployment(cluster, emptied(TestCluster.directory("e2e/target/cluster/operator-logs")));
-        Pod pod = operator.awaitReadyPod(Set.of());
-        LOG.info("operator pod {} Ready {} ms after kubectl apply", pod.getMetadata().getName(), (System.nanoTime() - started) / 1_000_000);
+        operator.awaitReadyPods(REPLICAS);
+        LOG.info("{} operator pods Ready {} ms after helm install", REPLICAS, (System.nanoTime() - started) / 1_000_000);
         return operator;
     }
 
-    /** The Deployment as {@code deploy/operator.yaml} declares it. */
-    private static Deployment deployment(TestCluster cluster, Path manifests) {
-        try (var in = Files.newInputStream(manifests)) {
-            return cluster.client().load(in).items().stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
-                    .findFirst().orElseThrow(() -> new IllegalStateException(manifests + " holds no Deployment"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The Deployment as the chart renders it with its default values. */
+    private static Deployment deployment(TestCluster cluster, String chart) {
+        String rendered = cluster.helm().run("template", RELEASE, chart, "-n", NAMESPACE, "--show-only", "templates/deployment.yaml")
+                .orThrow().stdout();
+        return cluster.client().getKubernetesSerialization().unmarshal(rendered, Deployment.class);
+    }
+
+    /** Waits for {@code count} Ready operator pods (none being deleted), and returns them. */
+    public List<Pod> awaitReadyPods(int count) {
+        return await(count + " Ready operator pods").atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> pods().stream()
+                        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod))
+                        .toList(), ready -> ready.size() == count);
+    }
+
+    /**
+     * {@code helm upgrade} of the release with the values it has plus {@code settings} (e.g.
+     * {@code --set logging.format=json}), waiting for the rollout; returns what helm printed.
+     */
+    public Kubectl.Result upgrade(String... settings) {
+        collectLogs();
+        List<String> args = new ArrayList<>(List.of("upgrade", RELEASE, TestCluster.path(CHART.toString()).toString(), "-n", NAMESPACE,
+                "--reuse-values", "--wait", "--timeout", "5m"));
+        args.addAll(List.of(settings));
+        return cluster.helm().run(args.toArray(String[]::new)).orThrow();
+    }
+
+    /** The name of the pod that holds the leader Lease now (its holder identity), or null when none does. */
+    public String leader() {
+        Lease lease = cluster.client().leases().inNamespace(NAMESPACE).withName(LEASE).get();
+        return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
     }
 
     /** The operator's pods now, Ready or not. */
@@ -127,9 +171,9 @@ public final class OperatorDeployment {
         }
     }
 
-    /** Starts it again (one replica) and waits for its pod to be Ready. */
+    /** Starts it again (the chart's replicas) and waits for a pod to be Ready. */
     public void start() {
-        cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=1").orThrow();
+        cluster.kubectl().run("scale", "-n", NAMESPACE, "deployment/" + NAME, "--replicas=" + REPLICAS).orThrow();
         awaitReadyPod(Set.of());
     }
 
@@ -154,9 +198,20 @@ public final class OperatorDeployment {
         return names;
     }
 
-    /** What the running operator's /metrics answers (Prometheus text), read at its pod's address. */
+    /**
+     * What the /metrics of each Ready operator pod answers (Prometheus text), joined: every replica
+     * serves the webhooks and counts its own decisions; the leader alone reconciles, and reports the
+     * namespaces' gauges.
+     */
     public String metrics() {
-        Pod pod = awaitReadyPod(Set.of());
+        StringBuilder all = new StringBuilder();
+        for (Pod pod : awaitReadyPods(REPLICAS)) {
+            all.append(metrics(pod)).append('\n');
+        }
+        return all.toString();
+    }
+
+    private static String metrics(Pod pod) {
         URI uri = URI.create("http://" + pod.getStatus().getPodIP() + ":" + HTTP_PORT + "/metrics");
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),

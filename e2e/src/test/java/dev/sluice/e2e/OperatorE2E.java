@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The operator, in its pod from its image with the permissions of {@code deploy/operator.yaml}: it
+ * The operator, in its pod from its image with the permissions {@code charts/sluice} grants: it
  * reconciles the resources of {@code examples/} into the sidecar ConfigMap and their status, counting
  * the pods they select, and a sidecar from its image in a pod, reading that ConfigMap through a
  * volume, enforces what the resource says, following edits of the resource.

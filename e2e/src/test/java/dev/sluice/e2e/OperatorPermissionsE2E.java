@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The permissions {@code deploy/operator.yaml} grants the operator's ServiceAccount are enough: in
+ * The permissions {@code charts/sluice} grants the operator's ServiceAccount are enough: in
  * the logs of every operator container the suite ran (its pods were stopped, restarted and
  * force-deleted along the way), no request of the operator was refused. Runs after the classes that
  * use the operator ({@link ClassOrderer.OrderAnnotation}, see junit-platform.properties).
@@ -40,6 +40,6 @@ class OperatorPermissionsE2E {
 
         assertThat(logs).as("operator logs collected").isNotEmpty();
         assertThat(refused).as("log lines of the operator that say a request was forbidden: %s lacks a permission",
-                OperatorDeployment.MANIFESTS).isEmpty();
+                "the RBAC of " + OperatorDeployment.CHART).isEmpty();
     }
 }

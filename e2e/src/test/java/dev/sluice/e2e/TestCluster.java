@@ -35,6 +35,7 @@ public final class TestCluster implements AutoCloseable {
     private final NodeScript node;
     private final String machineBefore;
     private final Kubectl kubectl;
+    private final Kubectl helm;
     private final KubernetesClient client;
     private final Images images;
     private final Thread downOnExit;
@@ -54,6 +55,7 @@ public final class TestCluster implements AutoCloseable {
         this.node = node;
         this.machineBefore = machineBefore;
         this.kubectl = kubectl;
+        this.helm = Kubectl.helm(kubectl.kubeconfig());
         this.client = client;
         this.images = images;
         this.downOnExit = new Thread(this::shutDownQuietly, "cluster-down-on-exit");
@@ -141,6 +143,11 @@ public final class TestCluster implements AutoCloseable {
         return kubectl;
     }
 
+    /** The real helm CLI against this cluster (built by {@code e2e/cluster/build.sh}). */
+    public Kubectl helm() {
+        return helm;
+    }
+
     /** A client with the cluster's admin identity (system:masters). */
     public KubernetesClient client() {
         return client;
@@ -155,7 +162,7 @@ public final class TestCluster implements AutoCloseable {
         return crdApply;
     }
 
-    /** The operator from its image, installed from {@code deploy/operator.yaml} the first time a test asks for it. */
+    /** The operator from its image, installed by {@code helm install} of {@code charts/sluice} the first time a test asks for it. */
     public synchronized OperatorDeployment operator() {
         if (operator == null) {
             operator = OperatorDeployment.install(this);

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A JobQuota cannot be stepped around by updating Jobs, on the real cluster: a user who may edit Jobs
  * ({@code alice}, impersonated by the admin client, and allowed to do anything with Jobs) un-suspends a
  * queued Job, edits Sluice's marks on it, or un-suspends a Job she created suspended, and is refused at
- * the limit; the operator, in its pod with its own ServiceAccount (deploy/operator.yaml), resumes Jobs
+ * the limit; the operator, in its pod with its own ServiceAccount (installed by charts/sluice), resumes Jobs
  * as before. With the operator stopped, ordinary updates still work. Jobs run real containers, held
  * until the test lets them exit; the Job controller writes their status.
  */

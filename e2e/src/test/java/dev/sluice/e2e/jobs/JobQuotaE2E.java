@@ -34,6 +34,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JobQuota on the real cluster: the operator runs in its pod (deploy/operator.yaml) and serves its
+ * JobQuota on the real cluster: the operator runs in its pods (helm install of charts/sluice: two replicas, one leading) and serves its
  * Job admission webhook over TLS behind its Service, and the API server calls it for every Job created
  * in a namespace under a JobQuota. Jobs run real containers, and the Job controller finishes them:
  * sleeping ones after a few seconds, held ones when the test lets their container exit. How many ran
@@ -76,8 +79,13 @@ class JobQuotaE2E {
         operator.ensureRunning();
     }
 
+    /**
+     * Also {@code helm upgrade} with a changed value mid-run: the Deployment rolls both replicas (one
+     * new pod Ready before an old one goes), and the Jobs keep their order and their maximum, and the
+     * ledger its count, across the change of leader.
+     */
     @Test
-    void sixtyJobsCreatedAtOnceUnderAMaximumOfFiveNeverRunMoreThanFiveAndRunInOrder() throws Exception {
+    void sixtyJobsCreatedAtOnceUnderAMaximumOfFiveNeverRunMoreThanFiveAndRunInOrderThroughAHelmUpgrade() throws Exception {
         String namespace = namespaceWithQuota("jq-burst", JobQuotaSpec.of(5));
         JobsUnderTest jobs = new JobsUnderTest(client, namespace);
         pollActive(jobs);
@@ -96,6 +104,23 @@ class JobQuotaE2E {
         assertThat(queued.getMetadata().getAnnotations().get(JobMarks.QUEUED_REASON))
                 .isEqualTo("concurrent job limit reached (5/5) in namespace jq-burst; queued until a running Job finishes (JobQuota quota)");
 
+        // Before the upgrade replaces the pods that decided them: the replicas' own counts.
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(operator.metrics())
+                .contains("concurrent_jobs_active{namespace=\"jq-burst\"}")
+                .contains("sluice_job_admission_duration_seconds_count{outcome=\"queue\"}"));
+        await("a quarter of the Jobs complete").atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> jobs.list().stream().filter(JobsUnderTest::isComplete).count() >= BURST / 4);
+        Set<String> before = operator.pods().stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
+        long upgrading = System.nanoTime();
+        operator.upgrade("--set", "logging.format=json");
+        List<Job> atUpgrade = jobs.list();
+        LOG.info("helm upgrade rolled the operator in {} ms; then {} Jobs complete, {} running, {} queued",
+                (System.nanoTime() - upgrading) / 1_000_000, atUpgrade.stream().filter(JobsUnderTest::isComplete).count(),
+                atUpgrade.stream().filter(JobsUnderTest::isActive).count(), atUpgrade.stream().filter(JobsUnderTest::isQueued).count());
+        assertThat(operator.awaitReadyPods(OperatorDeployment.REPLICAS))
+                .as("the operator's pods after the upgrade: none of those before it (%s)", before)
+                .noneMatch(pod -> before.contains(pod.getMetadata().getName()));
+
         awaitAllComplete(jobs);
 
         assertRanOnceEachAndAtMostFiveAtOnce(jobs);
@@ -112,8 +137,6 @@ class JobQuotaE2E {
                     assertThat(event.getReason()).isEqualTo("Admitted");
                     assertThat(event.getMessage()).startsWith("admitted by JobQuota quota after waiting");
                 });
-        assertThat(operator.metrics()).contains("concurrent_jobs_active{namespace=\"jq-burst\"}")
-                .contains("sluice_job_admission_duration_seconds_count{outcome=\"queue\"}");
     }
 
     @Test
@@ -186,11 +209,21 @@ class JobQuotaE2E {
                 new JobQuotaSpec(5, null, JobQuotaSpec.OnLimit.Reject, null, null, null, backoff, null));
         JobsUnderTest refused = new JobsUnderTest(client, rejecting);
         refused.create("etl-1", Map.of("example.com/run", "etl"));
+        Instant failing = Instant.now();
         refused.fail("etl-1");
         assertThatThrownBy(() -> refused.create("etl-2", Map.of("example.com/run", "etl")))
                 .hasMessageContaining("a Job with example.com/run=etl failed")
                 .hasMessageContaining("the failure backoff is 1h (JobQuota quota)")
-                .hasMessageContaining("; retry after " + Instant.now().plus(Duration.ofHours(1)).toString().substring(0, 13));
+                .satisfies(refusal -> assertThat(retryAfter(refusal.getMessage()))
+                        .as("the time the refusal says the retry may run: an hour after the failure")
+                        .isBetween(failing.plus(Duration.ofHours(1)).minusSeconds(2), Instant.now().plus(Duration.ofHours(1))));
+    }
+
+    /** The instant after "; retry after " in a refusal. */
+    private static Instant retryAfter(String message) {
+        Matcher retry = Pattern.compile("; retry after (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z)").matcher(message);
+        assertThat(retry.find()).as("a retry time in: %s", message).isTrue();
+        return Instant.parse(retry.group(1));
     }
 
     @Test

@@ -30,7 +30,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * container waits until the test finishes it ({@link #complete}, {@link #fail}: through
  * {@code kubectl exec}, the container exits 0 or 1); a sleeping Job's container sleeps a few seconds.
  */
-final class JobsUnderTest {
+public final class JobsUnderTest {
     /** The container of every Job: its name, and the label the Job controller puts on the Job's pods. */
     static final String CONTAINER = "work";
     private static final String JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
@@ -43,13 +43,13 @@ final class JobsUnderTest {
     /** The most Jobs seen active at once by any {@link #activeNow} call. */
     private final AtomicInteger mostActive = new AtomicInteger();
 
-    JobsUnderTest(KubernetesClient client, String namespace) {
+    public JobsUnderTest(KubernetesClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
     }
 
     /** A held Job: its container runs until the test finishes it. */
-    static Job job(String name, Map<String, String> labels) {
+    public static Job job(String name, Map<String, String> labels) {
         return job(name, labels, "sh", "-c", HOLD);
     }
 
@@ -75,7 +75,7 @@ final class JobsUnderTest {
     }
 
     /** Creates a held Job; returns it as the API server stored it (after the admission webhooks). */
-    Job create(String name, Map<String, String> labels) {
+    public Job create(String name, Map<String, String> labels) {
         return create(job(name, labels));
     }
 
@@ -83,7 +83,7 @@ final class JobsUnderTest {
         return client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
     }
 
-    Job get(String name) {
+    public Job get(String name) {
         return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     }
 
@@ -107,7 +107,7 @@ final class JobsUnderTest {
         return mostActive.get();
     }
 
-    static boolean isActive(Job job) {
+    public static boolean isActive(Job job) {
         return !Boolean.TRUE.equals(job.getSpec().getSuspend()) && !isFinished(job);
     }
 
@@ -124,7 +124,7 @@ final class JobsUnderTest {
                 .anyMatch(c -> condition.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    static boolean isQueued(Job job) {
+    public static boolean isQueued(Job job) {
         return Boolean.TRUE.equals(job.getSpec().getSuspend()) && job.getMetadata().getLabels() != null
                 && "true".equals(job.getMetadata().getLabels().get(JobMarks.QUEUED_LABEL));
     }
