@@ -36,14 +36,17 @@ public final class SluiceOperator implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JobAdmission jobAdmission;
     private final AtomicBoolean closing;
+    /** Gives the leader Lease up once the operator has stopped; nothing without leader election. */
+    private final Runnable releaseLease;
 
     private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission,
-            AtomicBoolean closing) {
+            AtomicBoolean closing, Runnable releaseLease) {
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
         this.jobAdmission = jobAdmission;
         this.closing = closing;
+        this.releaseLease = releaseLease;
     }
 
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock) {
@@ -111,7 +114,14 @@ public final class SluiceOperator implements AutoCloseable {
         }
         LOG.info("Sluice operator started: namespaces={}, leaderElection={}, probes and metrics on port {}",
                 settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), probes.port());
-        return new SluiceOperator(operator, probes, registry, jobAdmission, closing);
+        Runnable releaseLease = () -> { };
+        // JOSDK names a replica by its pod (HOSTNAME) unless given an identity.
+        String identity = leaderIdentity != null ? leaderIdentity : System.getenv("HOSTNAME");
+        if (settings.leaderElection() && identity != null) {
+            String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace() : client.getNamespace();
+            releaseLease = () -> LeaderLease.release(client, leaseNamespace, settings.leaseName(), identity, clock);
+        }
+        return new SluiceOperator(operator, probes, registry, jobAdmission, closing, releaseLease);
     }
 
     /** Leadership lost while running: exit, so that the pod restarts and stands for the Lease again. */
@@ -152,5 +162,7 @@ public final class SluiceOperator implements AutoCloseable {
         jobAdmission.close();
         probes.close();
         operator.stop();
+        // After stop: nothing of this replica reconciles any more when another one starts leading.
+        releaseLease.run();
     }
 }
