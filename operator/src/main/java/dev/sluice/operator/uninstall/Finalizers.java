@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * Removes Sluice's finalizer, and only that entry, from a resource: a JSON Patch that tests the entry
  * is still where it was read before removing it, so that a finalizer another controller adds or removes
- * meanwhile is never clobbered; on a conflict, the resource is read again.
+ * meanwhile is never clobbered; when the test fails, the resource is read again.
  */
 final class Finalizers {
     private static final int ATTEMPTS = 5;
@@ -35,7 +35,8 @@ final class Finalizers {
     <T extends HasMetadata> boolean remove(Class<T> kind, T resource) {
         String finalizer = of(kind);
         Resource<T> stored = client.resources(kind).inNamespace(resource.getMetadata().getNamespace()).withName(resource.getMetadata().getName());
-        T current = resource;
+        // Read afresh: the list the caller found it in may be old by now.
+        T current = stored.get();
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             if (current == null) {
                 return false;

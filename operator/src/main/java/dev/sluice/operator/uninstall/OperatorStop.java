@@ -1,12 +1,15 @@
 package dev.sluice.operator.uninstall;
 
 import dev.sluice.operator.uninstall.UninstallSettings.ObjectName;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -23,10 +26,15 @@ import org.slf4j.LoggerFactory;
 final class OperatorStop {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorStop.class);
 
-    private final KubernetesClient client;
+    /** How long one watch for the pods' end lasts before they are listed again. */
+    static final Duration RECHECK = Duration.ofSeconds(2);
 
-    OperatorStop(KubernetesClient client) {
+    private final KubernetesClient client;
+    private final Clock clock;
+
+    OperatorStop(KubernetesClient client, Clock clock) {
         this.client = client;
+        this.clock = clock;
     }
 
     /** @throws UninstallFailure when the Deployment cannot be scaled or its pods are still there after {@code timeout} */
@@ -44,18 +52,33 @@ final class OperatorStop {
         } else {
             LOG.info("Deployment {} is scaled to 0 already", deployment);
         }
-        // Watched, not polled: the future completes as soon as the informer sees no pod left.
-        CompletableFuture<List<Pod>> gone = client.pods().inNamespace(deployment.namespace())
-                .withLabelSelector(current.getSpec().getSelector())
+        LabelSelector selector = current.getSpec().getSelector();
+        Instant deadline = clock.instant().plus(timeout);
+        List<String> left = podNames(deployment, selector);
+        while (!left.isEmpty()) {
+            Duration remaining = Duration.between(clock.instant(), deadline);
+            if (remaining.isNegative() || remaining.isZero()) {
+                throw new UninstallFailure("the pods of Deployment " + deployment + " were still there after " + timeout.toSeconds()
+                        + "s: " + left + "; nothing was released, as a running operator would undo it");
+            }
+            LOG.info("Waiting for the pods of Deployment {} to go: {}", deployment, left);
+            awaitNoPod(deployment, selector, remaining.compareTo(RECHECK) < 0 ? remaining : RECHECK);
+            left = podNames(deployment, selector);
+        }
+        LOG.info("The pods of Deployment {} are gone: no operator runs", deployment);
+    }
+
+    /**
+     * Waits until a watch shows no pod left, or {@code wait} has passed: the caller lists again either way,
+     * as a watch may miss a deletion between its list and its start on a server that does not replay it.
+     */
+    private void awaitNoPod(ObjectName deployment, LabelSelector selector, Duration wait) {
+        CompletableFuture<List<Pod>> gone = client.pods().inNamespace(deployment.namespace()).withLabelSelector(selector)
                 .informOnCondition(List::isEmpty);
         try {
-            gone.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("The pods of Deployment {} are gone: no operator runs", deployment);
+            gone.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            List<String> left = client.pods().inNamespace(deployment.namespace()).withLabelSelector(current.getSpec().getSelector())
-                    .list().getItems().stream().map(pod -> pod.getMetadata().getName()).toList();
-            throw new UninstallFailure("the pods of Deployment " + deployment + " were still there after " + timeout.toSeconds()
-                    + "s: " + left + "; nothing was released, as a running operator would undo it");
+            // listed again by the caller
         } catch (ExecutionException e) {
             throw new UninstallFailure("could not watch the pods of Deployment " + deployment + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
@@ -64,5 +87,10 @@ final class OperatorStop {
         } finally {
             gone.cancel(true);
         }
+    }
+
+    private List<String> podNames(ObjectName deployment, LabelSelector selector) {
+        return client.pods().inNamespace(deployment.namespace()).withLabelSelector(selector).list().getItems().stream()
+                .map(pod -> pod.getMetadata().getName()).sorted().toList();
     }
 }

@@ -61,7 +61,7 @@ public final class Uninstall {
     public List<String> run() {
         List<String> failures = new ArrayList<>();
         LOG.info("Step 1/5: stopping the operator (Deployment {})", settings.deployment());
-        new OperatorStop(client).stop(settings.deployment(), settings.stopTimeout());
+        new OperatorStop(client, clock).stop(settings.deployment(), settings.stopTimeout());
         LOG.info("Step 2/5: releasing the Jobs JobQuotas hold, in {}", scope());
         step("release the Jobs JobQuotas hold", failures, () -> releaseJobs(failures));
         LOG.info("Step 3/5: removing Sluice's finalizers from RateLimitPolicies, CircuitBreakers and JobQuotas, in {}", scope());
@@ -138,11 +138,16 @@ public final class Uninstall {
                 failures.add(kind.getSimpleName() + " " + name + ": could not remove finalizer " + finalizer + ": " + e.getMessage());
             }
         }
-        LOG.info("{}: removed the finalizer from {}", kind.getSimpleName(), removed == 0 ? "none (none carried it)" : removed + " resource(s)");
+        if (removed == 0) {
+            LOG.info("No {} carried the finalizer {}", kind.getSimpleName(), finalizer);
+        } else {
+            LOG.info("Removed the finalizer {} from {} {}(s)", finalizer, removed, kind.getSimpleName());
+        }
     }
 
     private void unlabelNamespaces(List<String> failures) {
         Set<String> labelled = client.namespaces().withLabel(EnforcedNamespaces.LABEL).list().getItems().stream()
+                .filter(namespace -> namespace.getMetadata().getLabels().get(EnforcedNamespaces.LABEL) != null)
                 .map(namespace -> namespace.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
         if (labelled.isEmpty()) {
