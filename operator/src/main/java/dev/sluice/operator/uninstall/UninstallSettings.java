@@ -78,9 +78,6 @@ public record UninstallSettings(
         }
         String stopTimeout = setting.apply("stop-timeout");
         Duration timeout = stopTimeout == null ? DEFAULT_STOP_TIMEOUT : Flags.duration("--stop-timeout", stopTimeout);
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("--stop-timeout must be longer than 0, got '" + stopTimeout + "'");
-        }
         return new UninstallSettings(
                 objectName("--deployment", deployment),
                 Set.copyOf(Flags.list(setting.apply("namespaces"))),
