@@ -58,6 +58,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "sluice.serviceAccountName" .) -}}
 {{- end -}}
 
+{{/* The uninstall hook's Job, ServiceAccount and roles. */}}
+{{- define "sluice.uninstallName" -}}
+{{- printf "%s-uninstall" (include "sluice.operatorName" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The user name of the uninstall hook's requests (the update webhook's match conditions leave them out too). */}}
+{{- define "sluice.uninstallUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "sluice.uninstallName" .) -}}
+{{- end -}}
+
 {{/*
 Namespaces a webhook never selects, so that a broken operator can always be reinstalled and the
 control plane never waits on it: the release's namespace and kube-system.
@@ -84,4 +94,11 @@ service:
 {{- if .Values.certManager.enabled }}
 cert-manager.io/inject-ca-from: {{ printf "%s/%s-webhook" .Release.Namespace (include "sluice.fullname" .) }}
 {{- end }}
+{{- end -}}
+
+{{/* The annotations of the uninstall hook's objects: run before `helm uninstall` deletes anything, in order of weight. */}}
+{{- define "sluice.uninstallHook" -}}
+helm.sh/hook: pre-delete
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end -}}

@@ -1,7 +1,6 @@
 package dev.sluice.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.sluice.operator.jobs.EnforcedNamespaces;
 import dev.sluice.operator.jobs.JobAdmissionWebhook;
@@ -20,25 +19,16 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,9 +43,7 @@ import org.junit.jupiter.api.Test;
  * {@code .ci/run} does before {@code mvn verify}.
  */
 class ChartIT {
-    private static final Path CHART = Helm.CHART;
     private static final String NAMESPACE = "sluice-system";
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     /** A label or annotation key the CEL expressions test for, as {@code 'key' in ...}. */
     private static final Pattern KEY_TESTED = Pattern.compile("'([^']+)' in (?:old)?[oO]bject\\.metadata\\.(labels|annotations)");
 
@@ -181,16 +169,7 @@ class ChartIT {
         return found.get(0);
     }
 
-    /** The objects {@code helm template sluice charts/sluice -n sluice-system --show-only TEMPLATE [ARGS]} renders. */
     private static List<HasMetadata> render(String template, String... args) {
-        List<String> command = new ArrayList<>(List.of("template", "sluice", CHART.toString(), "--namespace", NAMESPACE,
-                "--show-only", template));
-        command.addAll(Arrays.asList(args));
-        Helm.Result result = Helm.run(command.toArray(String[]::new));
-        if (result.exitCode() != 0) {
-            fail(result.toString());
-        }
-        return Stream.of(result.stdout().split("(?m)^---\\s*$")).filter(document -> document.contains("kind:"))
-                .map(document -> (HasMetadata) SERIALIZATION.unmarshal(document)).toList();
+        return Helm.render(NAMESPACE, template, args);
     }
 }

@@ -23,6 +23,7 @@ class ChartValuesIT {
     @CsvSource(delimiter = ';', value = {
         "''",
         "--set=crds.install=true",
+        "--set=cleanup.enabled=false",
         "--set=certManager.enabled=true",
         "--set=watchNamespaces={shop,orders};--set=replicaCount=1",
         "--set=redis.config.mode=Standalone;--set=redis.config.addresses={redis.shop.svc:6379};--set=metrics.serviceMonitor.enabled=true"})
@@ -41,6 +42,8 @@ class ChartValuesIT {
         "image.pullPolicy=Sometimes; at '/image/pullPolicy': value must be one of",
         "logging.level=loud; at '/logging/level': value must be one of",
         "webhook.timeoutSeconds=60; at '/webhook/timeoutSeconds'",
+        "cleanup.timeoutSeconds=5; at '/cleanup/timeoutSeconds'",
+        "cleanup.enabled=yes; at '/cleanup/enabled': got string, want boolean",
         "redis.config.password=secret; at '/redis/config': additional properties 'password' not allowed"})
     void theSchemaRefusesBadValuesNamingThem(String value, String message) {
         Helm.Result template = Helm.run("template", "sluice", CHART.toString(), "--set", value);

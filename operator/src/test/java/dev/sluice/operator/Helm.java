@@ -2,6 +2,8 @@ package dev.sluice.operator;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.stream.Stream;
 /** The real helm CLI, for the chart's tests: on the PATH, else the one {@code e2e/cluster/build.sh} builds. */
 final class Helm {
     static final Path CHART = Path.of("..", "charts", "sluice");
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private Helm() {
     }
@@ -27,6 +30,19 @@ final class Helm {
         public String toString() {
             return String.join(" ", command) + " -> exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
         }
+    }
+
+    /** The objects {@code helm template sluice charts/sluice -n NAMESPACE --show-only TEMPLATE [ARGS]} renders. */
+    static List<HasMetadata> render(String namespace, String template, String... args) {
+        List<String> command = new ArrayList<>(List.of("template", "sluice", CHART.toString(), "--namespace", namespace,
+                "--show-only", template));
+        command.addAll(Arrays.asList(args));
+        Result result = run(command.toArray(String[]::new));
+        if (result.exitCode() != 0) {
+            fail(result.toString());
+        }
+        return Stream.of(result.stdout().split("(?m)^---\\s*$")).filter(document -> document.contains("kind:"))
+                .map(document -> (HasMetadata) SERIALIZATION.unmarshal(document)).toList();
     }
 
     static Result run(String... args) {

@@ -9,6 +9,7 @@ import java.net.HttpURLConnection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -69,6 +70,26 @@ public final class EnforcedNamespaces implements WebhookScope {
                 LOG.info("Removed label {} from namespace {}: it holds no JobQuota", LABEL, namespace);
             }
         }
+    }
+
+    /**
+     * Removes the label from each of {@code labelled} within the watched namespaces, JobQuota or not:
+     * the operator is being uninstalled, and a webhook no operator answers must not be called there.
+     *
+     * @return the namespaces whose label could not be removed, each with why
+     */
+    public synchronized Map<String, String> uncoverAll(Set<String> labelled) {
+        Map<String, String> failed = new TreeMap<>();
+        for (String namespace : changes(Set.of(), labelled, watched).unlabel()) {
+            answering.remove(namespace);
+            if (label(namespace, null)) {
+                LOG.info("Removed label {} from namespace {}: the operator is being uninstalled", LABEL, namespace);
+            } else if (failures.containsKey(namespace)) {
+                failed.put(namespace, failures.get(namespace));
+            }
+        }
+        covered = Set.of();
+        return failed;
     }
 
     /** Sets the label to {@code value}, or removes it (null); false when the namespace is gone or the patch failed (logged). */

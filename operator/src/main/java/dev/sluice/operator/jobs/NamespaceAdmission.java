@@ -160,10 +160,24 @@ public final class NamespaceAdmission {
 
     /** Resumes queued Jobs of the namespace while there is room, each with a resourceVersion precondition. */
     public Pass admitQueued(String namespace) {
+        return resumeQueued(namespace, false);
+    }
+
+    /**
+     * Resumes every queued Job of the namespace, as deleting its last JobQuota does, though its quotas
+     * stay: the operator is being uninstalled, and nothing would ever admit them. Recorded in the
+     * ledger and announced as {@link #admitQueued} does.
+     */
+    public Pass releaseQueued(String namespace) {
+        return resumeQueued(namespace, true);
+    }
+
+    /** @param releaseAll resume every queued Job, as if no quota selected any; else only those the quotas have room for */
+    private Pass resumeQueued(String namespace, boolean releaseAll) {
         return locked(namespace, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 List<JobQuota> quotas = quotas(namespace);
-                List<QuotaRules> rules = rules(quotas);
+                List<QuotaRules> rules = releaseAll ? List.of() : rules(quotas);
                 Instant now = clock.instant();
                 AdmissionLedger.Read read = ledger.read(namespace, now);
                 if (read.unreadable() != null) {
@@ -194,7 +208,8 @@ public final class NamespaceAdmission {
                         Job updated = client.batch().v1().jobs().inNamespace(namespace).resource(resumed(stored, now)).update();
                         resumed.add(JobView.of(updated));
                         resume.quotas().forEach(quota -> counts.admitted(namespace, quota, "queue"));
-                        events.admitted(updated, resume.quotas().isEmpty()
+                        events.admitted(updated, releaseAll ? "released: the Sluice operator is being uninstalled"
+                                : resume.quotas().isEmpty()
                                 ? "released: no JobQuota in Enforce mode selects it any more"
                                 : "admitted by JobQuota " + String.join(", ", resume.quotas()) + " after waiting "
                                         + AdmissionDecider.human(java.time.Duration.between(resume.job().queuedAt(), now)));
