@@ -64,7 +64,7 @@ class WebhookSettingsTest {
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-configurations=sluice-jobs,Sluice_Updates"}, Map.of()))
                 .hasMessageContaining("--webhook-configurations: 'Sluice_Updates' is not a Kubernetes object name");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-service=sluice/webhook:https"}, Map.of()))
-                .hasMessage("--webhook-service's port must be between 0 and 65535, got 'https'");
+                .hasMessage("--webhook-service's port 'https' is not a port (0-65535)");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-service=a/b/c"}, Map.of()))
                 .hasMessageContaining("--webhook-service must be namespace/name[:port] or name[:port]");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-secret=sluice/"}, Map.of()))
