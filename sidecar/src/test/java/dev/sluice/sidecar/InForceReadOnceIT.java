@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,29 +49,21 @@ class InForceReadOnceIT {
 
     @TempDir
     Path directory;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private SidecarFixture fixture;
     private Undertow counted;
-    private UpstreamClient app;
     private final AtomicInteger reads = new AtomicInteger();
-
-    @AfterEach
-    void stop() {
-        // Idle connections are closed on the I/O threads they belong to, here the second listener's: before it stops.
-        if (app != null) {
-            app.close();
-        }
-        if (fixture != null) {
-            fixture.upstream.stopHolding();
-            fixture.close();
-        }
-        if (counted != null) {
-            counted.stop();
-        }
-    }
 
     @Test
     void eachRequestReadsWhatIsInForceOnce() throws Exception {
-        fixture = SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z"));
+        // Closed last: the sidecar's breaker and the chain's own client keep connections on this listener's I/O threads.
+        closer.keep(() -> {
+            if (counted != null) {
+                counted.stop();
+            }
+        });
+        fixture = closer.keep(SidecarFixture.withClock(directory, CONFIG, Instant.parse("2026-01-01T00:00:00Z")));
         serveCountedChain(() -> {
             reads.incrementAndGet();
             return fixture.sidecar.enforcement();
@@ -99,7 +91,7 @@ class InForceReadOnceIT {
     /** The sidecar's traffic chain on a listener of its own, reading what is in force through {@code inForce}. */
     private void serveCountedChain(Supplier<Enforcement> inForce) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        app = UpstreamClient.inbound(fixture.upstream.uri(), SidecarSettings.DEFAULT_CONNECTIONS_PER_THREAD);
+        UpstreamClient app = closer.keep(UpstreamClient.inbound(fixture.upstream.uri(), SidecarSettings.DEFAULT_CONNECTIONS_PER_THREAD));
         Forwarder forwarder = Forwarder.toApp(app, SidecarSettings.DEFAULT_UPSTREAM_TIMEOUT, new ProxyOverhead(registry));
         counted = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")

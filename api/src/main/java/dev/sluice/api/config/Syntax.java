@@ -12,6 +12,15 @@ public final class Syntax {
     public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$";
     /** An outbound route's name: a DNS label (no dots), as it appears in metrics. */
     public static final String ROUTE_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+    /**
+     * A Kubernetes label key (qualified name): an optional prefix that is a DNS subdomain (RFC 1123: dot-separated
+     * labels of lower-case letters, digits and '-', each starting and ending with a letter or digit) and a '/', then
+     * a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit. The
+     * prefix's 253 characters at most are more than a schema pattern says: {@link #isLabelKey} checks them too.
+     */
+    public static final String LABEL_KEY_PATTERN =
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+    public static final int MAX_LABEL_KEY_PREFIX = 253;
     /** An outbound route's upstream: an http or https URL with a host and no query or fragment. */
     public static final String UPSTREAM_PATTERN = "^https?://[^/?#\\s]+(/[^?#\\s]*)?$";
     public static final int MIN_PERCENT = 1;
@@ -23,7 +32,7 @@ public final class Syntax {
     private static final Pattern ROUTE_NAME = Pattern.compile(ROUTE_NAME_PATTERN);
     /** RFC 9110 token: header names and methods. */
     private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    private static final Pattern LABEL_KEY = Pattern.compile(LABEL_KEY_PATTERN);
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?");
 
     private Syntax() {
@@ -47,7 +56,7 @@ public final class Syntax {
     }
 
     public static boolean isLabelKey(String value) {
-        return value != null && LABEL_KEY.matcher(value).matches();
+        return value != null && LABEL_KEY.matcher(value).matches() && value.indexOf('/') <= MAX_LABEL_KEY_PREFIX;
     }
 
     public static boolean isLabelValue(String value) {

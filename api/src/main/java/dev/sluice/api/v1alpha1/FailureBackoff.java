@@ -3,6 +3,7 @@ package dev.sluice.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.sluice.api.config.Durations;
+import dev.sluice.api.config.Syntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -14,7 +15,7 @@ import io.fabric8.generator.annotation.Required;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FailureBackoff(
         @JsonPropertyDescription("The Job label whose value names \"the same Job\" across attempts, e.g. app.example.com/run.")
-        @Required @Pattern(JobQuotaSpec.LABEL_KEY_PATTERN)
+        @Required @Pattern(Syntax.LABEL_KEY_PATTERN)
         String keyLabel,
         @JsonPropertyDescription("How long after a failure the next attempt with the same key must wait, e.g. 5m.")
         @Default(FailureBackoff.DEFAULT_PERIOD) @Pattern(Durations.PATTERN)

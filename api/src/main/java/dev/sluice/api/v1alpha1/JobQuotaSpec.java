@@ -3,6 +3,7 @@ package dev.sluice.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.sluice.api.config.LabelSelector;
+import dev.sluice.api.config.Syntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -31,7 +32,7 @@ public record JobQuotaSpec(
         QueueOrder queueOrder,
         @JsonPropertyDescription("Priority order only: the Job label holding an integer priority. Without it, the value of the"
                 + " PriorityClass named by the Job's pod template.")
-        @Pattern(JobQuotaSpec.LABEL_KEY_PATTERN)
+        @Pattern(Syntax.LABEL_KEY_PATTERN)
         String priorityLabel,
         @JsonPropertyDescription("Queue only: the most Jobs that may wait; beyond it creation is refused. Unbounded when absent.")
         @Min(0)
@@ -43,9 +44,6 @@ public record JobQuotaSpec(
         QuotaMode mode) {
 
     public static final int DEFAULT_MAX_CONCURRENT_JOBS = 10;
-    /** A Kubernetes label key: an optional DNS-subdomain prefix and a name. */
-    public static final String LABEL_KEY_PATTERN =
-            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 
     public JobQuotaSpec {
         maxConcurrentJobs = maxConcurrentJobs == null ? DEFAULT_MAX_CONCURRENT_JOBS : maxConcurrentJobs;

@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks.http;
 
+import dev.sluice.benchmarks.LoadProgram;
 import dev.sluice.sidecar.Sidecar;
 import dev.sluice.sidecar.SidecarSettings;
 import io.undertow.Undertow;
@@ -16,13 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,21 +52,16 @@ public final class ForwarderLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = Integer.parseInt(option(args, "--seconds", "15"));
-        int rounds = Integer.parseInt(option(args, "--rounds", "2"));
-        int concurrency = Integer.parseInt(option(args, "--concurrency", "16"));
+        int seconds = Integer.parseInt(LoadProgram.option(args, "--seconds", "15"));
+        int rounds = Integer.parseInt(LoadProgram.option(args, "--rounds", "2"));
+        int concurrency = Integer.parseInt(LoadProgram.option(args, "--concurrency", "16"));
         Undertow upstream = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
             exchange.getResponseSender().send("ok\n");
         }).build();
         upstream.start();
         URI app = URI.create("http://127.0.0.1:" + ((InetSocketAddress) upstream.getListenerInfo().get(0).getAddress()).getPort());
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .executor(Executors.newFixedThreadPool(2, runnable -> {
-                    Thread thread = new Thread(runnable, "forwarder-load-client");
-                    thread.setDaemon(true);
-                    return thread;
-                })).build();
+        HttpClient client = LoadProgram.client("forwarder-load-client");
         System.out.printf(Locale.ROOT, "%d s per round, %d in flight, %d cores%n", seconds, concurrency, Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "%-8s %5s %10s %8s %8s %8s %13s %13s%n", "mode", "round", "requests/s", "p50 µs", "p99 µs", "errors",
                 "overhead µs", "cpu µs/req");
@@ -118,13 +112,7 @@ public final class ForwarderLoad {
                     slidingWindow: {type: Count, size: 100}
                     timeout: 10s
                 """;
-        return """
-                policies:
-                  - name: api
-                    rules:
-                      - name: all
-                        limits: [{requests: 1000000000, period: 1s}]
-                %s""".formatted(breaker);
+        return LoadProgram.unlimited(1_000_000_000, breaker);
     }
 
     /** Keeps {@code concurrency} requests in flight for {@code seconds}: each answer sends the next request. */
@@ -189,11 +177,6 @@ public final class ForwarderLoad {
 
     private static double percentile(long[] sorted, double quantile) {
         return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
-    }
-
-    private static String option(String[] args, String name, String fallback) {
-        int index = Arrays.asList(args).indexOf(name);
-        return index >= 0 && index + 1 < args.length ? args[index + 1] : fallback;
     }
 
     private static final class Result {

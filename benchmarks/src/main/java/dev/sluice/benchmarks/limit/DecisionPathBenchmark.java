@@ -6,6 +6,7 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.sidecar.limit.Decision;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.limit.RateLimiter;
+import dev.sluice.sidecar.match.FixedRequest;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +73,8 @@ public class DecisionPathBenchmark {
             clients = new FixedRequest[CLIENTS];
             for (int i = 0; i < CLIENTS; i++) {
                 int host = i + 1;
-                byte[] address = {10, (byte) (host >> 16), (byte) (host >> 8), (byte) host};
-                clients[i] = new FixedRequest("GET", "/api/orders/42", "X-Api-Key", String.format("key-%05d", i), address);
+                String address = "10." + (host >> 16 & 0xff) + "." + (host >> 8 & 0xff) + "." + (host & 0xff);
+                clients[i] = FixedRequest.get("/api/orders/42").header("X-Api-Key", String.format("key-%05d", i)).from(address);
             }
             Decision decision = new Decision();
             for (FixedRequest client : clients) {

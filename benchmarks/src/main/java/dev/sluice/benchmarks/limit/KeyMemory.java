@@ -5,6 +5,7 @@ import dev.sluice.sidecar.limit.Decision;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.limit.PerClientLimiter;
 import dev.sluice.sidecar.limit.RateLimiter;
+import dev.sluice.sidecar.match.FixedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
@@ -53,8 +54,7 @@ public final class KeyMemory {
         // A bound no run reaches, so that no key is dropped.
         RateLimiter limiter = PerClientLimiter.inForce(10_000_000, c.algorithm(), c.limits(), new SimpleMeterRegistry(), LimiterClock.SYSTEM);
         for (int i = 0; i < keys; i++) {
-            byte[] address = {10, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i};
-            limiter.decide(new FixedRequest("GET", "/", "X-Unused", null, address), decision);
+            limiter.decide(FixedRequest.get("/").from("10." + (i >>> 16 & 0xff) + "." + (i >>> 8 & 0xff) + "." + (i & 0xff)), decision);
         }
         long after = usedAfterCollection();
         if (limiter.rules().get(0).keyCount() != keys) {

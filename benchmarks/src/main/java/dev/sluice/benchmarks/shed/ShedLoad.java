@@ -1,6 +1,7 @@
 package dev.sluice.benchmarks.shed;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.sluice.benchmarks.LoadProgram;
 import dev.sluice.sidecar.Sidecar;
 import dev.sluice.sidecar.SidecarSettings;
 import java.io.IOException;
@@ -13,9 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -45,11 +44,11 @@ public final class ShedLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        String mode = option(args, "--mode", "shed");
-        int seconds = Integer.parseInt(option(args, "--seconds", "20"));
-        int threads = Integer.parseInt(option(args, "--threads", "16"));
-        int serviceMs = Integer.parseInt(option(args, "--service-ms", "40"));
-        int overload = Integer.parseInt(option(args, "--overload", "10"));
+        String mode = LoadProgram.option(args, "--mode", "shed");
+        int seconds = Integer.parseInt(LoadProgram.option(args, "--seconds", "20"));
+        int threads = Integer.parseInt(LoadProgram.option(args, "--threads", "16"));
+        int serviceMs = Integer.parseInt(LoadProgram.option(args, "--service-ms", "40"));
+        int overload = Integer.parseInt(LoadProgram.option(args, "--overload", "10"));
         double capacity = threads * 1000.0 / serviceMs;
         double offered = capacity * overload;
 
@@ -85,23 +84,12 @@ public final class ShedLoad {
                           - {name: normal, shedAtUtilisation: 75}
                           - {name: low, shedAtUtilisation: 50}
                 """.formatted(threads, threads);
-        return """
-                policies:
-                  - name: api
-                    rules:
-                      - name: all
-                        limits: [{requests: 100000000, period: 1s}]
-                %s""".formatted(backpressure);
+        return LoadProgram.unlimited(100_000_000, backpressure);
     }
 
     /** Offers {@code rate} requests a second, open loop (a slow answer does not slow the offer), for {@code seconds}; the first call warms the JIT up and is not reported. */
     private static Result[] run(URI target, double rate, int seconds) throws InterruptedException {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .executor(Executors.newFixedThreadPool(2, runnable -> {
-                    Thread thread = new Thread(runnable, "shed-load-client");
-                    thread.setDaemon(true);
-                    return thread;
-                })).build();
+        HttpClient client = LoadProgram.client("shed-load-client");
         Result[] results = new Result[PRIORITIES.length];
         for (int i = 0; i < results.length; i++) {
             results[i] = new Result(PRIORITIES[i]);
@@ -177,15 +165,6 @@ public final class ShedLoad {
         });
         server.start();
         return server;
-    }
-
-    private static String option(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
     }
 
     private static final class Result {

@@ -74,9 +74,6 @@ public record WebhookSettings(boolean enabled, String bindAddress, int port, Str
         String certDir = setting.apply("webhook-cert-dir");
         String secret = setting.apply("webhook-secret");
         String configurations = setting.apply("webhook-configurations");
-        if (enabled != null && !enabled.equals("true") && !enabled.equals("false")) {
-            throw new IllegalArgumentException("--webhook must be true or false, got '" + enabled + "'");
-        }
         if (url != null && !url.startsWith("https://")) {
             throw new IllegalArgumentException("--webhook-url must be an https:// URL, got '" + url + "'");
         }
@@ -87,7 +84,7 @@ public record WebhookSettings(boolean enabled, String bindAddress, int port, Str
             checkQualifiedName("--webhook-secret", "namespace/name or name", secret);
         }
         return new WebhookSettings(
-                enabled == null ? inCluster : enabled.equals("true"),
+                enabled == null ? inCluster : Flags.bool("--webhook", enabled),
                 bind == null ? "0.0.0.0" : bind,
                 port == null ? DEFAULT_PORT : Flags.port("--webhook-port", port),
                 url,

@@ -79,11 +79,13 @@ final class Transport {
             if (!in.contains(Headers.X_FORWARDED_PROTO)) {
                 out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
             }
-            if (!in.contains(Headers.X_FORWARDED_SERVER) && exchange.getHostName() != null) {
-                out.put(Headers.X_FORWARDED_SERVER, exchange.getHostName());
+            // Parsed from the Host header anew on each call, a new string when it carries a port: asked once.
+            String hostName = exchange.getHostName();
+            if (!in.contains(Headers.X_FORWARDED_SERVER) && hostName != null) {
+                out.put(Headers.X_FORWARDED_SERVER, hostName);
             }
-            if (!in.contains(Headers.X_FORWARDED_HOST) && exchange.getHostName() != null) {
-                out.put(Headers.X_FORWARDED_HOST, NetworkUtils.formatPossibleIpv6Address(exchange.getHostName()));
+            if (!in.contains(Headers.X_FORWARDED_HOST) && hostName != null) {
+                out.put(Headers.X_FORWARDED_HOST, NetworkUtils.formatPossibleIpv6Address(hostName));
             }
             if (!in.contains(Headers.X_FORWARDED_PORT)) {
                 out.put(Headers.X_FORWARDED_PORT, exchange.getHostPort());
@@ -105,8 +107,12 @@ final class Transport {
     /** The upstream's status and headers onto the client's response; hop-by-hop headers and those the sidecar set (rate limits) stay as they are. */
     static void copyResponseHead(ClientExchange received, HttpServerExchange exchange) {
         exchange.setStatusCode(received.getResponse().getResponseCode());
-        HeaderMap out = exchange.getResponseHeaders();
-        for (HeaderValues values : received.getResponse().getResponseHeaders()) {
+        copyResponseHeaders(received.getResponse().getResponseHeaders(), exchange.getResponseHeaders());
+    }
+
+    /** The upstream's response headers {@code in} onto the client's {@code out}, but hop-by-hop ones and those already set. */
+    static void copyResponseHeaders(HeaderMap in, HeaderMap out) {
+        for (HeaderValues values : in) {
             HttpString name = values.getHeaderName();
             if (!HOP_BY_HOP.contains(name) && !out.contains(name)) {
                 out.putAll(name, values);

@@ -3,6 +3,7 @@ package dev.sluice.operator.render.validation;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.FieldErrors;
+import dev.sluice.api.config.Syntax;
 import dev.sluice.api.v1alpha1.FailureBackoff;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
@@ -32,6 +33,7 @@ public final class JobQuotaValidation {
         if (spec.priorityLabel() != null && spec.queueOrder() != JobQuotaSpec.QueueOrder.Priority) {
             errors.add("spec.priorityLabel", "applies only to queueOrder Priority");
         }
+        labelKey(errors, spec.priorityLabel(), "spec.priorityLabel");
         if (spec.maxQueued() != null && spec.onLimit() != JobQuotaSpec.OnLimit.Queue) {
             errors.add("spec.maxQueued", "applies only to onLimit Queue");
         }
@@ -39,10 +41,19 @@ public final class JobQuotaValidation {
         if (backoff != null) {
             if (backoff.keyLabel() == null || backoff.keyLabel().isBlank()) {
                 errors.add("spec.failureBackoff.keyLabel", "is required: the label naming the same Job across attempts");
+            } else {
+                labelKey(errors, backoff.keyLabel(), "spec.failureBackoff.keyLabel");
             }
             // A duration of zero does not parse: "'0s' must be longer than zero".
             errors.duration(backoff.period(), "spec.failureBackoff.period");
         }
         return errors.list();
+    }
+
+    /** The schema's pattern checks the same {@link Syntax#LABEL_KEY_PATTERN}, but not the prefix's length. */
+    private static void labelKey(FieldErrors errors, String key, String field) {
+        if (key != null && !Syntax.isLabelKey(key)) {
+            errors.add(field, "'" + key + "' is not a valid label key");
+        }
     }
 }

@@ -36,6 +36,17 @@ class JobQuotaValidationTest {
     }
 
     @Test
+    void labelKeysAreCheckedBeyondTheSchemasPattern() {
+        String longPrefix = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61) + "/run";
+        JobQuotaSpec spec = new JobQuotaSpec(1, new LabelSelector(Map.of("example..com/app", "web"), List.of()), null,
+                JobQuotaSpec.QueueOrder.Priority, "x" + longPrefix, null, new FailureBackoff(longPrefix, "5m"), null);
+
+        assertThat(JobQuotaValidation.validate(quota(spec))).extracting(FieldError::toString).containsExactly(
+                "spec.jobSelector.matchLabels: 'example..com/app' is not a valid label key",
+                "spec.priorityLabel: 'x" + longPrefix + "' is not a valid label key");
+    }
+
+    @Test
     void aPeriodThatIsNoDurationIsReportedAsTheOtherKindsReportIt() {
         JobQuotaSpec spec = new JobQuotaSpec(1, null, null, null, null, null, new FailureBackoff("app/run", "soon"), null);
 
