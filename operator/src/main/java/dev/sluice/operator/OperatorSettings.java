@@ -7,12 +7,12 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.flags.Flags;
+import dev.sluice.operator.monitoring.LogFlags;
 import dev.sluice.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -53,8 +53,7 @@ public record OperatorSettings(
             "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
             "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config");
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
-    public static final String DEFAULT_LOG_LEVEL = "INFO";
-    private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+    public static final String DEFAULT_LOG_LEVEL = LogFlags.DEFAULT_LEVEL;
     public static final String USAGE = """
             Usage: java -jar sluice-operator.jar [options]   (runs against the current kubeconfig, or in-cluster config)
               --namespaces=a,b        namespaces to watch (env SLUICE_NAMESPACES; default: all)
@@ -85,14 +84,8 @@ public record OperatorSettings(
         UnaryOperator<String> setting = Flags.settings(args, env, FLAGS, USAGE);
         boolean inCluster = env.containsKey("KUBERNETES_SERVICE_HOST");
         String leaderElection = setting.apply("leader-election");
-        String logFormat = setting.apply("log-format");
-        if (logFormat != null && !logFormat.equals("json") && !logFormat.equals("text")) {
-            throw new IllegalArgumentException("--log-format must be text or json, got '" + logFormat + "'");
-        }
-        String logLevel = setting.apply("log-level");
-        if (logLevel != null && !LOG_LEVELS.contains(logLevel.trim().toUpperCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("--log-level must be trace, debug, info, warn or error (any case), got '" + logLevel + "'");
-        }
+        String logLevel = LogFlags.level(setting.apply("log-level"));
+        boolean jsonLogs = LogFlags.json(setting.apply("log-format"));
         String port = setting.apply("http-port");
         String leaseName = setting.apply("lease-name");
         return new OperatorSettings(
@@ -102,8 +95,8 @@ public record OperatorSettings(
                 leaseName == null ? DEFAULT_LEASE_NAME : leaseName,
                 setting.apply("lease-namespace"),
                 Flags.list(setting.apply("trusted-proxies")),
-                logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(Locale.ROOT),
-                "json".equals(logFormat),
+                logLevel,
+                jsonLogs,
                 true,
                 WebhookSettings.parse(setting, inCluster),
                 redisConfig(setting.apply("redis-config")));

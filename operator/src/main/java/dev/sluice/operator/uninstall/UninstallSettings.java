@@ -1,9 +1,8 @@
 package dev.sluice.operator.uninstall;
 
 import dev.sluice.api.flags.Flags;
+import dev.sluice.operator.monitoring.LogFlags;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -35,7 +34,6 @@ public record UninstallSettings(
     public static final String COMMAND = "uninstall";
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(120);
     static final Set<String> FLAGS = Set.of("deployment", "namespaces", "lease", "webhook-secret", "stop-timeout", "log-level", "log-format");
-    private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     public static final String USAGE = """
             Usage: java -jar sluice-operator.jar uninstall --deployment=NS/NAME [options]
               Stops the operator and releases what it holds, so that nothing waits on it once it is gone:
@@ -68,14 +66,8 @@ public record UninstallSettings(
         if (deployment == null) {
             throw new IllegalArgumentException("--deployment (or SLUICE_DEPLOYMENT) is required: the operator's Deployment, as NS/NAME\n" + USAGE);
         }
-        String logFormat = setting.apply("log-format");
-        if (logFormat != null && !logFormat.equals("json") && !logFormat.equals("text")) {
-            throw new IllegalArgumentException("--log-format must be text or json, got '" + logFormat + "'");
-        }
-        String logLevel = setting.apply("log-level");
-        if (logLevel != null && !LOG_LEVELS.contains(logLevel.trim().toUpperCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("--log-level must be trace, debug, info, warn or error (any case), got '" + logLevel + "'");
-        }
+        String logLevel = LogFlags.level(setting.apply("log-level"));
+        boolean jsonLogs = LogFlags.json(setting.apply("log-format"));
         String stopTimeout = setting.apply("stop-timeout");
         Duration timeout = stopTimeout == null ? DEFAULT_STOP_TIMEOUT : Flags.duration("--stop-timeout", stopTimeout);
         return new UninstallSettings(
@@ -84,8 +76,8 @@ public record UninstallSettings(
                 optionalObjectName("--lease", setting.apply("lease")),
                 optionalObjectName("--webhook-secret", setting.apply("webhook-secret")),
                 timeout,
-                logLevel == null ? "INFO" : logLevel.trim().toUpperCase(Locale.ROOT),
-                "json".equals(logFormat));
+                logLevel,
+                jsonLogs);
     }
 
     private static ObjectName optionalObjectName(String flag, String value) {
