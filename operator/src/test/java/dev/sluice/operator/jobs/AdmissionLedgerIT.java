@@ -23,8 +23,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +39,7 @@ class AdmissionLedgerIT {
     static KubernetesClient client;
     private static final MovableClock CLOCK = new MovableClock(Instant.now());
     private static SluiceOperator operator;
-    private final AtomicInteger mostRunning = new AtomicInteger();
+    private final MockJobs jobs = new MockJobs(client, NS);
 
     @BeforeAll
     static void startOperator() throws IOException {
@@ -73,14 +71,14 @@ class AdmissionLedgerIT {
             assertThat(status().active()).isEqualTo(2);
             assertThat(status().queued()).isEqualTo(2);
         });
-        assertThat(running()).containsExactly("running");
+        assertThat(jobs.running()).containsExactly("running");
 
         client.configMaps().inNamespace(NS).withName(AdmissionLedger.NAME)
                 .edit(ledger -> new ConfigMapBuilder(ledger).addToData(AdmissionLedger.KEY, "[{\"id\":\"t1\", \"kind\": CREATE").build());
         touch("running");
 
         await().atMost(PATIENCE).ignoreExceptions()
-                .failFast("a queued Job was resumed while the ledger could not be read", () -> running().size() > 1)
+                .failFast("a queued Job was resumed while the ledger could not be read", () -> jobs.running().size() > 1)
                 .untilAsserted(() -> assertThat(ready()).satisfies(ready -> {
                     assertThat(ready.getStatus()).isEqualTo("False");
                     assertThat(ready.getReason()).isEqualTo(JobQuotaStatuses.REASON_LEDGER_UNREADABLE);
@@ -92,15 +90,15 @@ class AdmissionLedgerIT {
         // The admission the ledger forgot is stored after all: it takes the second slot.
         create(job("in-flight", false));
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status().active()).isEqualTo(2));
-        assertThat(running()).containsExactlyInAnyOrder("running", "in-flight");
+        assertThat(jobs.running()).containsExactlyInAnyOrder("running", "in-flight");
 
         CLOCK.advance(Ticket.TTL);
-        complete("running");
+        jobs.complete("running");
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
-            assertThat(running()).containsExactlyInAnyOrder("in-flight", "queued-a");
+            assertThat(jobs.running()).containsExactlyInAnyOrder("in-flight", "queued-a");
             assertThat(ready().getReason()).isEqualTo(JobQuotaStatuses.REASON_WEBHOOK_NOT_CONFIGURED);
         });
-        assertThat(mostRunning.get()).as("the most Jobs running at any look").isLessThanOrEqualTo(2);
+        assertThat(jobs.mostRunning()).as("the most Jobs running at any look").isLessThanOrEqualTo(2);
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName("queued-b").get().getSpec().getSuspend()).isTrue();
     }
 
@@ -128,18 +126,7 @@ class AdmissionLedgerIT {
                 .editMetadata().addToAnnotations("example.com/touched", Instant.now().toString()).endMetadata().build());
     }
 
-    private static void complete(String name) {
-        client.batch().v1().jobs().inNamespace(NS).withName(name).editStatus(job -> new JobBuilder(job).withNewStatus()
-                .addNewCondition().withType("Complete").withStatus("True").endCondition().withSucceeded(1).endStatus().build());
-    }
 
-    /** The Jobs running now; records the most seen. */
-    private List<String> running() {
-        List<String> running = client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
-                .map(JobView::of).filter(JobView::active).map(JobView::name).toList();
-        mostRunning.accumulateAndGet(running.size(), Math::max);
-        return running;
-    }
 
     private static JobQuota quota(JobQuotaSpec spec) {
         JobQuota quota = new JobQuota();

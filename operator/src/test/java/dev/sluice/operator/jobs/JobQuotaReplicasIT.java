@@ -49,7 +49,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -80,7 +79,7 @@ class JobQuotaReplicasIT {
     static KubernetesMockServer server;
     private static SluiceOperator first;
     private static SluiceOperator second;
-    private final AtomicInteger mostRunning = new AtomicInteger();
+    private final MockJobs jobs = new MockJobs(client, NS);
 
     @BeforeAll
     static void startTwoReplicas() throws Exception {
@@ -146,7 +145,7 @@ class JobQuotaReplicasIT {
         assertThat(outcomes).filteredOn("admitted"::equals).hasSize(MAX);
         assertThat(outcomes).filteredOn("queued"::equals).hasSize(MAX_QUEUED);
         assertThat(outcomes).filteredOn(outcome -> outcome.contains("job queue full")).hasSize(12 - MAX - MAX_QUEUED);
-        assertThat(running()).hasSize(MAX);
+        assertThat(jobs.running()).hasSize(MAX);
         List<Job> queued = client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
                 .filter(job -> job.getMetadata().getLabels() != null && "true".equals(job.getMetadata().getLabels().get(JobMarks.QUEUED_LABEL)))
                 .toList();
@@ -154,15 +153,15 @@ class JobQuotaReplicasIT {
 
         String next = queued.stream().min((a, b) -> JobView.of(a).queuedAt().compareTo(JobView.of(b).queuedAt())).orElseThrow()
                 .getMetadata().getName();
-        complete(running().get(0));
-        await().atMost(PATIENCE).ignoreExceptions().failFast("more than the maximum ran", () -> running().size() > MAX)
-                .untilAsserted(() -> assertThat(running()).hasSize(MAX).contains(next));
-        assertThat(mostRunning.get()).isLessThanOrEqualTo(MAX);
+        jobs.complete(jobs.running().get(0));
+        await().atMost(PATIENCE).ignoreExceptions().failFast("more than the maximum ran", () -> jobs.running().size() > MAX)
+                .untilAsserted(() -> assertThat(jobs.running()).hasSize(MAX).contains(next));
+        assertThat(jobs.mostRunning()).isLessThanOrEqualTo(MAX);
 
         client.resources(JobQuota.class).inNamespace(NS).withName("quota").delete();
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
             assertThat(label()).as("the label goes with the last quota").isNull();
-            assertThat(running()).hasSize(MAX + MAX_QUEUED - 1);
+            assertThat(jobs.running()).hasSize(MAX + MAX_QUEUED - 1);
         });
     }
 
@@ -274,16 +273,5 @@ class JobQuotaReplicasIT {
         return client.resources(JobQuota.class).inNamespace(NS).withName("quota").get().getStatus();
     }
 
-    private static void complete(String name) {
-        client.batch().v1().jobs().inNamespace(NS).withName(name).editStatus(job -> new JobBuilder(job).withNewStatus()
-                .addNewCondition().withType("Complete").withStatus("True").endCondition().withSucceeded(1).endStatus().build());
-    }
 
-    /** The Jobs running now; records the most seen. */
-    private List<String> running() {
-        List<String> running = client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
-                .map(JobView::of).filter(JobView::active).map(JobView::name).toList();
-        mostRunning.accumulateAndGet(running.size(), Math::max);
-        return running;
-    }
 }
