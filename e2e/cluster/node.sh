@@ -3,13 +3,16 @@
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and CoreDNS from the
 # binaries e2e/cluster/build.sh provides, on containerd + runc + the bridge CNI plugin.
 #
-#   node.sh up [--owner PID] [--wait SECONDS]
+#   node.sh up [--owner PID] [--wait SECONDS] [--snapshot FILE]
 #        start the cluster, first cleaning what a killed run left behind. --owner: the process
 #        the cluster belongs to (the test JVM); once it is gone, the next `up` tears the cluster
 #        down and starts afresh. Without --owner the cluster is held until `node.sh down`.
 #        A cluster owned by another live process makes `up` wait up to --wait seconds (0) for it
-#        to go, then fail with who holds it.
-#   node.sh down       stop everything `up` started and restore what it changed
+#        to go, then fail with who holds it. --snapshot: `snapshot` of the machine without a
+#        cluster into FILE, taken under the lock just before starting (for a before/after compare).
+#   node.sh down [--owner PID] [--force]
+#        stop everything `up` started and restore what it changed. A cluster another live process
+#        owns is refused unless --owner names that process (the owner taking its own down) or --force.
 #   node.sh status     who holds the cluster, and which components run
 #   node.sh kubeconfig print the admin kubeconfig's path
 #   node.sh import TAR...  import image tars into the node's containerd (names as in the tars; the
@@ -558,12 +561,13 @@ lock() { # lock SECONDS: serialise every command that changes the node
 unlock() { flock -u 9; }
 
 cmd_up() {
-  local owner=- wait=0
+  local owner=- wait=0 snapshot=
   while [ $# -gt 0 ]; do
     case "$1" in
       --owner) owner=$2; shift 2 ;;
       --wait) wait=$2; shift 2 ;;
-      *) die "unknown option $1 (usage: node.sh up [--owner PID] [--wait SECONDS])" ;;
+      --snapshot) snapshot=$2; shift 2 ;;
+      *) die "unknown option $1 (usage: node.sh up [--owner PID] [--wait SECONDS] [--snapshot FILE])" ;;
     esac
   done
   [ "${owner}" = - ] || start_time "${owner}" >/dev/null || die "--owner ${owner}: no such process"
@@ -586,14 +590,33 @@ cmd_up() {
     log "cleaning up what an earlier run left behind$( [ -s "${OWNER}" ] && echo " ($(describe_owner), gone)")"
     do_down
   fi
+  # The machine without a cluster, taken under the lock: no other run can be half up meanwhile.
+  [ -z "${snapshot}" ] || cmd_snapshot > "${snapshot}"
   trap 'status=$?; if [ ${status} -ne 0 ]; then log "up failed: tearing down"; do_down; fi' EXIT
   do_up "${owner}"
   trap - EXIT
 }
 
 cmd_down() {
+  local owner= force=false
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --owner) owner=$2; shift 2 ;;
+      --force) force=true; shift ;;
+      *) die "unknown option $1 (usage: node.sh down [--owner PID] [--force])" ;;
+    esac
+  done
   [ "$(id -u)" = 0 ] || die "needs root"
   lock 300
+  # A cluster a live process holds (up --owner) is taken down only by, or for, that process: another
+  # run's `down` must not pull it from under it. A hand-started one (owner -) is anyone's.
+  if owner_alive && ! ${force}; then
+    local holder
+    holder="$(awk '{print $1}' "${OWNER}")"
+    if [ "${holder}" != - ] && [ "${holder}" != "${owner}" ]; then
+      die "the cluster is in use: $(describe_owner); \`down --owner ${holder}\` (as its owner) or \`down --force\` takes it down"
+    fi
+  fi
   do_down
   log "down: nothing of the cluster is left"
 }

@@ -33,13 +33,12 @@ fail() { say "FAILED: $*"; exit 1; }
 K8S_VERSION="${K8S_VERSION:-1.33.13}"
 kubectl() { "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${K8S_VERSION}-linux-amd64/kubectl" --kubeconfig "$(bash "${NODE}" kubeconfig)" "$@"; }
 
-bash "${NODE}" down
-bash "${NODE}" snapshot > "${WORK}/before"
-
-# A run whose owner dies by SIGKILL with a pod running; the next up must clean it up first.
+# A run whose owner dies by SIGKILL with a pod running; the next up must clean it up first. The
+# machine before is snapshotted by that up, under the node's lock (waiting for a run another
+# checkout holds), once whatever an earlier run left is cleaned.
 sleep 3600 & owner_pid=$!
 t=$(ms)
-bash "${NODE}" up --owner "${owner_pid}"
+bash "${NODE}" up --owner "${owner_pid}" --wait 1200 --snapshot "${WORK}/before"
 say "up in $(( $(ms) - t )) ms"
 kubectl apply -f - >/dev/null <<'EOF'
 apiVersion: v1
@@ -58,7 +57,7 @@ bash "${NODE}" up --owner "${owner_pid}"
 say "up over a killed run's leftovers in $(( $(ms) - t )) ms"
 [ -z "$(kubectl get pods -o name)" ] || fail "pods of the killed run survived the next up"
 t=$(ms)
-bash "${NODE}" down
+bash "${NODE}" down --owner "${owner_pid}"
 say "down in $(( $(ms) - t )) ms"
 kill "${owner_pid}"; owner_pid=""
 bash "${NODE}" snapshot > "${WORK}/after"

@@ -40,19 +40,23 @@ final class NodeScript {
 
     /**
      * Starts the cluster for {@code owner}: once that process is gone, the next {@code up} cleans up after
-     * it. Waits up to {@code wait} for a cluster another live process holds.
+     * it. Waits up to {@code wait} for a cluster another live process holds. Returns {@link #snapshot} of
+     * the machine without a cluster, which {@code up} takes under the node's lock just before starting,
+     * once whatever an earlier run left is cleaned: no other run can be half up in it.
      */
-    void up(long owner, Duration wait) {
-        run(wait.plusMinutes(10), "up", "--owner", String.valueOf(owner), "--wait", String.valueOf(wait.toSeconds())).orThrow();
+    String up(long owner, Duration wait, Path snapshotFile) {
+        run(wait.plusMinutes(10), "up", "--owner", String.valueOf(owner), "--wait", String.valueOf(wait.toSeconds()),
+                "--snapshot", snapshotFile.toString()).orThrow();
+        try {
+            return Files.readString(snapshotFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    void down() {
-        run(Duration.ofMinutes(5), "down").orThrow();
-    }
-
-    /** Exit 0 when a live owner holds the cluster; the output says who, or that an owner is gone and left its cluster behind. */
-    Result status() {
-        return run(Duration.ofMinutes(5), "status");
+    /** Takes down the cluster {@code owner} holds (or one whose owner is gone); refused for another live owner's. */
+    void down(long owner) {
+        run(Duration.ofMinutes(5), "down", "--owner", String.valueOf(owner)).orThrow();
     }
 
     /** What the cluster changes on the machine (processes, mounts, network, iptables, sysctls, cgroups, paths). */

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +29,8 @@ public final class TestCluster implements AutoCloseable {
     static final Path SIDECAR_IMAGE = Path.of("sidecar/target/sluice-sidecar-image.tar");
     /** How long to wait for a cluster another live run holds (another checkout's CI, say) to be taken down. */
     private static final Duration IN_USE_WAIT = Duration.ofMinutes(20);
+    /** The cluster's owner: this JVM (if it is killed, the next {@code up} cleans up after it). */
+    private static final long OWNER = ProcessHandle.current().pid();
     private static final Logger LOG = LoggerFactory.getLogger(TestCluster.class);
 
     private final NodeScript node;
@@ -73,20 +74,19 @@ public final class TestCluster implements AutoCloseable {
         }
         Images images = new Images(imageReference(tars.get(0)), imageReference(tars.get(1)));
         NodeScript node = new NodeScript(path("e2e/cluster/node.sh"), work.resolve("node.log"));
-        String before = idleMachine(node);
         long started = System.nanoTime();
-        node.up(ProcessHandle.current().pid(), Duration.ofMinutes(10));
-        LOG.info("cluster up in {} s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+        String before = node.up(OWNER, IN_USE_WAIT, work.resolve("machine-before.txt"));
+        LOG.info("cluster up in {} s (waiting for another run's included)", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
         TestCluster cluster;
         try {
             Path kubeconfig = node.kubeconfig();
             cluster = new TestCluster(node, before, Kubectl.of(kubeconfig),
                     new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build(), images);
         } catch (IOException e) {
-            node.down();
+            node.down(OWNER);
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            node.down();
+            node.down(OWNER);
             throw e;
         }
         try {
@@ -104,25 +104,6 @@ public final class TestCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
-    }
-
-    /**
-     * The machine without a cluster: once a cluster another live process holds is gone (a run from
-     * another checkout), and after {@code down} has cleaned whatever a killed run left.
-     */
-    private static String idleMachine(NodeScript node) {
-        Instant giveUp = Instant.now().plus(IN_USE_WAIT);
-        NodeScript.Result status = node.status();
-        while (status.succeeded()) {
-            if (Instant.now().isAfter(giveUp)) {
-                throw new IllegalStateException("the e2e cluster is in use for more than " + IN_USE_WAIT + ": " + status.stdout());
-            }
-            LOG.info("waiting for the e2e cluster in use: {}", status.stdout().lines().findFirst().orElse(""));
-            sleep(Duration.ofSeconds(5));
-            status = node.status();
-        }
-        node.down();
-        return node.snapshot();
     }
 
     /** A file or folder of the repository, e.g. {@code path("examples/ratelimitpolicy.yaml")}. */
@@ -211,7 +192,7 @@ public final class TestCluster implements AutoCloseable {
                 }
             } finally {
                 client.close();
-                node.down();
+                node.down(OWNER);
                 shutDown = new MachineSnapshots(machineBefore, node.snapshot());
                 try {
                     Runtime.getRuntime().removeShutdownHook(downOnExit);
@@ -252,15 +233,6 @@ public final class TestCluster implements AutoCloseable {
             return reference;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
