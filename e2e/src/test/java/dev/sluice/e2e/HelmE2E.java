@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +91,37 @@ class HelmE2E {
         assertThat(creations.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
         assertThat(updates.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
         assertThat(updates.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
+    }
+
+    /**
+     * What the chart renders in its usual shapes, the API server accepts ({@code kubectl apply
+     * --dry-run=server}: schema, admission, RBAC escalation checks), next to the release's own objects.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "crds.install=true", "watchNamespaces={helm-dry-a,helm-dry-b}", "replicaCount=1,podDisruptionBudget.enabled=false",
+        "cleanup.enabled=false,rbac.userRoles=false"})
+    @Order(1)
+    void theRenderedManifestsPassTheApiServersDryRun(String values) {
+        cluster.kubectl().runWithInput("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: helm-dry-a}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: helm-dry-b}
+                """, "apply", "-f", "-").orThrow();
+        List<String> template = new ArrayList<>(List.of("template", OperatorDeployment.RELEASE,
+                TestCluster.path(OperatorDeployment.CHART.toString()).toString(), "-n", OperatorDeployment.NAMESPACE));
+        if (!values.isEmpty()) {
+            template.addAll(List.of("--set", values));
+        }
+        String manifests = cluster.helm().run(template.toArray(String[]::new)).orThrow().stdout();
+
+        Kubectl.Result dryRun = cluster.kubectl().runWithInput(manifests, "apply", "--dry-run=server", "-f", "-");
+
+        assertThat(dryRun.succeeded()).as("kubectl apply --dry-run=server of the chart rendered with '%s': %s", values, dryRun).isTrue();
+        assertThat(dryRun.stdout()).contains("(server dry run)");
     }
 
     @Test
