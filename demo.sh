@@ -21,6 +21,7 @@
 #
 #   DEMO_SECONDS=N   traffic for N seconds (default: until Ctrl-C; 30 when not on a terminal)
 #   SLUICE_IMAGE_REGISTRY, SLUICE_IMAGE_TAG   as --image-registry and --image-tag
+#   DEMO_OPERATOR_REPLICAS   operator replicas (the chart's replicaCount): 1 on the local node, 2 (the chart's default) with --kubeconfig
 #   DEMO_APP_IMAGE   the sample app's image with --kubeconfig (busybox:1.36; the local node: localhost/busybox:1.35)
 #   DEMO_PORT, DEMO_ADMIN_PORT   local ports of the traffic and admin port-forwards (--kubeconfig), and of
 #                    the standalone sidecar (8080, 9090); DEMO_UPSTREAM_PORT: the standalone sample app (8081)
@@ -35,6 +36,7 @@ work=$(mktemp -d)
 pids=()         # background processes the demo started
 teardown=()     # commands that undo what the demo made on the cluster, run last to first
 phases=()       # "  12.3s  name" of each timed step
+parts=()        # the times within the step running, listed after it
 node_sh=e2e/cluster/node.sh
 bin=${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/1.33.13-linux-amd64
 version=$(sed -n 's/^appVersion: *//p' charts/sluice/Chart.yaml)
@@ -49,7 +51,8 @@ phase() { # phase NAME CMD...: runs CMD, records how long it took
   shift
   echo "== $name"
   "$@"
-  phases+=("$(printf '%7ss  %s' "$(since "$began")" "$name")")
+  phases+=("$(printf '%7ss  %s' "$(since "$began")" "$name")" ${parts[@]+"${parts[@]}"})
+  parts=()
 }
 print_phases() {
   (( ${#phases[@]} )) || return 0
@@ -228,6 +231,11 @@ local_demo() {
   * build the operator and sidecar images (images/build-base.sh, then mvn package: about 2-3 minutes)."
   fi
 
+  # One operator replica on this one node of 2 cores: two replicas starting at once share the cores
+  # and took 40 s to be Ready against 18 s for one (helm install --wait, machine loaded); the
+  # chart's default is 2 (one leader), DEMO_OPERATOR_REPLICAS=2 shows it.
+  operator_replicas=${DEMO_OPERATOR_REPLICAS:-1}
+
   # Never take over a cluster someone else holds (another checkout's e2e run, a developer's node.sh up).
   local held
   if held=$(bash "$node_sh" status 2>/dev/null); then
@@ -243,7 +251,7 @@ It will:${what_builds}
     kube-proxy as root; add address 10.211.0.1 on lo, bridge sluicebr0 (pods 10.244.0.0/24), iptables
     chains (SLUICE-NODE-GUARD, KUBE-*), cgroups; and change sysctls: the kubelet sets kernel.panic,
     kernel.panic_on_oops and vm.overcommit_memory, the node turns on IP forwarding;
-  * helm install the operator, run a sample app with the sidecar, send it traffic for ${seconds:-as long as you like (Ctrl-C)}${seconds:+ s};
+  * helm install the operator (replicas: $operator_replicas), run a sample app with the sidecar, send it traffic for ${seconds:-as long as you like (Ctrl-C)}${seconds:+ s};
   * then remove what it made and take the node down (node.sh down), which restores every one of
     those changes; also on Ctrl-C or on a failure."
   t0=$EPOCHREALTIME   # the clock starts once the question is answered
@@ -289,8 +297,8 @@ import_images() { # once node.sh up has started containerd (not before: it first
 kubeconfig_demo() {
   [[ -r "$kubeconfig" ]] || die "--kubeconfig $kubeconfig: no such readable file"
   kubeconfig=$(realpath "$kubeconfig")
-  kubectl_bin=$(command -v kubectl || echo "$bin/kubectl")
-  helm_bin=$(command -v helm || echo "$bin/helm")
+  kubectl_bin=$(type -P kubectl || echo "$bin/kubectl")
+  helm_bin=$(type -P helm || echo "$bin/helm")
   [[ -x "$kubectl_bin" ]] || die "no kubectl on PATH nor in $bin: install kubectl, or build it with bash e2e/cluster/build.sh"
   [[ -x "$helm_bin" ]] || die "no helm on PATH nor in $bin: install helm 3, or build it with bash e2e/cluster/build.sh"
   local context
@@ -318,13 +326,14 @@ demo: the nodes of context $context do not hold $operator_image and $sidecar_ima
 Load the image tars the build wrote, as your cluster documents, then run the demo again:
   kind:      kind load image-archive $operator_tar && kind load image-archive $sidecar_tar
   minikube:  minikube image load $operator_tar && minikube image load $sidecar_tar
-or push them to a registry the cluster pulls from (e.g. skopeo copy docker-archive:$operator_tar docker://REGISTRY/sluice-operator:$tag,
+or push them to a registry the cluster pulls from (e.g. skopeo copy oci-archive:$operator_tar docker://REGISTRY/sluice-operator:$tag,
 and the same for sluice-sidecar) and pass --image-registry REGISTRY [--image-tag $tag].
 TXT
       exit 1
     fi
   fi
   app_image=${DEMO_APP_IMAGE:-busybox:1.36}
+  operator_replicas=${DEMO_OPERATOR_REPLICAS:-2}
   # Requests arrive through kubectl port-forward, from the pod's loopback.
   trusted_proxy=127.0.0.1/32
   local k=("$kubectl_bin" --kubeconfig "$kubeconfig")
@@ -336,7 +345,7 @@ TXT
   confirm "This demo runs Sluice on the cluster of $kubeconfig (context $context). Nothing of this machine's node is touched.
 It will:
   * kubectl apply -f crds/ (the CRDs it creates are deleted at the end, the ones there before are kept);
-  * helm install $release charts/sluice -n $release_ns --create-namespace with $operator_image;
+  * helm install $release charts/sluice -n $release_ns --create-namespace with $operator_image (replicas: $operator_replicas);
   * create namespace $ns with a sample app ($app_image) and the sidecar ($sidecar_image), a Service and
     the examples; send it traffic through kubectl port-forward (127.0.0.1:$port, admin 127.0.0.1:$admin)
     for ${seconds:-as long as you like (Ctrl-C)}${seconds:+ s};
@@ -362,7 +371,7 @@ apply_crds() {
 
 install_operator() {
   helm install "$release" charts/sluice -n "$release_ns" --create-namespace --wait --timeout 5m \
-    "${helm_images[@]}" --set "trustedProxies={$trusted_proxy}"
+    "${helm_images[@]}" --set "replicaCount=$operator_replicas" --set "trustedProxies={$trusted_proxy}"
 }
 
 # helm install --wait, and alongside it the sample app: its namespace and the examples at once (the
@@ -390,9 +399,9 @@ operator_and_app() {
   start_app
   if [[ -z "$installed" ]]; then wait "$helm_pid" || { cat "$work/helm.log"; die "helm install failed"; }; fi
   cat "$work/helm.log"
-  phases+=("$(printf '%7ss  %s' "$(since "$began")" "  of which: operator installed and Ready (helm install --wait returned)")")
+  parts+=("$(printf '%7ss  %s' "$(since "$began")" "  operator Ready: helm install --wait returned")")
   kubectl rollout status -n "$ns" deployment/shop --timeout=180s > /dev/null
-  phases+=("$(printf '%7ss  %s' "$(since "$began")" "  of which: sample app with the sidecar Ready (namespace $ns)")")
+  parts+=("$(printf '%7ss  %s' "$(since "$began")" "  sample app with the sidecar Ready (namespace $ns)")")
 }
 
 # The sample app: busybox httpd on the pod's loopback (the demo's examples/SampleUpstream.java needs a
@@ -540,6 +549,7 @@ while (( $# )); do
   esac
 done
 if [[ -n "$seconds" && ! $seconds =~ ^[1-9][0-9]*$ ]]; then echo "demo: DEMO_SECONDS='$seconds': a whole number of seconds (1 or more)" >&2; exit 64; fi
+if [[ -n "${DEMO_OPERATOR_REPLICAS:-}" && ! $DEMO_OPERATOR_REPLICAS =~ ^[1-9][0-9]?$ ]]; then echo "demo: DEMO_OPERATOR_REPLICAS='$DEMO_OPERATOR_REPLICAS': a number of replicas (1-99)" >&2; exit 64; fi
 if [[ $mode != kubeconfig && ( -n "$image_registry" || -n "$image_tag" ) ]]; then
   echo "demo: --image-registry and --image-tag go with --kubeconfig (the local node imports the images the build wrote)" >&2; exit 64
 fi
