@@ -395,7 +395,8 @@ operator_and_app() {
       wait "$helm_pid" || { cat "$work/helm.log"; die "helm install failed"; }
       installed=1
       # installed and Ready: the operator renders the ConfigMap in its first reconciliation
-      kubectl wait -n "$ns" --for=condition=Ready --timeout=60s rlp/shop-api > /dev/null
+      kubectl wait -n "$ns" --for=condition=Ready --timeout=60s rlp/shop-api > /dev/null ||
+        { kubectl get rlp -n "$ns" -o wide; die "the operator did not render rlp/shop-api within 60 s of being Ready"; }
     fi
     sleep 0.2
   done
@@ -403,7 +404,11 @@ operator_and_app() {
   if [[ -z "$installed" ]]; then wait "$helm_pid" || { cat "$work/helm.log"; die "helm install failed"; }; fi
   cat "$work/helm.log"
   parts+=("$(printf '%7ss  %s' "$(since "$began")" "  operator Ready: helm install --wait returned")")
-  kubectl rollout status -n "$ns" deployment/shop --timeout=180s > /dev/null
+  kubectl rollout status -n "$ns" deployment/shop --timeout=180s > /dev/null || {
+    kubectl get pods -n "$ns" -o wide
+    kubectl get events -n "$ns" --sort-by=.lastTimestamp | tail -n 10
+    die "the sample app (deployment/shop) did not become Ready within 180 s"
+  }
   parts+=("$(printf '%7ss  %s' "$(since "$began")" "  sample app with the sidecar Ready (namespace $ns)")")
 }
 
