@@ -69,8 +69,12 @@ node_is_ours() {
   [[ $(head -n 1 <<< "$status") == *"owned by pid $$ ("* ]]
 }
 
+# The demo's own stdout and stderr, kept as 3 and 4: Ctrl-C can come while a command's output goes
+# to /dev/null (kubectl get ... > /dev/null), and the trap then runs with that redirection in force.
+exec 3>&1 4>&2
 cleanup() {
   local status=$?
+  exec 1>&3 2>&4
   trap '' INT TERM    # a second Ctrl-C must not cut the teardown short
   if (( ${#pids[@]} )); then echo "stopping what the demo started..."; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -269,7 +273,7 @@ It will:${what_builds}
   local importer=$!
   pids+=("$importer")
   phase "cluster up (node.sh up; the images imported alongside)" \
-    bash -c 'set -o pipefail; bash "$0" up --owner "$1" 2>&1 | tee "$2"' "$node_sh" $$ "$work/up.log"
+    bash -c 'set -o pipefail; bash "$0" up --owner "$1" 2>&1 | tee "$2"' "$node_sh" $$ "$work/up.log" 3>&- 4>&-
   wait "$importer" || { cat "$work/import.log"; die "could not import the operator and sidecar images into the node"; }
   cat "$work/import.log"
   kubeconfig=$(bash "$node_sh" kubeconfig)
