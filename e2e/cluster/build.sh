@@ -17,7 +17,8 @@
 #       coredns.tar     localhost/coredns:1.15.0, cluster DNS: github.com/coredns/coredns v1.15.0 with
 #                       only the plugins the node uses (e2e/cluster/coredns; needs Go >= 1.26)
 #
-# The folder of binaries is the one Fabric8 kube-api-test reads, so ./demo.sh finds them there.
+# The folder of binaries is the one Fabric8 kube-api-test reads (the name stays: node.sh, the e2e
+# tests and ./demo.sh look there).
 #
 # Cost, cold (empty Go caches, 2 cores): about 15 minutes, nearly all of it the Go build of the five
 # Kubernetes binaries (they share most packages, hence one build: ~6 min for the four besides the
@@ -26,9 +27,6 @@
 # per link (two links run at once). Disk: ~530 MB of binaries, ~60 MB of images, ~1.5 GB Go module
 # cache and ~3.7 GB Go build cache (KUBE_BINARIES_THROWAWAY_GO_CACHES=1 deletes both afterwards).
 # Nothing to do: ~1 s.
-#
-#   build.sh --api-server-only   only kube-apiserver, etcd and kubectl: what Fabric8 kube-api-test
-#                                (./demo.sh) needs, no packages, no images (~4 min cold)
 #
 # Knobs (environment):
 #   K8S_VERSION (1.33.13)  ETCD_VERSION (3.5.21)  KUBE_API_TEST_DIR (~/.kubeapitest)
@@ -65,8 +63,7 @@ IMAGE_NAMES="pause busybox coredns"
 WITH_HELM=1
 case "${1:-}" in
   "") ;;
-  --api-server-only) K8S_COMMANDS="kube-apiserver"; PACKAGES=""; IMAGE_NAMES=""; WITH_HELM=0 ;;
-  *) echo "usage: build.sh [--api-server-only]" >&2; exit 64 ;;
+  *) echo "usage: build.sh (no arguments: it builds what is missing)" >&2; exit 64 ;;
 esac
 
 if [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:${PATH}"; fi
