@@ -89,7 +89,7 @@ cleanup() {
     if node_is_ours; then
       local began=$EPOCHREALTIME
       echo "taking the local cluster down (node.sh down: restores iptables, addresses, sysctls)..."
-      bash "$node_sh" down 2>&1 | tail -n 1
+      bash "$node_sh" down --owner $$ 2>&1 | tail -n 1
       phases+=("$(printf '%7ss  %s' "$(since "$began")" "node.sh down")")
     else
       echo "the local cluster is not held by this demo (any more): left alone"
