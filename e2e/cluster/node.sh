@@ -708,7 +708,7 @@ cmd_diagnose() {
 
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
-  down) cmd_down ;;
+  down) shift; cmd_down "$@" ;;
   status) cmd_status ;;
   kubeconfig) echo "${STATE}/admin.kubeconfig" ;;
   snapshot) cmd_snapshot ;;

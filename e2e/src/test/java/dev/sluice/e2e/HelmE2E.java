@@ -72,7 +72,8 @@ class HelmE2E {
     @Test
     @Order(1)
     void theReleaseRunsTwoReplicasOneHoldingTheLeaseInARestrictedNamespace() throws IOException {
-        List<Pod> pods = operator.awaitReadyPods(OperatorDeployment.REPLICAS);
+        operator.upgrade("--set", "replicaCount=" + OperatorDeployment.CHART_REPLICAS);
+        List<Pod> pods = operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS);
         Set<String> names = pods.stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
 
         String leader = await("a replica holding the Lease").atMost(TAKE_OVER).ignoreExceptions().until(operator::leader, names::contains);
@@ -100,7 +101,7 @@ class HelmE2E {
     @ParameterizedTest
     @ValueSource(strings = {"", "crds.install=true", "watchNamespaces={helm-dry-a,helm-dry-b}", "replicaCount=1,podDisruptionBudget.enabled=false",
         "cleanup.enabled=false,rbac.userRoles=false"})
-    @Order(1)
+    @Order(2)
     void theRenderedManifestsPassTheApiServersDryRun(String values) {
         cluster.kubectl().runWithInput("""
                 apiVersion: v1
@@ -134,13 +135,13 @@ class HelmE2E {
         assertRefused("an invalid image tag", "image.tag=v1:latest", "at '/image/tag': 'v1:latest' does not match pattern");
 
         assertThat(revision()).as("the release's revision after three refused upgrades").isEqualTo(revision);
-        operator.awaitReadyPods(OperatorDeployment.REPLICAS);
+        operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS);
     }
 
     @Test
     @Order(3)
     void theLeaderForceDeletedTheOtherReplicaTakesOverTheLease() {
-        List<Pod> pods = operator.awaitReadyPods(OperatorDeployment.REPLICAS);
+        List<Pod> pods = operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS);
         Set<String> names = pods.stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
         String leader = await("a replica holding the Lease").atMost(TAKE_OVER).ignoreExceptions().until(operator::leader, names::contains);
         String other = names.stream().filter(name -> !name.equals(leader)).findFirst().orElseThrow();
@@ -155,7 +156,7 @@ class HelmE2E {
         // What a user reads: the measured take-over against the Lease's duration (JOSDK's default, 15 s).
         System.out.printf("HelmE2E: leader %s force-deleted; %s held the Lease %d ms later%n", leader, other, tookOverMs);
         LOG.info("leader {} force-deleted; {} took the Lease over in {} ms", leader, other, tookOverMs);
-        assertThat(operator.awaitReadyPods(OperatorDeployment.REPLICAS)).extracting(pod -> pod.getMetadata().getName())
+        assertThat(operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS)).extracting(pod -> pod.getMetadata().getName())
                 .as("a new pod replaces the deleted leader").contains(other).doesNotContain(leader);
     }
 
@@ -234,7 +235,10 @@ class HelmE2E {
         String chart = TestCluster.path(OperatorDeployment.CHART.toString()).toString();
         cluster.helm().run("install", OperatorDeployment.RELEASE, chart, "-n", OperatorDeployment.NAMESPACE, "--set", "crds.install=true",
                 "--wait", "--timeout", "5m").orThrow();
-        operator.awaitReadyPods(OperatorDeployment.REPLICAS);
+        // The chart's defaults, as a user's `helm install` gets them: both replicas Ready, one leading.
+        Set<String> names = operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS).stream().map(pod -> pod.getMetadata().getName())
+                .collect(Collectors.toSet());
+        await("a replica holding the Lease").atMost(TAKE_OVER).ignoreExceptions().until(operator::leader, names::contains);
         for (String name : TestCluster.CRDS) {
             CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().withName(name).get();
             assertThat(crd.getMetadata().getAnnotations()).as(name)

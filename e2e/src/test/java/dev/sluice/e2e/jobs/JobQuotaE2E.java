@@ -80,9 +80,9 @@ class JobQuotaE2E {
     }
 
     /**
-     * Also {@code helm upgrade} with a changed value mid-run: the Deployment rolls both replicas (one
-     * new pod Ready before an old one goes), and the Jobs keep their order and their maximum, and the
-     * ledger its count, across the change of leader.
+     * Also {@code helm upgrade} with a changed value mid-run: the Deployment rolls the operator (the new
+     * pod Ready before the old one goes, which gives the Lease up as it stops), and the Jobs keep their
+     * order and their maximum, and the ledger its count, across the change of leader.
      */
     @Test
     void sixtyJobsCreatedAtOnceUnderAMaximumOfFiveNeverRunMoreThanFiveAndRunInOrderThroughAHelmUpgrade() throws Exception {
