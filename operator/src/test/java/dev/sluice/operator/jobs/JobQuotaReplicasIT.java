@@ -12,6 +12,7 @@ import dev.sluice.operator.MockCluster;
 import dev.sluice.operator.OperatorSettings;
 import dev.sluice.operator.SluiceOperator;
 import dev.sluice.operator.status.Conditions;
+import dev.sluice.operator.webhook.TrustingCa;
 import dev.sluice.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -29,15 +30,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.zjsonpatch.JsonPatch;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +48,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -214,15 +211,7 @@ class JobQuotaReplicasIT {
     private static SSLContext trustingTheWebhookCa() throws Exception {
         String caPem = new String(Base64.getDecoder().decode(client.secrets().inNamespace(SYSTEM).withName("sluice-webhook-tls").get()
                 .getData().get("ca.crt")), StandardCharsets.UTF_8);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.UTF_8))));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return context;
+        return TrustingCa.of(caPem);
     }
 
     private static int ready(SluiceOperator replica) throws Exception {

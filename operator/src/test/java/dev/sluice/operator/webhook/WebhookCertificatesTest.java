@@ -2,20 +2,15 @@ package dev.sluice.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 class WebhookCertificatesTest {
@@ -42,7 +37,7 @@ class WebhookCertificatesTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         }))) {
-            HttpClient client = HttpClient.newBuilder().sslContext(trusting(certificates.caPem())).build();
+            HttpClient client = HttpClient.newBuilder().sslContext(TrustingCa.of(certificates.caPem())).build();
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/jobs/mutate"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
 
@@ -108,15 +103,4 @@ class WebhookCertificatesTest {
                 .as("a CA key that is not the CA's is not used").hasSize(2);
     }
 
-    private static SSLContext trusting(String caPem) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.UTF_8))));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return context;
-    }
 }
