@@ -80,9 +80,7 @@ class HelmE2E {
         LOG.info("replicas {}, leader {}", names, leader);
         Namespace namespace = cluster.client().namespaces().withName(OperatorDeployment.NAMESPACE).get();
         assertThat(namespace.getMetadata().getLabels()).containsEntry("pod-security.kubernetes.io/enforce", "restricted");
-        JsonNode status = JSON.readTree(cluster.helm().run("status", OperatorDeployment.RELEASE, "-n", OperatorDeployment.NAMESPACE,
-                "-o", "json").orThrow().stdout());
-        assertThat(status.path("info").path("status").asText()).isEqualTo("deployed");
+        assertThat(release().path("info").path("status").asText()).isEqualTo("deployed");
         // The chart owns the webhook configurations; the operator wrote the CA bundle into both.
         MutatingWebhookConfiguration creations = cluster.client().admissionRegistration().v1().mutatingWebhookConfigurations()
                 .withName("sluice-jobs").get();
@@ -276,8 +274,12 @@ class HelmE2E {
     }
 
     private static int revision() throws IOException {
-        JsonNode status = JSON.readTree(cluster.helm().run("status", OperatorDeployment.RELEASE, "-n", OperatorDeployment.NAMESPACE,
-                "-o", "json").orThrow().stdout());
-        return status.path("version").asInt();
+        return release().path("version").asInt();
+    }
+
+    /** {@code helm status -o json} of the release. */
+    private static JsonNode release() throws IOException {
+        return JSON.readTree(cluster.helm().run("status", OperatorDeployment.RELEASE, "-n", OperatorDeployment.NAMESPACE, "-o", "json")
+                .orThrow().stdout());
     }
 }

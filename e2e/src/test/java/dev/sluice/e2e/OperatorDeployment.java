@@ -109,9 +109,7 @@ public final class OperatorDeployment {
     /** Waits for {@code count} Ready operator pods (none being deleted), and returns them. */
     public List<Pod> awaitReadyPods(int count) {
         return await(count + " Ready operator pods").atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> pods().stream()
-                        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod))
-                        .toList(), ready -> ready.size() == count);
+                .until(this::readyPods, ready -> ready.size() == count);
     }
 
     /**
@@ -137,12 +135,15 @@ public final class OperatorDeployment {
         return cluster.client().pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", NAME).list().getItems();
     }
 
+    /** The operator's pods that are Ready now and not being deleted. */
+    private List<Pod> readyPods() {
+        return pods().stream().filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod)).toList();
+    }
+
     /** Waits for a Ready operator pod other than {@code replaced} (and, of those, not being deleted). */
     public Pod awaitReadyPod(Set<String> replaced) {
         return await("a Ready operator pod other than " + replaced).atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> pods().stream()
-                        .filter(pod -> !replaced.contains(pod.getMetadata().getName()))
-                        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod))
+                .until(() -> readyPods().stream().filter(pod -> !replaced.contains(pod.getMetadata().getName()))
                         .findFirst().orElse(null), pod -> pod != null);
     }
 
@@ -214,7 +215,7 @@ public final class OperatorDeployment {
     public String metrics() {
         StringBuilder all = new StringBuilder();
         awaitReadyPod(Set.of());
-        for (Pod pod : pods().stream().filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod)).toList()) {
+        for (Pod pod : readyPods()) {
             all.append(metrics(pod)).append('\n');
         }
         return all.toString();
