@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -18,6 +19,9 @@ import java.util.stream.Collectors;
  * they depend on this and not on each other.
  */
 public final class Flags {
+    /** The log levels {@link #logLevel} accepts, from the most to the least verbose. */
+    private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
     private Flags() {
     }
 
@@ -107,5 +111,17 @@ public final class Flags {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flag + " " + e.getMessage());
         }
+    }
+
+    /**
+     * A root log level given to {@code flag}: trace, debug, info, warn or error in any case, returned upper
+     * case as logback names it. Logback reads anything else as DEBUG without a word, so it is refused here.
+     */
+    public static String logLevel(String flag, String value) {
+        String level = value.trim().toUpperCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(level)) {
+            throw new IllegalArgumentException(flag + " must be trace, debug, info, warn or error (any case), got '" + value + "'");
+        }
+        return level;
     }
 }

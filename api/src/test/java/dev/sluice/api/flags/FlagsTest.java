@@ -74,5 +74,8 @@ class FlagsTest {
         assertThatThrownBy(() -> Flags.duration("--upstream-timeout", "1mo")).hasMessageStartingWith("--upstream-timeout '1mo' must be a fixed duration");
         assertThat(Flags.list(" a, ,b ")).containsExactly("a", "b");
         assertThat(Flags.list(null)).isEmpty();
+        assertThat(Flags.logLevel("--log-level", " wArN")).isEqualTo("WARN");
+        assertThatThrownBy(() -> Flags.logLevel("--log-level", "verbose"))
+                .hasMessage("--log-level must be trace, debug, info, warn or error (any case), got 'verbose'");
     }
 }
