@@ -1,5 +1,7 @@
 package dev.sluice.sidecar;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
@@ -12,6 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code java -jar sluice-sidecar.jar --config FILE --upstream URL [options]}; every flag has an environment variable. */
 public final class Main {
@@ -40,12 +44,13 @@ public final class Main {
             if (flags.apply(SidecarSettings.CHECK) != null) {
                 return check(SidecarSettings.configFile(flags), out, err);
             }
-            settings = SidecarSettings.of(flags);
+            settings = SidecarSettings.of(flags, env);
         } catch (IllegalArgumentException e) {
             err.println("sluice-sidecar: " + e.getMessage());
             err.print(SidecarSettings.USAGE);
             return EXIT_USAGE;
         }
+        setRootLogLevel(settings.logLevel());
         Sidecar sidecar = new Sidecar(settings, LimiterClock.SYSTEM, RedisPassword.of(env.get(RedisPassword.ENVIRONMENT_VARIABLE)));
         try {
             sidecar.start();
@@ -70,6 +75,16 @@ public final class Main {
         } catch (InvalidConfigException e) {
             printErrors(config, e, err);
             return EXIT_INVALID_CONFIG;
+        }
+    }
+
+    /**
+     * Sets the root log level, checked by {@link SidecarSettings}. logback.xml reads {@code SLUICE_LOG_LEVEL} too,
+     * but not {@code --log-level}, and would take a misspelt level for DEBUG without a word.
+     */
+    static void setRootLogLevel(String level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level));
         }
     }
 

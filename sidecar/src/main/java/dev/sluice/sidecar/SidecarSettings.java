@@ -1,6 +1,7 @@
 package dev.sluice.sidecar;
 
 import dev.sluice.api.flags.Flags;
+import dev.sluice.sidecar.drain.DrainToken;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,10 @@ import java.util.function.UnaryOperator;
  * @param reloadInterval how often the configuration file is checked for changes
  * @param connectionsPerThread upstream keep-alive connections per I/O thread
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown
+ * @param configOptional whether a missing config file means nothing to enforce (traffic passes through)
+ *     rather than an error: a ConfigMap volume marked optional is empty until the ConfigMap exists
+ * @param drainToken the secret {@code /drain} asks for ({@code SLUICE_DRAIN_TOKEN}); null turns {@code /drain} off
+ * @param logLevel the root log level, upper case; {@link Main} sets it, a {@link Sidecar} does not read it
  */
 public record SidecarSettings(
         Path configFile,
@@ -34,7 +39,10 @@ public record SidecarSettings(
         Duration upstreamTimeout,
         Duration reloadInterval,
         int connectionsPerThread,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        boolean configOptional,
+        DrainToken drainToken,
+        String logLevel) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -43,15 +51,20 @@ public record SidecarSettings(
     public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
     public static final int DEFAULT_CONNECTIONS_PER_THREAD = 32;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final String DEFAULT_LOG_LEVEL = "INFO";
 
     /** Validate the configuration and exit instead of serving. */
     static final String CHECK = "check";
+    /** A switch that also reads {@code SLUICE_CONFIG_OPTIONAL} (true or false) and {@code --config-optional=false}. */
+    private static final String CONFIG_OPTIONAL = "config-optional";
     /** The flags that take a value, each with its environment variable. */
     private static final Map<String, String> FLAGS = flags();
     static final String USAGE = """
             Usage: java -jar sluice-sidecar.jar --config FILE --upstream URL [options]
 
               --config FILE            configuration document, YAML or JSON        (SLUICE_CONFIG)
+              --config-optional        a missing config file enforces nothing (traffic passes
+                                       through) until it appears, instead of an error (SLUICE_CONFIG_OPTIONAL=true)
               --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081 (SLUICE_UPSTREAM)
               --port N                 traffic port, default 8080                   (SLUICE_PORT)
               --admin-port N           admin port, default 9090                     (SLUICE_ADMIN_PORT)
@@ -60,17 +73,21 @@ public record SidecarSettings(
                                        every policy applies                         (SLUICE_POD_LABELS)
               --upstream-timeout DUR   504 after this long, default 30s             (SLUICE_UPSTREAM_TIMEOUT)
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
+              --log-level LEVEL        trace, debug, info, warn or error, any case; default info (SLUICE_LOG_LEVEL)
               --check                  validate the configuration and the files it names (Redis
                                        password, TLS), print the problems, and exit (0 valid, 2 invalid)
 
             Environment only:
               SLUICE_REDIS_PASSWORD    the Redis password of Global policies, unless the
                                        configuration's redis.passwordFile names a file
+              SLUICE_DRAIN_TOKEN       the secret the admin port's /drain asks for in the
+                                       X-Sluice-Drain-Token header; without it /drain is off
             """;
 
     private static Map<String, String> flags() {
         Map<String, String> flags = new LinkedHashMap<>();
-        for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval"}) {
+        for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval",
+            "log-level", CONFIG_OPTIONAL}) {
             flags.put(flag, Flags.variable(flag));
         }
         flags.put("bind", "SLUICE_BIND_ADDRESS");
@@ -79,7 +96,7 @@ public record SidecarSettings(
 
     /** The sidecar's flags and {@code --check}, read with {@link Flags}; unknown flags and stray arguments are errors. */
     static UnaryOperator<String> flags(String[] args, Map<String, String> env) {
-        UnaryOperator<String> flags = Flags.parse(args, env, FLAGS, Set.of(CHECK));
+        UnaryOperator<String> flags = Flags.parse(args, env, FLAGS, Set.of(CHECK, CONFIG_OPTIONAL));
         return name -> {
             String value = flags.apply(name);
             return value == null || value.isBlank() ? null : value;
@@ -91,14 +108,19 @@ public record SidecarSettings(
         return Path.of(required(flags, "config"));
     }
 
-    /** Settings to serve with; every problem is an {@link IllegalArgumentException} naming the flag and the value. */
-    static SidecarSettings of(UnaryOperator<String> flags) {
+    /**
+     * Settings to serve with, the drain token from {@code env}; every problem is an {@link IllegalArgumentException}
+     * naming the flag and the value.
+     */
+    static SidecarSettings of(UnaryOperator<String> flags, Map<String, String> env) {
         String labels = flags.apply("pod-labels");
         String port = flags.apply("port");
         String adminPort = flags.apply("admin-port");
         String bind = flags.apply("bind");
         String timeout = flags.apply("upstream-timeout");
         String reload = flags.apply("reload-interval");
+        String optional = flags.apply(CONFIG_OPTIONAL);
+        String logLevel = flags.apply("log-level");
         return new SidecarSettings(
                 configFile(flags),
                 upstreamUri(required(flags, "upstream")),
@@ -109,7 +131,10 @@ public record SidecarSettings(
                 timeout == null ? DEFAULT_UPSTREAM_TIMEOUT : Flags.duration("--upstream-timeout", timeout),
                 reload == null ? DEFAULT_RELOAD_INTERVAL : Flags.duration("--reload-interval", reload),
                 DEFAULT_CONNECTIONS_PER_THREAD,
-                DEFAULT_SHUTDOWN_GRACE);
+                DEFAULT_SHUTDOWN_GRACE,
+                optional != null && Flags.bool("--config-optional", optional),
+                DrainToken.of(env.get(DrainToken.ENVIRONMENT_VARIABLE)),
+                logLevel == null ? DEFAULT_LOG_LEVEL : Flags.logLevel("--log-level", logLevel));
     }
 
     private static String required(UnaryOperator<String> flags, String flag) {
@@ -136,16 +161,31 @@ public record SidecarSettings(
     /** Settings for a sidecar on loopback with free ports, as tests and the demo start it. */
     public static SidecarSettings loopback(Path configFile, URI upstream) {
         return new SidecarSettings(configFile, upstream, "127.0.0.1", 0, 0, null, DEFAULT_UPSTREAM_TIMEOUT,
-                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2));
+                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL);
     }
 
     public SidecarSettings withPodLabels(Path file) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, file, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel);
     }
 
     public SidecarSettings withUpstreamTimeout(Duration timeout) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, timeout, reloadInterval,
-                connectionsPerThread, shutdownGrace);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel);
+    }
+
+    public SidecarSettings withConfigOptional() {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, shutdownGrace, true, drainToken, logLevel);
+    }
+
+    public SidecarSettings withDrainToken(String token) {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel);
+    }
+
+    public SidecarSettings withShutdownGrace(Duration grace) {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, grace, configOptional, drainToken, logLevel);
     }
 }

@@ -2,6 +2,8 @@ package dev.sluice.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class MainTest {
     @TempDir
@@ -122,6 +125,30 @@ class MainTest {
 
         assertThat(exit).isEqualTo(Main.EXIT_INVALID_CONFIG);
         assertThat(err()).contains(config.toString());
+    }
+
+    @Test
+    void theLogLevelSetsTheRootLevelAndAMisspeltOneIsAUsageError() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level before = root.getLevel();
+        Path invalid = write("policies: [{name: x, rules: []}]\n");
+        String[] start = {"--config", invalid.toString(), "--upstream", "http://127.0.0.1:9", "--port", "0", "--admin-port", "0",
+                "--bind", "127.0.0.1"};
+        try {
+            // The level is set before the configuration is read: an invalid one is reported at that level.
+            assertThat(Main.run(start, Map.of("SLUICE_LOG_LEVEL", "wArN"), print(out), print(err))).isEqualTo(Main.EXIT_INVALID_CONFIG);
+            assertThat(root.getLevel()).isEqualTo(Level.WARN);
+            String[] withFlag = java.util.stream.Stream.concat(java.util.Arrays.stream(start), java.util.stream.Stream.of("--log-level", "error"))
+                    .toArray(String[]::new);
+            assertThat(Main.run(withFlag, Map.of("SLUICE_LOG_LEVEL", "trace"), print(out), print(err))).isEqualTo(Main.EXIT_INVALID_CONFIG);
+            assertThat(root.getLevel()).isEqualTo(Level.ERROR);
+
+            assertThat(Main.run(start, Map.of("SLUICE_LOG_LEVEL", "loud"), print(out), print(err))).isEqualTo(Main.EXIT_USAGE);
+            assertThat(err()).contains("--log-level must be trace, debug, info, warn or error (any case), got 'loud'");
+            assertThat(root.getLevel()).as("unchanged by a refused level").isEqualTo(Level.ERROR);
+        } finally {
+            root.setLevel(before);
+        }
     }
 
     private int run(String... args) {

@@ -121,7 +121,8 @@ class ProxyIT {
         try (SidecarFixture down = SidecarFixture.withClock(directory.resolve("down").toFile().mkdirs() ? directory.resolve("down") : directory,
                 NO_LIMITS, java.time.Instant.now(), settings -> new dev.sluice.sidecar.SidecarSettings(settings.configFile(),
                         URI.create("http://127.0.0.1:" + closedPort), settings.bindAddress(), 0, 0, null,
-                        settings.upstreamTimeout(), settings.reloadInterval(), settings.connectionsPerThread(), settings.shutdownGrace()))) {
+                        settings.upstreamTimeout(), settings.reloadInterval(), settings.connectionsPerThread(), settings.shutdownGrace(),
+                        settings.configOptional(), settings.drainToken(), settings.logLevel()))) {
             assertThat(down.get("/").statusCode()).isEqualTo(502);
             assertThat(down.get("/").statusCode()).isEqualTo(502);
         }
