@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One sidecar: a traffic port that enforces the configured limits in front of the app, and an admin
- * port. {@link #start()} loads the configuration first and refuses to start on an invalid one.
+ * port. {@link #start()} loads the configuration first and refuses to start on an invalid one; the admin
+ * port (and so {@code /healthz}, an injected sidecar's startup probe) answers only once it is loaded.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
@@ -72,7 +73,7 @@ public final class Sidecar implements AutoCloseable {
         this.app = UpstreamClient.inbound(settings.upstream(), settings.connectionsPerThread());
         this.inForce = new InForce(new EnforcementCompiler(app, settings.upstreamTimeout(), settings.connectionsPerThread(),
                 registry, limiterClock, redisStores, routes));
-        this.watcher = new ConfigWatcher(settings.configFile(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
+        this.watcher = new ConfigWatcher(settings.configFile(), settings.configOptional(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
     }
 
     public Sidecar start() throws InvalidConfigException {

@@ -38,7 +38,9 @@ public final class SidecarFixture implements AutoCloseable {
         this.upstream = upstream;
         this.clock = clock;
         this.configFile = directory.resolve("sidecar.yaml");
-        Files.writeString(configFile, config);
+        if (config != null) {
+            Files.writeString(configFile, config);
+        }
         LimiterClock limiterClock = clock == null ? LimiterClock.SYSTEM : clock;
         this.sidecar = new Sidecar(settings.apply(SidecarSettings.loopback(configFile, upstream.uri())), limiterClock, null).start();
     }
@@ -56,6 +58,15 @@ public final class SidecarFixture implements AutoCloseable {
     /** A sidecar on a manual clock in front of an upstream that answers up to {@code upstreamThreads} requests at once. */
     public static SidecarFixture withUpstreamThreads(Path directory, String config, Instant start, int upstreamThreads) throws Exception {
         return new SidecarFixture(directory, config, new ManualClock(start), UnaryOperator.identity(), new TestUpstream(upstreamThreads));
+    }
+
+    /**
+     * A sidecar started with {@code --config-optional} on {@code directory/sidecar.yaml}, which the test creates
+     * (or not), on a manual clock starting at {@code start}.
+     */
+    public static SidecarFixture withOptionalConfig(Path directory, Instant start, UnaryOperator<SidecarSettings> settings)
+            throws Exception {
+        return new SidecarFixture(directory, null, new ManualClock(start), settings.andThen(SidecarSettings::withConfigOptional)::apply);
     }
 
     public static SidecarFixture withSystemClock(Path directory, String config) throws Exception {
@@ -130,9 +141,11 @@ public final class SidecarFixture implements AutoCloseable {
                 + (sameName.isEmpty() ? "; nothing named " + name : "; samples named " + name + ":" + sameName));
     }
 
-    /** Rewrites the config file and waits until the sidecar runs {@code generation}. */
+    /** Rewrites the config file (unless {@code config} is null: the test wrote it) and waits until the sidecar runs {@code generation}. */
     public void reload(String config, long generation) throws IOException {
-        writeConfig(config);
+        if (config != null) {
+            writeConfig(config);
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> adminJson("/config").path("generation").asLong() == generation);
     }
 

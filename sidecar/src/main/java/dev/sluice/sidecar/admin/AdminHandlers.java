@@ -64,6 +64,7 @@ public final class AdminHandlers {
             body.put("reason", reason);
         }
         body.put("generation", loaded == null ? null : loaded.generation());
+        body.put("configFile", configFile(loaded));
         body.put("lastReloadError", failure == null ? null : failure.message());
         json(exchange, ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
     }
@@ -73,6 +74,7 @@ public final class AdminHandlers {
         LoadedConfig loaded = current.loaded();
         RateLimiter limiter = current.limiter();
         view.put("generation", loaded == null ? null : loaded.generation());
+        view.put("configFile", configFile(loaded));
         view.put("sha256", loaded == null ? null : loaded.sha256());
         view.put("loadedAt", loaded == null ? null : loaded.loadedAt().toString());
         view.put("podLabels", loaded == null ? null : loaded.podLabels());
@@ -101,6 +103,11 @@ public final class AdminHandlers {
         }
         view.put("config", loaded == null ? null : loaded.config());
         return view;
+    }
+
+    /** "present", or "absent" while a sidecar started with {@code --config-optional} has no file and enforces nothing. */
+    private static String configFile(LoadedConfig loaded) {
+        return loaded == null ? null : loaded.present() ? "present" : "absent";
     }
 
     private static HttpHandler blocking(HttpHandler handler) {

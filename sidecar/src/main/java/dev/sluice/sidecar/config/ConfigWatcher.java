@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,11 +35,20 @@ import org.slf4j.LoggerFactory;
  * it in. A file that fails at any step is refused whole: the last good configuration stays in force
  * entire, and the failure is logged once, counted and shown on the admin port. A refused file is
  * tried again when its content (or the pod's labels) changes.
+ *
+ * <p>With {@code optional} (an injected sidecar, whose ConfigMap volume is optional and empty while the
+ * namespace has no policies), a missing file is not an error: an empty document is put in force like any
+ * other, so nothing is enforced and traffic passes through, and the file is loaded when it appears. A
+ * file that disappears again means nothing enforced again. A file that exists but cannot be read or is
+ * invalid is refused as always.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
+    /** What {@link #lastSeenDigest} holds while the file is absent: no digest of content is this. */
+    private static final String ABSENT = "absent";
 
     private final Path configFile;
+    private final boolean optional;
     private final Path podLabelsFile;
     private final Clock clock;
     private final Enforcer enforcer;
@@ -49,9 +59,13 @@ public final class ConfigWatcher implements AutoCloseable {
     private Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
 
-    /** @param enforcer puts each configuration that loads in force */
-    public ConfigWatcher(Path configFile, Path podLabelsFile, MeterRegistry registry, Clock clock, Enforcer enforcer) {
+    /**
+     * @param optional whether a missing {@code configFile} means nothing to enforce rather than an error
+     * @param enforcer puts each configuration that loads in force
+     */
+    public ConfigWatcher(Path configFile, boolean optional, Path podLabelsFile, MeterRegistry registry, Clock clock, Enforcer enforcer) {
         this.configFile = configFile;
+        this.optional = optional;
         this.podLabelsFile = podLabelsFile;
         this.clock = clock;
         this.enforcer = enforcer;
@@ -93,6 +107,12 @@ public final class ConfigWatcher implements AutoCloseable {
         Map<String, String> labels;
         try {
             text = Files.readString(configFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            if (optional) {
+                return enforceNothing();
+            }
+            lastSeenDigest = null;
+            return refuse(null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         } catch (IOException e) {
             // Forget the content last seen, so that the file is compiled again once it can be read.
             lastSeenDigest = null;
@@ -108,23 +128,61 @@ public final class ConfigWatcher implements AutoCloseable {
         if (digest.equals(lastSeenDigest) && Objects.equals(labels, lastSeenLabels)) {
             return lastFailure.get() == null;
         }
+        boolean appeared = ABSENT.equals(lastSeenDigest);
         lastSeenDigest = digest;
         lastSeenLabels = labels;
+        if (appeared) {
+            LOG.info("configuration {} appeared", configFile);
+        }
         try {
             SidecarConfig config = ConfigLoader.parse(text);
             List<FieldError> files = ConfigFiles.problems(config, labels);
             if (!files.isEmpty()) {
                 return refuse(digest, files, null);
             }
-            enforcer.enforce(new LoadedConfig(config, digest, labels, clock.instant()));
+            putInForce(new LoadedConfig(config, digest, labels, clock.instant()));
         } catch (InvalidConfigException e) {
             return refuse(digest, e.errors(), null);
         } catch (RuntimeException e) {
             return refuse(digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
         }
-        lastFailure.set(null);
         reloadsSucceeded.increment();
         return true;
+    }
+
+    /**
+     * Puts an empty document in force for a missing file (under {@code optional}), once per disappearance: what
+     * a refused file left behind goes too, since there is no file to refuse any more.
+     */
+    private boolean enforceNothing() {
+        if (ABSENT.equals(lastSeenDigest)) {
+            return true;
+        }
+        try {
+            putInForce(LoadedConfig.absent(clock.instant()));
+        } catch (RuntimeException e) {
+            lastSeenDigest = null;
+            return refuse(null, List.of(new FieldError("", "nothing could be put in force for the absent " + configFile + ": " + e)), e);
+        }
+        lastSeenDigest = ABSENT;
+        lastSeenLabels = null;
+        reloadsSucceeded.increment();
+        LOG.info("configuration {} is absent: nothing is enforced, every request passes through to the app until it appears", configFile);
+        return true;
+    }
+
+    /**
+     * Puts {@code loaded} in force. The refusal shown until now is cleared first, so that no reader sees the new
+     * configuration beside the refusal it replaced, and put back if this one cannot be put in force either.
+     */
+    private void putInForce(LoadedConfig loaded) {
+        ReloadFailure shown = lastFailure.getAndSet(null);
+        try {
+            enforcer.enforce(loaded);
+        } catch (RuntimeException e) {
+            lastFailure.compareAndSet(null, shown);
+            throw e;
+        }
     }
 
     private boolean refuse(String digest, List<FieldError> errors, Throwable cause) {

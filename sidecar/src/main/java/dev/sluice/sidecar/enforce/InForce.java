@@ -29,8 +29,10 @@ public final class InForce implements Enforcer, Supplier<Enforcement>, AutoClose
         Enforcement next = compiler.compile(loaded, previous);
         current = next;
         compiler.retire(previous, next);
-        LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}", next.generation(),
-                loaded.sha256().substring(0, 12), next.limiter().rules().size(), next.limiter().appliedPolicies());
+        if (loaded.present()) {
+            LOG.info("configuration generation {} (sha256 {}) in force: {} rule(s) of policies {}", next.generation(),
+                    loaded.sha256().substring(0, 12), next.limiter().rules().size(), next.limiter().appliedPolicies());
+        }
         next.warnings().forEach(warning -> LOG.warn("{}", warning));
         next.limiter().warnings().forEach(warning -> LOG.warn("{}", warning));
     }

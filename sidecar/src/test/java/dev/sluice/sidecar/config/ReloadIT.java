@@ -1,11 +1,19 @@
 package dev.sluice.sidecar.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.sidecar.Closer;
+import dev.sluice.sidecar.Sidecar;
 import dev.sluice.sidecar.SidecarFixture;
+import dev.sluice.sidecar.SidecarSettings;
+import dev.sluice.sidecar.http.TestUpstream;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Configuration changes while the sidecar serves: swapped atomically, refused whole, and bounded in what they keep. */
 class ReloadIT {
@@ -232,6 +241,88 @@ class ReloadIT {
         fixture.writeConfig("generation: 4\n" + missingCa);
         await().atMost(Duration.ofSeconds(10)).until(() -> fixture.metric("sluice_config_reloads_total{result=\"failure\"}") == 2);
         assertThat(fixture.adminJson("/config").path("generation").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void anOptionalConfigMapVolumeEnforcesNothingUntilItsFileAppearsAndAgainOnceItGoes() throws Exception {
+        ConfigMapVolume volume = new ConfigMapVolume(directory.resolve("sluice-config"));
+        String limited = """
+                generation: %d
+                policies:
+                  - name: api
+                    rules: [{name: small, limits: [{requests: %d, period: 1h}]}]
+                """;
+        ListAppender<ILoggingEvent> log = watcherLog();
+        fixture = closer.keep(SidecarFixture.withOptionalConfig(volume.file("sidecar.yaml").getParent(), START, s -> s));
+
+        // The namespace has no policies yet: the optional ConfigMap does not exist, and its volume is empty.
+        assertThat(fixture.admin("/healthz").statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = fixture.admin("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"configFile\" : \"absent\"");
+        assertThat(fixture.adminJson("/config").path("rules")).isEmpty();
+        HttpResponse<String> passedThrough = fixture.get("/");
+        assertThat(passedThrough.statusCode()).isEqualTo(200);
+        assertThat(passedThrough.headers().firstValue("RateLimit-Policy")).isEmpty();
+        assertThat(fixture.statuses(3, "/")).isEqualTo("200 200 200");
+
+        volume.write(Map.of("sidecar.yaml", limited.formatted(1, 2)));
+        fixture.reload(null, 1);
+        assertThat(fixture.adminJson("/config").path("configFile").asText()).isEqualTo("present");
+        assertThat(fixture.statuses(3, "/")).isEqualTo("200 200 429");
+
+        // An update swaps the ..data symlink: loaded like any change (the edited rule starts again with its new limit).
+        volume.write(Map.of("sidecar.yaml", limited.formatted(2, 4)));
+        fixture.reload(null, 2);
+        assertThat(fixture.statuses(5, "/")).isEqualTo("200 200 200 200 429");
+
+        // A file that is there but invalid is refused as always: the last good one stays.
+        volume.write(Map.of("sidecar.yaml", limited.formatted(3, 0)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.adminJson("/config").path("lastReloadError").path("message").asText()
+                .contains("must be at least 1, got 0"));
+        assertThat(fixture.adminJson("/config").path("generation").asLong()).isEqualTo(2);
+        assertThat(fixture.statuses(1, "/")).isEqualTo("429");
+
+        // The ConfigMap is deleted (the last policy went): nothing is enforced, and the refusal goes with the file.
+        volume.delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.adminJson("/config").path("configFile").asText().equals("absent"));
+        JsonNode absent = fixture.adminJson("/config");
+        assertThat(absent.path("rules")).isEmpty();
+        assertThat(absent.path("lastReloadError").isNull() || absent.path("lastReloadError").isMissingNode()).as("lastReloadError").isTrue();
+        assertThat(fixture.statuses(3, "/")).isEqualTo("200 200 200");
+        assertThat(fixture.admin("/readyz").statusCode()).isEqualTo(200);
+
+        volume.write(Map.of("sidecar.yaml", limited.formatted(4, 1)));
+        fixture.reload(null, 4);
+        assertThat(fixture.statuses(2, "/")).isEqualTo("200 429");
+        assertThat(fixture.metric("sluice_config_last_reload_failed")).isZero();
+        assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("sidecar.yaml")).toList())
+                .as("a line each time the file goes or comes")
+                .satisfiesExactly(
+                        line -> assertThat(line).contains("is absent: nothing is enforced"),
+                        line -> assertThat(line).endsWith("appeared"),
+                        line -> assertThat(line).contains("refused"),
+                        line -> assertThat(line).contains("is absent: nothing is enforced"),
+                        line -> assertThat(line).endsWith("appeared"));
+    }
+
+    @Test
+    void withoutConfigOptionalAMissingFileIsAnErrorAtStart() throws Exception {
+        TestUpstream upstream = closer.keep(new TestUpstream());
+        Sidecar sidecar = closer.keep(new Sidecar(SidecarSettings.loopback(directory.resolve("missing.yaml"), upstream.uri())));
+
+        assertThatThrownBy(sidecar::start).isInstanceOf(InvalidConfigException.class).hasMessageContaining("cannot read")
+                .hasMessageContaining("missing.yaml");
+    }
+
+    /** What the config watcher logs from now until the test ends. */
+    private ListAppender<ILoggingEvent> watcherLog() {
+        Logger logger = (Logger) LoggerFactory.getLogger(ConfigWatcher.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        closer.keep(() -> logger.detachAppender(appender));
+        return appender;
     }
 
     @Test
