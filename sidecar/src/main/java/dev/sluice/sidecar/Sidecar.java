@@ -4,6 +4,9 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.config.ConfigWatcher;
+import dev.sluice.sidecar.drain.Drain;
+import dev.sluice.sidecar.drain.DrainEndpoint;
+import dev.sluice.sidecar.drain.DrainHandler;
 import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.enforce.EnforcementCompiler;
 import dev.sluice.sidecar.enforce.InForce;
@@ -35,6 +38,7 @@ import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,8 @@ public final class Sidecar implements AutoCloseable {
     private final UpstreamClient app;
     private final InForce inForce;
     private final ConfigWatcher watcher;
+    private final Drain drain;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private Undertow traffic;
     private Undertow admin;
     private GracefulShutdownHandler gracefulShutdown;
@@ -74,6 +80,7 @@ public final class Sidecar implements AutoCloseable {
         this.inForce = new InForce(new EnforcementCompiler(app, settings.upstreamTimeout(), settings.connectionsPerThread(),
                 registry, limiterClock, redisStores, routes));
         this.watcher = new ConfigWatcher(settings.configFile(), settings.configOptional(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
+        this.drain = new Drain(Clock.systemUTC(), registry);
     }
 
     public Sidecar start() throws InvalidConfigException {
@@ -91,13 +98,15 @@ public final class Sidecar implements AutoCloseable {
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
                 // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
-                .setHandler(gracefulShutdown)
+                // Outermost, so that even the 503s of a shutdown close their connection.
+                .setHandler(new DrainHandler(drain, gracefulShutdown))
                 .build();
         admin = Undertow.builder()
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
-                .setHandler(AdminHandlers.create(inForce, watcher, routes, registry, () -> serving, redisStores::notReadyReason))
+                .setHandler(AdminHandlers.create(inForce, watcher, routes, registry, () -> serving,
+                        () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken())))
                 .build();
         admin.start();
         traffic.start();
@@ -154,9 +163,21 @@ public final class Sidecar implements AutoCloseable {
         return inForce.get();
     }
 
-    /** Stops taking requests, lets those in flight finish within the grace period, then stops. */
+    /** Whether the sidecar drains ({@code /drain} was called, or it is stopping). */
+    public boolean draining() {
+        return drain.draining();
+    }
+
+    /**
+     * Drains (readiness fails, every response closes its connection), stops taking requests, lets those in
+     * flight finish within the grace period, then stops. Once; later calls do nothing.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        drain.start("stopping");
         serving = false;
         watcher.close();
         if (gracefulShutdown != null) {

@@ -5,6 +5,7 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.config.LoadedConfig;
 import dev.sluice.sidecar.config.ReloadFailure;
+import dev.sluice.sidecar.drain.DrainEndpoint;
 import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.limit.RateLimiter;
 import dev.sluice.sidecar.limit.RuleLimiter;
@@ -24,8 +25,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The admin port's endpoints, apart from traffic: {@code /healthz} (the process is alive),
- * {@code /readyz} (a configuration is in force and traffic is being served), {@code /metrics}
+ * The admin port's endpoints, apart from traffic: {@code /healthz} (the process is alive; the port
+ * only listens once the first configuration is loaded), {@code /readyz} (a configuration is in force,
+ * traffic is being served and the sidecar does not drain), {@code /drain} (see {@link DrainEndpoint}), {@code /metrics}
  * (Prometheus), {@code /config} (the configuration in force, its generation, the rules applied to
  * this pod and their key counts, and the last refused reload) and {@code /state} (breakers, outbound
  * routes and gates as they are now). Both views read the one {@link Enforcement} in force.
@@ -37,12 +39,15 @@ public final class AdminHandlers {
     /**
      * @param watcher says how the last reload went
      * @param notReadyReason says why traffic should not come here although a configuration is in force (null: no reason)
+     * @param drain answers {@code GET /drain}, the app's preStop hook
      */
     public static HttpHandler create(Supplier<Enforcement> inForce, ConfigWatcher watcher, OutboundRoutes outboundRoutes,
-                                     PrometheusMeterRegistry registry, BooleanSupplier serving, Supplier<String> notReadyReason) {
+                                     PrometheusMeterRegistry registry, BooleanSupplier serving, Supplier<String> notReadyReason,
+                                     DrainEndpoint drain) {
         RoutingHandler routes = Handlers.routing()
                 .get("/healthz", exchange -> text(exchange, StatusCodes.OK, "ok\n"))
                 .get("/readyz", exchange -> ready(exchange, inForce.get().loaded(), watcher.lastFailure(), serving, notReadyReason))
+                .get("/drain", drain)
                 .get("/metrics", blocking(exchange -> {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
