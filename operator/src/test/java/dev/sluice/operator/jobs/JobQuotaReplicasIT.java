@@ -147,6 +147,10 @@ class JobQuotaReplicasIT {
                 .filter(job -> job.getMetadata().getLabels() != null && "true".equals(job.getMetadata().getLabels().get(JobMarks.QUEUED_LABEL)))
                 .toList();
         assertThat(queued).extracting(job -> job.getMetadata().getAnnotations().get(JobMarks.QUEUED_AT)).doesNotHaveDuplicates();
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status())
+                .as("the status totals count the decisions of both replicas, each once")
+                .extracting(JobQuotaStatus::admittedTotal, JobQuotaStatus::refusedTotal)
+                .containsExactly((long) MAX, (long) (12 - MAX - MAX_QUEUED)));
 
         String next = queued.stream().min((a, b) -> JobView.of(a).queuedAt().compareTo(JobView.of(b).queuedAt())).orElseThrow()
                 .getMetadata().getName();
@@ -154,6 +158,8 @@ class JobQuotaReplicasIT {
         await().atMost(PATIENCE).ignoreExceptions().failFast("more than the maximum ran", () -> jobs.running().size() > MAX)
                 .untilAsserted(() -> assertThat(jobs.running()).hasSize(MAX).contains(next));
         assertThat(jobs.mostRunning()).isLessThanOrEqualTo(MAX);
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status().admittedTotal())
+                .as("with the one the leader resumed").isEqualTo(MAX + 1));
 
         client.resources(JobQuota.class).inNamespace(NS).withName("quota").delete();
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
