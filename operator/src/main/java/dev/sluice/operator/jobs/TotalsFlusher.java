@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,7 +206,7 @@ public final class TotalsFlusher implements AutoCloseable {
     }
 
     /** Per quota uid, what the counts hold beyond what was flushed. */
-    private Map<String, StoredTotals.Delta> deltas(Map<AdmissionCounts.Key, Long> upTo, java.util.function.Predicate<AdmissionCounts.Key> which) {
+    private Map<String, StoredTotals.Delta> deltas(Map<AdmissionCounts.Key, Long> upTo, Predicate<AdmissionCounts.Key> which) {
         Map<String, StoredTotals.Delta> deltas = new HashMap<>();
         upTo.forEach((key, count) -> {
             long delta = count - flushed.getOrDefault(key, 0L);
