@@ -47,15 +47,13 @@ public final class OperatorDeployment {
     public static final String LEASE = "sluice-operator";
     static final String SELECTOR = "app.kubernetes.io/name=sluice-operator";
     static final Path CHART = Path.of("charts/sluice");
-    /**
-     * The suite installs one replica for the classes that count on a JobQuota's status totals: with two,
-     * each replica's webhook counts the decisions it answered and only the leader's reach the status
-     * (known, noted on issue 13: an e2e burst showed admittedTotal 58 of 60). {@code HelmE2E} scales the
-     * release to the chart's default for its own tests.
-     */
-    public static final int REPLICAS = 1;
     /** The chart's default {@code replicaCount}. */
     public static final int CHART_REPLICAS = 2;
+    /**
+     * The suite installs the chart's default: every replica serves the webhooks, and a JobQuota's status
+     * totals count the decisions of each once (they are flushed into ConfigMap sluice-job-totals).
+     */
+    public static final int REPLICAS = CHART_REPLICAS;
     /** Its port of /healthz, /readyz and /metrics (named {@code http} in the chart). */
     private static final int HTTP_PORT = 8081;
     private static final Duration READY = Duration.ofMinutes(5);

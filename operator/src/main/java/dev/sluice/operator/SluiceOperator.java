@@ -159,9 +159,11 @@ public final class SluiceOperator implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
-        jobAdmission.close();
         probes.close();
         operator.stop();
+        // After the reconciler stopped (it resumes Jobs too) and before another replica may lead: the last
+        // decisions of this one are flushed into the JobQuota totals the next leader reports.
+        jobAdmission.close();
         // After stop: nothing of this replica reconciles any more when another one starts leading.
         releaseLease.run();
     }

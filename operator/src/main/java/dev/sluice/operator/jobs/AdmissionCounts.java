@@ -1,7 +1,6 @@
 package dev.sluice.operator.jobs;
 
-import dev.sluice.api.v1alpha1.JobQuota;
-import dev.sluice.api.v1alpha1.JobQuotaStatus;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,11 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the admission decisions add up to: the source of a JobQuota's status totals, of which the
- * Micrometer meters ({@link JobQuotaMetrics}) are a view. Per quota, the admissions (by path), refusals
- * (by reason) and DryRun findings this process decided, on top of what the quota's status reported when
- * this process first saw it, which is what earlier processes (a previous leader, this one before a
- * restart) had counted. Per namespace, the Jobs active and queued as the last pass saw them.
+ * What the admission decisions of this process add up to, from its start: the Micrometer meters
+ * ({@link JobQuotaMetrics}) are a view of it, and {@link TotalsFlusher} adds what it decided since its
+ * last flush to the namespace's {@link AdmissionTotals}, from which the leader writes a JobQuota's status
+ * totals. Per quota (by uid: a quota deleted and created again is another one), the admissions (by path),
+ * refusals (by reason) and DryRun findings. Per namespace, the Jobs active and queued as the last pass saw them.
  */
 public final class AdmissionCounts {
     /** What a count counts. */
@@ -28,7 +27,7 @@ public final class AdmissionCounts {
     }
 
     /** One count: decisions of one kind by one quota of a namespace, with the same detail (or none). */
-    public record Key(String namespace, String quota, Kind kind, String detail) {
+    public record Key(String namespace, String quota, String quotaUid, Kind kind, String detail) {
     }
 
     /** The Jobs of a namespace the last pass saw running under a quota, and held. */
@@ -43,21 +42,23 @@ public final class AdmissionCounts {
     }
 
     private final Map<Key, AtomicLong> counts = new ConcurrentHashMap<>();
-    /** By the quota's uid: its status totals when this process first saw it. */
-    private final Map<String, JobQuotaStatuses.Totals> carriedOver = new ConcurrentHashMap<>();
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
 
-    public void admitted(String namespace, String quota, String path) {
-        count(new Key(namespace, quota, Kind.ADMITTED, path));
+    public void admitted(String namespace, QuotaRef quota, String path) {
+        count(new Key(namespace, quota.name(), quota.uid(), Kind.ADMITTED, path));
     }
 
-    public void refused(String namespace, String quota, String reason) {
-        count(new Key(namespace, quota, Kind.REFUSED, reason));
+    public void refused(String namespace, QuotaRef quota, String reason) {
+        count(new Key(namespace, quota.name(), quota.uid(), Kind.REFUSED, reason));
     }
 
-    public void dryRunOverLimit(String namespace, String quota) {
-        count(new Key(namespace, quota, Kind.DRY_RUN, null));
+    public void dryRunOverLimit(String namespace, QuotaRef quota) {
+        count(new Key(namespace, quota.name(), quota.uid(), Kind.DRY_RUN, null));
+    }
+
+    /** A quota a decision was taken for: its name, and its uid at the time. */
+    public record QuotaRef(String name, String uid) {
     }
 
     /** What the reconciler's last pass over a namespace saw. */
@@ -81,19 +82,11 @@ public final class AdmissionCounts {
                 .sum();
     }
 
-    /** The totals a quota's status reports: what it reported when this process first saw it, plus what this process decided since. */
-    public JobQuotaStatuses.Totals totals(JobQuota quota) {
-        JobQuotaStatuses.Totals base = carriedOver.computeIfAbsent(quota.getMetadata().getUid(), uid -> {
-            JobQuotaStatus status = quota.getStatus();
-            return status == null ? new JobQuotaStatuses.Totals(0, 0, 0) : new JobQuotaStatuses.Totals(
-                    orZero(status.admittedTotal()), orZero(status.refusedTotal()), orZero(status.dryRunOverLimitTotal()));
-        });
-        String namespace = quota.getMetadata().getNamespace();
-        String name = quota.getMetadata().getName();
-        return new JobQuotaStatuses.Totals(
-                base.admitted() + decided(namespace, name, Kind.ADMITTED),
-                base.refused() + decided(namespace, name, Kind.REFUSED),
-                base.dryRunOverLimit() + decided(namespace, name, Kind.DRY_RUN));
+    /** Every count of this process, as it stands now. */
+    public Map<Key, Long> decided() {
+        Map<Key, Long> now = new HashMap<>();
+        counts.forEach((key, count) -> now.put(key, count.get()));
+        return now;
     }
 
     /** Adds a watcher and tells it of every count and namespace there is already. */
@@ -101,14 +94,6 @@ public final class AdmissionCounts {
         watchers.add(watcher);
         counts.keySet().forEach(watcher::counting);
         seen.keySet().forEach(watcher::seeing);
-    }
-
-    private long decided(String namespace, String quota, Kind kind) {
-        return counts.entrySet().stream()
-                .filter(entry -> entry.getKey().namespace().equals(namespace) && entry.getKey().quota().equals(quota)
-                        && entry.getKey().kind() == kind)
-                .mapToLong(entry -> entry.getValue().get())
-                .sum();
     }
 
     private void count(Key key) {
@@ -122,9 +107,5 @@ public final class AdmissionCounts {
             }
         }
         count.incrementAndGet();
-    }
-
-    private static long orZero(Long value) {
-        return value == null ? 0 : value;
     }
 }

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * JobQuota enforcement, wired: the TLS material and its rotation (which writes the CA bundle into the
  * chart's webhook configurations), the HTTPS webhook server, the namespaces the webhooks are called
- * for and the admission reconciler, all sharing one {@link NamespaceAdmission}. Every replica serves
- * the webhooks (the reconciler runs on the leader only); the server starts before the configurations
- * are told to trust it.
+ * for and the admission reconciler, all sharing one {@link NamespaceAdmission}, and the flushing of the
+ * replica's decisions into the status totals ({@link TotalsFlusher}). Every replica serves the webhooks
+ * (the reconciler runs on the leader only); the server starts before the configurations are told to trust it.
  */
 public final class JobAdmission implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobAdmission.class);
@@ -33,11 +33,13 @@ public final class JobAdmission implements AutoCloseable {
     private final JobQuotaReconciler reconciler;
     private final WebhookServer server;
     private final CertificateRotation rotation;
+    private final TotalsFlusher totals;
 
-    private JobAdmission(JobQuotaReconciler reconciler, WebhookServer server, CertificateRotation rotation) {
+    private JobAdmission(JobQuotaReconciler reconciler, WebhookServer server, CertificateRotation rotation, TotalsFlusher totals) {
         this.reconciler = reconciler;
         this.server = server;
         this.rotation = rotation;
+        this.totals = totals;
     }
 
     public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
@@ -46,9 +48,11 @@ public final class JobAdmission implements AutoCloseable {
         AdmissionCounts counts = new AdmissionCounts();
         JobQuotaMetrics metrics = JobQuotaMetrics.view(counts, registry);
         NamespaceAdmission admission = new NamespaceAdmission(client, counts, events, clock);
+        TotalsFlusher totals = new TotalsFlusher(counts, new AdmissionTotals(client), clock).start();
         if (!settings.enabled()) {
             LOG.warn("The Job admission webhook is off: JobQuotas report, but new Jobs are not held");
-            return new JobAdmission(new JobQuotaReconciler(admission, counts, events, statusWriter, WebhookScope.NONE, clock), null, null);
+            return new JobAdmission(new JobQuotaReconciler(admission, counts, totals, events, statusWriter, WebhookScope.NONE, clock), null, null,
+                    totals);
         }
         String[] service = settings.service() == null ? null : WebhookSettings.service(settings.service(), client.getNamespace());
         WebhookTls tls = WebhookTls.of(client, settings, WebhookSettings.hosts(settings, service), clock);
@@ -56,8 +60,8 @@ public final class JobAdmission implements AutoCloseable {
                 tls.ownCa() ? new WebhookConfigurations(client, settings.configurations()) : null, clock);
         String operatorUser = OperatorIdentity.fromServiceAccountToken(OperatorIdentity.SERVICE_ACCOUNT_TOKEN).orElse(null);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
-        JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, counts, metrics, events, serialization, clock);
-        JobUpdateWebhook updates = new JobUpdateWebhook(admission, counts, events, serialization, operatorUser);
+        JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, metrics, events, serialization, clock);
+        JobUpdateWebhook updates = new JobUpdateWebhook(admission, events, serialization, operatorUser);
         WebhookServer server;
         try {
             server = WebhookServer.start(settings.bindAddress(), settings.port(), rotation.keys().sslContext(), Map.of(
@@ -65,6 +69,7 @@ public final class JobAdmission implements AutoCloseable {
                     JobUpdateWebhook.PATH, new AdmissionEndpoint(serialization, updates::respond)));
         } catch (IOException e) {
             rotation.close();
+            totals.close();
             throw new UncheckedIOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + " for the Job admission webhook", e);
         }
         rotation.start();
@@ -72,7 +77,7 @@ public final class JobAdmission implements AutoCloseable {
                 server.port(), tls.source(), tls.ownCa() ? "CA bundle written into " + settings.configurations()
                         : "the CA bundle is cert-manager's to write", operatorUser == null ? "no user (not in a pod)" : operatorUser);
         EnforcedNamespaces scope = new EnforcedNamespaces(client, watchedNamespaces);
-        return new JobAdmission(new JobQuotaReconciler(admission, counts, events, statusWriter, scope, clock), server, rotation);
+        return new JobAdmission(new JobQuotaReconciler(admission, counts, totals, events, statusWriter, scope, clock), server, rotation, totals);
     }
 
     public JobQuotaReconciler reconciler() {
@@ -89,6 +94,7 @@ public final class JobAdmission implements AutoCloseable {
         return rotation == null ? null : rotation.notReady();
     }
 
+    /** Stops serving, then adds what this replica decided since its last flush to the stored totals. */
     @Override
     public void close() {
         if (rotation != null) {
@@ -97,5 +103,6 @@ public final class JobAdmission implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        totals.close();
     }
 }

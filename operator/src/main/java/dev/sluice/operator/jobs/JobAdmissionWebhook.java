@@ -27,16 +27,14 @@ public final class JobAdmissionWebhook {
     public static final String PATH = "/jobs/mutate";
 
     private final NamespaceAdmission admission;
-    private final AdmissionCounts counts;
     private final JobQuotaMetrics metrics;
     private final JobEvents events;
     private final KubernetesSerialization serialization;
     private final Clock clock;
 
-    public JobAdmissionWebhook(NamespaceAdmission admission, AdmissionCounts counts, JobQuotaMetrics metrics, JobEvents events,
+    public JobAdmissionWebhook(NamespaceAdmission admission, JobQuotaMetrics metrics, JobEvents events,
             KubernetesSerialization serialization, Clock clock) {
         this.admission = admission;
-        this.counts = counts;
         this.metrics = metrics;
         this.events = events;
         this.serialization = serialization;
@@ -67,9 +65,8 @@ public final class JobAdmissionWebhook {
         CreateAdmission admission = this.admission.admitCreate(job, dryRun);
         CreateDecision decision = admission.decision();
         metrics.decisionTook(decision.outcome().name().toLowerCase(), Duration.between(started, clock.instant()));
-        String namespace = job.getMetadata().getNamespace();
         if (!dryRun) {
-            record(job, namespace, decision);
+            record(job, decision);
         }
         if (decision.outcome() == Outcome.REFUSE) {
             return response.withAllowed(false)
@@ -84,19 +81,12 @@ public final class JobAdmissionWebhook {
                 .build();
     }
 
-    private void record(Job job, String namespace, CreateDecision decision) {
-        switch (decision.outcome()) {
-            case ADMIT -> decision.quotas().forEach(quota -> counts.admitted(namespace, quota, "creation"));
-            case REFUSE -> {
-                decision.quotas().forEach(quota -> counts.refused(namespace, quota, decision.message().startsWith("job queue full")
-                        ? "queue_full" : decision.message().contains("failure backoff") ? "backoff" : "limit"));
-                events.refused(job, decision.message());
-            }
-            default -> {
-            }
+    /** Events for the decision; {@link NamespaceAdmission} counted it. */
+    private void record(Job job, CreateDecision decision) {
+        if (decision.outcome() == Outcome.REFUSE) {
+            events.refused(job, decision.message());
         }
         for (CreateDecision.DryRunFinding finding : decision.dryRun()) {
-            counts.dryRunOverLimit(namespace, finding.quota());
             events.dryRun(job, finding.outcome() == Outcome.QUEUE, finding.message());
         }
     }

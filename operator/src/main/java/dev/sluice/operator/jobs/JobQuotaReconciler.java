@@ -6,6 +6,7 @@ import dev.sluice.api.v1alpha1.JobQuotaStatus;
 import dev.sluice.operator.render.validation.JobQuotaValidation;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.status.SelectedPods;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -44,6 +45,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
 
     private final NamespaceAdmission admission;
     private final AdmissionCounts counts;
+    private final TotalsFlusher totals;
     private final JobEvents events;
     private final StatusWriter statusWriter;
     private final WebhookScope webhook;
@@ -51,10 +53,11 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
     /** Every namespace, for the label the webhooks select on; null without a webhook. */
     private volatile InformerEventSource<Namespace, JobQuota> namespaces;
 
-    public JobQuotaReconciler(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, StatusWriter statusWriter,
-            WebhookScope webhook, Clock clock) {
+    public JobQuotaReconciler(NamespaceAdmission admission, AdmissionCounts counts, TotalsFlusher totals, JobEvents events,
+            StatusWriter statusWriter, WebhookScope webhook, Clock clock) {
         this.admission = admission;
         this.counts = counts;
+        this.totals = totals;
         this.events = events;
         this.statusWriter = statusWriter;
         this.webhook = webhook;
@@ -68,8 +71,15 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 .withName("jobs")
                 .withSecondaryToPrimaryMapper(job -> SelectedPods.sameNamespace(context, job))
                 .build(), context);
+        // The other replicas' flushes: the totals the statuses report changed.
+        InformerEventSource<ConfigMap, JobQuota> storedTotals = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(ConfigMap.class, JobQuota.class)
+                .withName("totals")
+                .withLabelSelector(AdmissionTotals.COMPONENT_LABEL + "=" + AdmissionTotals.COMPONENT)
+                .withSecondaryToPrimaryMapper(configMap -> SelectedPods.sameNamespace(context, configMap))
+                .build(), context);
         if (!webhook.enabled()) {
-            return List.of(jobs);
+            return List.of(jobs, storedTotals);
         }
         // Every namespace (a cluster-scoped kind), whatever the namespaces watched: a change of the label
         // the webhooks select on concerns the quotas of that namespace, which put it back.
@@ -82,7 +92,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 .withSecondaryToPrimaryMapper(namespace -> context.getPrimaryCache().list(namespace.getMetadata().getName())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
-        return List.of(jobs, namespaces);
+        return List.of(jobs, storedTotals, namespaces);
     }
 
     @Override
@@ -97,7 +107,7 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
                 pass.state().waiting().size());
         List<FieldError> errors = JobQuotaValidation.validate(quota);
         boolean covered = webhook.covers(namespace);
-        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), counts.totals(quota), covered);
+        JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals.totals(quota, uids(pass.quotas(), null)), covered);
         UpdateControl<JobQuota> control = statusWriter.write(quota, desired);
         if (!covered && webhook.enabled() && errors.isEmpty()) {
             control.rescheduleAfter(WEBHOOK_RECHECK);
@@ -115,7 +125,8 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
     @Override
     public DeleteControl cleanup(JobQuota quota, Context<JobQuota> context) {
         webhook.cover(coveredNamespaces(context, quota), labelledNamespaces());
-        admission.admitQueued(quota.getMetadata().getNamespace());
+        NamespaceAdmission.Pass pass = admission.admitQueued(quota.getMetadata().getNamespace());
+        totals.forget(quota.getMetadata().getNamespace(), uids(pass.quotas(), quota));
         return DeleteControl.defaultDelete();
     }
 
@@ -128,6 +139,13 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
 
     private static Job reference(String namespace, JobView job) {
         return new JobBuilder().withNewMetadata().withName(job.name()).withNamespace(namespace).withUid(job.uid()).endMetadata().build();
+    }
+
+    /** The uids of the quotas listed, but for one being deleted. */
+    private static Set<String> uids(List<JobQuota> quotas, JobQuota deleted) {
+        return quotas.stream().map(quota -> quota.getMetadata().getUid())
+                .filter(uid -> deleted == null || !uid.equals(deleted.getMetadata().getUid()))
+                .collect(Collectors.toSet());
     }
 
     private static Set<String> coveredNamespaces(Context<JobQuota> context, JobQuota deleted) {

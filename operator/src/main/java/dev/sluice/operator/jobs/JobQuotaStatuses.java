@@ -20,8 +20,11 @@ public final class JobQuotaStatuses {
     private JobQuotaStatuses() {
     }
 
-    /** Totals to report: what earlier processes wrote plus what this one counted. */
+    /** Totals to report: the decisions of every replica, counted once ({@link TotalsFlusher#totals}). */
     public record Totals(long admitted, long refused, long dryRunOverLimit) {
+        public Totals plus(Totals other) {
+            return new Totals(admitted + other.admitted, refused + other.refused, dryRunOverLimit + other.dryRunOverLimit);
+        }
     }
 
     public static JobQuotaStatus desired(JobQuota quota, List<FieldError> errors, NamespaceState state, Totals totals, boolean webhookCovers) {

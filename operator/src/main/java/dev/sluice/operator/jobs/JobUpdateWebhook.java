@@ -25,7 +25,6 @@ public final class JobUpdateWebhook {
     public static final String PATH = "/jobs/validate";
 
     private final NamespaceAdmission admission;
-    private final AdmissionCounts counts;
     private final JobEvents events;
     private final KubernetesSerialization serialization;
     private final String operatorUser;
@@ -34,10 +33,9 @@ public final class JobUpdateWebhook {
      * @param operatorUser the user name the operator's own requests carry, or null when unknown (out of a pod): its
      *     updates are the admissions, never decided here
      */
-    public JobUpdateWebhook(NamespaceAdmission admission, AdmissionCounts counts, JobEvents events, KubernetesSerialization serialization,
+    public JobUpdateWebhook(NamespaceAdmission admission, JobEvents events, KubernetesSerialization serialization,
             String operatorUser) {
         this.admission = admission;
-        this.counts = counts;
         this.events = events;
         this.serialization = serialization;
         this.operatorUser = operatorUser;
@@ -64,14 +62,8 @@ public final class JobUpdateWebhook {
         }
         Job before = job(request.getOldObject(), request.getNamespace());
         UpdateDecision decision = admission.admitUpdate(before, after, dryRun);
-        String namespace = after.getMetadata().getNamespace();
-        if (!dryRun) {
-            if (decision.outcome() == Outcome.ADMIT) {
-                decision.quotas().forEach(quota -> counts.admitted(namespace, quota, "unsuspend"));
-            } else if (decision.outcome() == Outcome.REFUSE) {
-                decision.quotas().forEach(quota -> counts.refused(namespace, quota, "update"));
-                events.refused(after, decision.message());
-            }
+        if (!dryRun && decision.outcome() == Outcome.REFUSE) {
+            events.refused(after, decision.message());
         }
         return decision.allowed() ? response.build() : refuse(response, decision.message());
     }

@@ -65,13 +65,17 @@ public final class NamespaceAdmission {
     public record Pass(List<JobQuota> quotas, NamespaceState state, List<JobView> resumed, Instant nextCheck) {
     }
 
-    /** Decides a Job being created (not suspended by its owner). A dry-run request writes nothing. */
+    /**
+     * Decides a Job being created (not suspended by its owner), and counts the decision. A dry-run
+     * request writes and counts nothing.
+     */
     public CreateAdmission admitCreate(Job job, boolean dryRun) {
         String namespace = job.getMetadata().getNamespace();
         JobView candidate = JobView.of(job);
         return locked(namespace, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                List<QuotaRules> quotas = rules(quotas(namespace));
+                List<JobQuota> listed = quotas(namespace);
+                List<QuotaRules> quotas = rules(listed);
                 if (quotas.stream().noneMatch(quota -> quota.selects(candidate.labels()))) {
                     return new CreateAdmission(new CreateDecision(Outcome.UNGOVERNED, null, null, List.of(), List.of()), null, null, null);
                 }
@@ -92,6 +96,7 @@ public final class NamespaceAdmission {
                 NamespaceState state = new NamespaceState(namespace, views, ledgerTickets);
                 CreateDecision decision = AdmissionDecider.decideCreate(candidate, quotas, state, now);
                 String ticket = UUID.randomUUID().toString();
+                CreateAdmission admission;
                 if (decision.outcome() == Outcome.ADMIT) {
                     if (!dryRun) {
                         Ticket admitted = new Ticket(ticket, Ticket.Kind.CREATE, candidate.name(), exactName != null, candidate.labels(), now, null);
@@ -99,9 +104,8 @@ public final class NamespaceAdmission {
                             continue;
                         }
                     }
-                    return new CreateAdmission(decision, ticket, null, null);
-                }
-                if (decision.outcome() == Outcome.QUEUE) {
+                    admission = new CreateAdmission(decision, ticket, null, null);
+                } else if (decision.outcome() == Outcome.QUEUE) {
                     Instant queuedAt = nextQueuedAt(ledgerTickets, now);
                     if (!dryRun) {
                         // Issued at its queued-at time: the next queueing, on whichever replica, comes after it.
@@ -111,19 +115,44 @@ public final class NamespaceAdmission {
                             continue;
                         }
                     }
-                    return new CreateAdmission(decision, ticket, queuedAt, priorityClassValue(candidate, quotas));
+                    admission = new CreateAdmission(decision, ticket, queuedAt, priorityClassValue(candidate, quotas));
+                } else {
+                    admission = new CreateAdmission(decision, null, null, null);
                 }
-                return new CreateAdmission(decision, null, null, null);
+                if (!dryRun) {
+                    count(namespace, listed, decision);
+                }
+                return admission;
             }
             throw new IllegalStateException("the admission ledger of namespace " + namespace + " kept changing under "
                     + ATTEMPTS + " attempts; retry the creation");
         });
     }
 
+    /** Counts a creation's decision for the quotas it was taken by, as they were listed for it (a quota's uid tells it from a namesake). */
+    private void count(String namespace, List<JobQuota> listed, CreateDecision decision) {
+        switch (decision.outcome()) {
+            case ADMIT -> decision.quotas().forEach(quota -> counts.admitted(namespace, ref(listed, quota), "creation"));
+            case REFUSE -> decision.quotas().forEach(quota -> counts.refused(namespace, ref(listed, quota),
+                    decision.message().startsWith("job queue full") ? "queue_full"
+                            : decision.message().contains("failure backoff") ? "backoff" : "limit"));
+            default -> {
+            }
+        }
+        decision.dryRun().forEach(finding -> counts.dryRunOverLimit(namespace, ref(listed, finding.quota())));
+    }
+
+    private static AdmissionCounts.QuotaRef ref(List<JobQuota> listed, String name) {
+        String uid = listed.stream().filter(quota -> name.equals(quota.getMetadata().getName())).findFirst()
+                .map(quota -> quota.getMetadata().getUid())
+                .orElseThrow(() -> new IllegalStateException("a decision names JobQuota " + name + ", which its list did not hold"));
+        return new AdmissionCounts.QuotaRef(name, uid);
+    }
+
     /**
      * Decides an update of a Job made by anyone but the operator ({@link AdmissionDecider#decideUpdate}).
      * An owner's un-suspend that is admitted is recorded in the ledger before it is let through, as
-     * an admission at creation is. A dry-run request writes nothing.
+     * an admission at creation is. The decision is counted; a dry-run request writes and counts nothing.
      */
     public UpdateDecision admitUpdate(Job before, Job after, boolean dryRun) {
         String namespace = after.getMetadata().getNamespace();
@@ -131,7 +160,8 @@ public final class NamespaceAdmission {
         JobView updated = JobView.of(after);
         return locked(namespace, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                List<QuotaRules> quotas = rules(quotas(namespace));
+                List<JobQuota> listed = quotas(namespace);
+                List<QuotaRules> quotas = rules(listed);
                 if (quotas.isEmpty()) {
                     return UpdateDecision.letThrough();
                 }
@@ -150,6 +180,11 @@ public final class NamespaceAdmission {
                     if (!ledger.write(namespace, read, concat(ledgerTickets, List.of(resuming)))) {
                         continue;
                     }
+                }
+                if (!dryRun && decision.outcome() == Outcome.ADMIT) {
+                    decision.quotas().forEach(quota -> counts.admitted(namespace, ref(listed, quota), "unsuspend"));
+                } else if (!dryRun && decision.outcome() == Outcome.REFUSE) {
+                    decision.quotas().forEach(quota -> counts.refused(namespace, ref(listed, quota), "update"));
                 }
                 return decision;
             }
@@ -207,7 +242,7 @@ public final class NamespaceAdmission {
                     try {
                         Job updated = client.batch().v1().jobs().inNamespace(namespace).resource(resumed(stored, now)).update();
                         resumed.add(JobView.of(updated));
-                        resume.quotas().forEach(quota -> counts.admitted(namespace, quota, "queue"));
+                        resume.quotas().forEach(quota -> counts.admitted(namespace, ref(quotas, quota), "queue"));
                         events.admitted(updated, releaseAll ? "released: the Sluice operator is being uninstalled"
                                 : resume.quotas().isEmpty()
                                 ? "released: no JobQuota in Enforce mode selects it any more"

@@ -5,6 +5,7 @@ import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.jobs.AdmissionCounts;
 import dev.sluice.operator.jobs.AdmissionLedger;
+import dev.sluice.operator.jobs.AdmissionTotals;
 import dev.sluice.operator.jobs.EnforcedNamespaces;
 import dev.sluice.operator.jobs.JobEvents;
 import dev.sluice.operator.jobs.JobMarks;
@@ -79,7 +80,8 @@ public final class Uninstall {
     /**
      * Queued Jobs resumed, as deleting their JobQuota would ({@link NamespaceAdmission#releaseQueued}), which
      * also drops their {@link JobMarks#QUEUED_LABEL}, the mark that makes a Job Sluice's to admit; then each
-     * namespace's admission ledger deleted, whose tickets a reinstalled operator must not count.
+     * namespace's admission ledger deleted, whose tickets a reinstalled operator must not count, and its
+     * JobQuota totals (the statuses keep theirs, which a reinstalled operator starts from).
      */
     private void releaseJobs(List<String> failures) {
         NamespaceAdmission admission = new NamespaceAdmission(client, new AdmissionCounts(), new JobEvents(new EventRecorder(client, clock)), clock);
@@ -104,17 +106,19 @@ public final class Uninstall {
                 failures.add("namespace " + namespace + ": could not resume its queued Jobs: " + e.getMessage());
             }
         }
+        // The totals go with the ledger: the quotas' statuses keep what they reported, and a later install starts from those.
         List<HasMetadata> ledgers = list(client.configMaps(), "app.kubernetes.io/managed-by").stream()
-                .filter(configMap -> AdmissionLedger.NAME.equals(configMap.getMetadata().getName()))
+                .filter(configMap -> Set.of(AdmissionLedger.NAME, AdmissionTotals.NAME).contains(configMap.getMetadata().getName()))
                 .map(HasMetadata.class::cast)
                 .toList();
         for (HasMetadata ledger : ledgers) {
             String namespace = ledger.getMetadata().getNamespace();
+            String name = ledger.getMetadata().getName();
             try {
-                client.configMaps().inNamespace(namespace).withName(AdmissionLedger.NAME).delete();
-                LOG.info("Deleted the admission ledger {}/{}", namespace, AdmissionLedger.NAME);
+                client.configMaps().inNamespace(namespace).withName(name).delete();
+                LOG.info("Deleted the {} {}/{}", AdmissionLedger.NAME.equals(name) ? "admission ledger" : "JobQuota totals", namespace, name);
             } catch (KubernetesClientException e) {
-                failures.add("namespace " + namespace + ": could not delete ConfigMap " + AdmissionLedger.NAME + ": " + e.getMessage());
+                failures.add("namespace " + namespace + ": could not delete ConfigMap " + name + ": " + e.getMessage());
             }
         }
     }

@@ -61,7 +61,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * each Job creation to one replica or the other, all at once, and stores the Job as the answer says.
  * Decisions taken by either replica never admit more than the maximum, nor queue more than maxQueued;
  * only the leader labels the namespace (and puts the label back), resumes queued Jobs, and removes the
- * label with the namespace's last quota.
+ * label with the namespace's last quota. The status totals count each replica's decisions once.
  */
 @EnableKubernetesMockClient(crud = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -137,7 +137,7 @@ class JobQuotaReplicasIT {
                 .removeFromLabels(EnforcedNamespaces.LABEL).endMetadata().build());
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(label()).as("the label put back").isEqualTo(EnforcedNamespaces.VALUE));
 
-        List<String> outcomes = createAllAtOnce(12);
+        List<String> outcomes = createAllAtOnce("job-", 12);
 
         assertThat(outcomes).filteredOn("admitted"::equals).hasSize(MAX);
         assertThat(outcomes).filteredOn("queued"::equals).hasSize(MAX_QUEUED);
@@ -147,6 +147,10 @@ class JobQuotaReplicasIT {
                 .filter(job -> job.getMetadata().getLabels() != null && "true".equals(job.getMetadata().getLabels().get(JobMarks.QUEUED_LABEL)))
                 .toList();
         assertThat(queued).extracting(job -> job.getMetadata().getAnnotations().get(JobMarks.QUEUED_AT)).doesNotHaveDuplicates();
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status())
+                .as("the status totals count the decisions of both replicas, each once")
+                .extracting(JobQuotaStatus::admittedTotal, JobQuotaStatus::refusedTotal)
+                .containsExactly((long) MAX, (long) (12 - MAX - MAX_QUEUED)));
 
         String next = queued.stream().min((a, b) -> JobView.of(a).queuedAt().compareTo(JobView.of(b).queuedAt())).orElseThrow()
                 .getMetadata().getName();
@@ -154,6 +158,8 @@ class JobQuotaReplicasIT {
         await().atMost(PATIENCE).ignoreExceptions().failFast("more than the maximum ran", () -> jobs.running().size() > MAX)
                 .untilAsserted(() -> assertThat(jobs.running()).hasSize(MAX).contains(next));
         assertThat(jobs.mostRunning()).isLessThanOrEqualTo(MAX);
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status().admittedTotal())
+                .as("with the one the leader resumed").isEqualTo(MAX + 1));
 
         client.resources(JobQuota.class).inNamespace(NS).withName("quota").delete();
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
@@ -162,15 +168,15 @@ class JobQuotaReplicasIT {
         });
     }
 
-    /** Sends {@code count} creations at once, alternately to each replica, and stores each Job as its answer says. */
-    private List<String> createAllAtOnce(int count) throws Exception {
+    /** Sends {@code count} creations at once, alternately to each replica still running, and stores each Job as its answer says. */
+    private List<String> createAllAtOnce(String prefix, int count) throws Exception {
         HttpClient https = HttpClient.newBuilder().sslContext(trustingTheWebhookCa()).build();
         ExecutorService threads = Executors.newFixedThreadPool(count);
         try {
             List<Future<String>> outcomes = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                SluiceOperator replica = i % 2 == 0 ? first : second;
-                Job job = new JobBuilder().withNewMetadata().withNamespace(NS).withName("job-" + i).endMetadata()
+                SluiceOperator replica = i % 2 == 0 && first != null ? first : second;
+                Job job = new JobBuilder().withNewMetadata().withNamespace(NS).withName(prefix + i).endMetadata()
                         .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
                         .addNewContainer().withName("work").withImage("example/work").endContainer().endSpec().endTemplate().endSpec().build();
                 outcomes.add(threads.submit(() -> admit(https, replica, job)));
@@ -239,6 +245,27 @@ class JobQuotaReplicasIT {
             assertThat(lease.getSpec().getLeaseDurationSeconds()).as("a released Lease's duration").isEqualTo(1);
         }
         await().atMost(PATIENCE).until(() -> "replica-2".equals(leaseHolder()));
+    }
+
+    /**
+     * After the handover, the replica that leads now reports the totals, and a quota created again under
+     * the name of the deleted one (a new uid) starts from zero, whatever the deleted one had counted.
+     */
+    @Test
+    @Order(3)
+    void aQuotaCreatedAgainStartsFromZeroUnderTheNewLeader() throws Exception {
+        jobs.running().forEach(jobs::complete);
+        client.resource(quota()).create();
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.find(status().conditions(), Conditions.READY)
+                .orElseThrow().getReason()).isEqualTo(JobQuotaStatuses.REASON_ENFORCING));
+        assertThat(status()).extracting(JobQuotaStatus::admittedTotal, JobQuotaStatus::refusedTotal).containsExactly(0L, 0L);
+
+        List<String> outcomes = createAllAtOnce("again-", 8);
+
+        assertThat(outcomes).filteredOn("admitted"::equals).hasSize(MAX);
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status())
+                .extracting(JobQuotaStatus::admittedTotal, JobQuotaStatus::refusedTotal)
+                .containsExactly((long) MAX, (long) (8 - MAX - MAX_QUEUED)));
     }
 
     private static String leaseHolder() {
