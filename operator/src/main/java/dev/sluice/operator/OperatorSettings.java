@@ -7,11 +7,14 @@ import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.api.flags.Flags;
+import dev.sluice.operator.inject.InjectionSettings;
 import dev.sluice.operator.monitoring.LogFlags;
 import dev.sluice.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +36,7 @@ import java.util.function.UnaryOperator;
  * @param webhook how the Job admission webhook of JobQuotas is served
  * @param redis where the sidecars of {@code scope: Global} policies keep their shared counters, rendered into
  *     every namespace's document; null when no Redis is configured (Global policies then apply their failure mode)
+ * @param injection whether and how pods get the sidecar injected (served by the webhook server, so only with {@code webhook} on)
  */
 public record OperatorSettings(
         Set<String> namespaces,
@@ -45,13 +49,14 @@ public record OperatorSettings(
         boolean jsonLogs,
         boolean serverSideApply,
         WebhookSettings webhook,
-        RedisConfig redis) {
+        RedisConfig redis,
+        InjectionSettings injection) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
     /** Every flag; each falls back to its environment variable SLUICE_<NAME>. */
-    static final Set<String> FLAGS = Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
-            "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
-            "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config");
+    static final Set<String> FLAGS = flags();
+    /** Added to the default webhook configurations when injection is on: the chart's pod injection configuration for a release named sluice. */
+    public static final String DEFAULT_POD_CONFIGURATION = "sluice-pods";
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
     public static final String DEFAULT_LOG_LEVEL = LogFlags.DEFAULT_LEVEL;
     public static final String USAGE = """
@@ -66,12 +71,32 @@ public record OperatorSettings(
               --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
               --redis-config=FILE     the sidecars' Redis for scope Global: a YAML file with the sidecar document's
                                       redis: section (env SLUICE_REDIS_CONFIG; default none, see docs/redis.md)
-            """ + WebhookSettings.USAGE;
+            """ + WebhookSettings.USAGE + InjectionSettings.USAGE;
 
     public OperatorSettings {
         namespaces = Set.copyOf(namespaces);
         trustedProxies = List.copyOf(trustedProxies);
         webhook = webhook == null ? WebhookSettings.disabled() : webhook;
+        injection = injection == null ? InjectionSettings.disabled() : injection;
+        if (injection.enabled() && !webhook.enabled()) {
+            throw new IllegalArgumentException("--injection=true needs the webhook server, which serves the pod injection webhook:"
+                    + " set --webhook=true (env SLUICE_WEBHOOK), or --injection=false");
+        }
+    }
+
+    /** Without sidecar injection. */
+    public OperatorSettings(Set<String> namespaces, int httpPort, boolean leaderElection, String leaseName, String leaseNamespace,
+            List<String> trustedProxies, String logLevel, boolean jsonLogs, boolean serverSideApply, WebhookSettings webhook, RedisConfig redis) {
+        this(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, logLevel, jsonLogs, serverSideApply, webhook, redis,
+                InjectionSettings.disabled());
+    }
+
+    private static Set<String> flags() {
+        Set<String> flags = new HashSet<>(Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
+                "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
+                "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config"));
+        flags.addAll(InjectionSettings.FLAGS);
+        return Set.copyOf(flags);
     }
 
     /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
@@ -88,6 +113,15 @@ public record OperatorSettings(
         boolean jsonLogs = LogFlags.json(setting.apply("log-format"));
         String port = setting.apply("http-port");
         String leaseName = setting.apply("lease-name");
+        InjectionSettings injection = InjectionSettings.parse(setting);
+        WebhookSettings webhook = WebhookSettings.parse(setting, inCluster);
+        if (injection.enabled() && setting.apply("webhook-configurations") == null) {
+            // Else the pod webhook's configuration would never get the caBundle, and the API server could not call it.
+            List<String> configurations = new ArrayList<>(webhook.configurations());
+            configurations.add(DEFAULT_POD_CONFIGURATION);
+            webhook = new WebhookSettings(webhook.enabled(), webhook.bindAddress(), webhook.port(), webhook.url(), webhook.service(),
+                    webhook.certDir(), webhook.secret(), configurations);
+        }
         return new OperatorSettings(
                 Set.copyOf(Flags.list(setting.apply("namespaces"))),
                 port == null ? DEFAULT_HTTP_PORT : Flags.port("--http-port", port),
@@ -98,8 +132,9 @@ public record OperatorSettings(
                 logLevel,
                 jsonLogs,
                 true,
-                WebhookSettings.parse(setting, inCluster),
-                redisConfig(setting.apply("redis-config")));
+                webhook,
+                redisConfig(setting.apply("redis-config")),
+                injection);
     }
 
     /**

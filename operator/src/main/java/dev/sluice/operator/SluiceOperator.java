@@ -1,6 +1,7 @@
 package dev.sluice.operator;
 
 import dev.sluice.operator.breaker.CircuitBreakerReconciler;
+import dev.sluice.operator.inject.PodInjection;
 import dev.sluice.operator.jobs.JobAdmission;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.monitoring.ProbeServer;
@@ -22,12 +23,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running operator: its reconcilers, the Job admission webhook, metrics, probes and (optionally) leader election, wired from {@link OperatorSettings}. */
+/**
+ * The running operator: its reconcilers, the admission webhooks (Jobs, and pods when injection is on), metrics, probes and
+ * (optionally) leader election, wired from {@link OperatorSettings}.
+ */
 public final class SluiceOperator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceOperator.class);
 
@@ -35,16 +40,19 @@ public final class SluiceOperator implements AutoCloseable {
     private final ProbeServer probes;
     private final PrometheusMeterRegistry registry;
     private final JobAdmission jobAdmission;
+    /** Null when injection is off. */
+    private final PodInjection podInjection;
     private final AtomicBoolean closing;
     /** Gives the leader Lease up once the operator has stopped; nothing without leader election. */
     private final Runnable releaseLease;
 
     private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission,
-            AtomicBoolean closing, Runnable releaseLease) {
+            PodInjection podInjection, AtomicBoolean closing, Runnable releaseLease) {
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
         this.jobAdmission = jobAdmission;
+        this.podInjection = podInjection;
         this.closing = closing;
         this.releaseLease = releaseLease;
     }
@@ -93,8 +101,19 @@ public final class SluiceOperator implements AutoCloseable {
                 new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
         operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
         operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics), namespaces(settings));
-        JobAdmission jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, events, statusWriter,
-                clock);
+        // Every replica injects (the webhook server runs on each); the namespaces' modes come from an informer of its own.
+        PodInjection podInjection = settings.injection().enabled()
+                ? PodInjection.start(client, settings.injection(), client.getNamespace(), registry) : null;
+        JobAdmission jobAdmission;
+        try {
+            jobAdmission = JobAdmission.start(client, settings.webhook(), settings.namespaces(), registry, events, statusWriter,
+                    clock, podInjection == null ? Map.of() : podInjection.handlers());
+        } catch (RuntimeException e) {
+            if (podInjection != null) {
+                podInjection.close();
+            }
+            throw e;
+        }
         operator.register(jobAdmission.reconciler(), namespaces(settings));
         operator.start();
         ProbeServer probes;
@@ -105,15 +124,19 @@ public final class SluiceOperator implements AutoCloseable {
                 if (!operator.getRuntimeInfo().isStarted() || !operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
                     return "informers not started or not healthy";
                 }
-                return jobAdmission.notReady();
+                String webhooks = jobAdmission.notReady();
+                return webhooks != null || podInjection == null ? webhooks : podInjection.notReady();
             }, registry);
         } catch (IOException e) {
             jobAdmission.close();
+            if (podInjection != null) {
+                podInjection.close();
+            }
             operator.stop();
             throw new UncheckedIOException("cannot listen on port " + settings.httpPort(), e);
         }
-        LOG.info("Sluice operator started: namespaces={}, leaderElection={}, probes and metrics on port {}",
-                settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), probes.port());
+        LOG.info("Sluice operator started: namespaces={}, leaderElection={}, sidecar injection={}, probes and metrics on port {}",
+                settings.namespaces().isEmpty() ? "all" : settings.namespaces(), settings.leaderElection(), podInjection != null, probes.port());
         Runnable releaseLease = () -> { };
         // JOSDK names a replica by its pod (HOSTNAME) unless given an identity.
         String identity = leaderIdentity != null ? leaderIdentity : System.getenv("HOSTNAME");
@@ -121,7 +144,7 @@ public final class SluiceOperator implements AutoCloseable {
             String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace() : client.getNamespace();
             releaseLease = () -> LeaderLease.release(client, leaseNamespace, settings.leaseName(), identity, clock);
         }
-        return new SluiceOperator(operator, probes, registry, jobAdmission, closing, releaseLease);
+        return new SluiceOperator(operator, probes, registry, jobAdmission, podInjection, closing, releaseLease);
     }
 
     /** Leadership lost while running: exit, so that the pod restarts and stands for the Lease again. */
@@ -147,7 +170,7 @@ public final class SluiceOperator implements AutoCloseable {
         return probes.port();
     }
 
-    /** The Job admission webhook's HTTPS port, or -1 when it is off. */
+    /** The admission webhooks' HTTPS port (Jobs and pods), or -1 when it is off. */
     public int webhookPort() {
         return jobAdmission.webhookPort();
     }
@@ -159,6 +182,9 @@ public final class SluiceOperator implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
+        if (podInjection != null) {
+            podInjection.close();
+        }
         probes.close();
         operator.stop();
         // After the reconciler stopped (it resumes Jobs too) and before another replica may lead: the last

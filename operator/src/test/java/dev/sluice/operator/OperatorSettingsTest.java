@@ -96,4 +96,30 @@ class OperatorSettingsTest {
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--http-port=http"}, Map.of())).hasMessageContaining("--http-port");
         assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--namespace=x"}, Map.of())).hasMessageContaining("unknown option --namespace");
     }
+
+    @Test
+    void injectionIsServedByTheWebhookServerAndRefusedWithoutIt() {
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--injection=true", "--sidecar-image=reg/sidecar:1"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--injection=true needs the webhook server").hasMessageContaining("--webhook=true");
+
+        OperatorSettings settings = OperatorSettings.parse(new String[] {"--injection=true", "--sidecar-image=reg/sidecar:1"},
+                Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"));
+        assertThat(settings.injection().enabled()).isTrue();
+        assertThat(settings.injection().image()).isEqualTo("reg/sidecar:1");
+        assertThat(settings.webhook().configurations()).as("the pod webhook's configuration gets the caBundle too")
+                .containsExactly("sluice-jobs", "sluice-job-updates", "sluice-pods");
+    }
+
+    @Test
+    void namedWebhookConfigurationsAreTakenAsGivenAndInjectionIsOffByDefault() {
+        OperatorSettings injecting = OperatorSettings.parse(new String[] {"--injection=true", "--sidecar-image=reg/sidecar:1", "--webhook=true",
+                "--webhook-configurations=a-jobs,a-job-updates,a-pods"}, Map.of());
+        assertThat(injecting.webhook().configurations()).containsExactly("a-jobs", "a-job-updates", "a-pods");
+
+        OperatorSettings plain = OperatorSettings.parse(new String[0], Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"));
+        assertThat(plain.injection().enabled()).isFalse();
+        assertThat(plain.webhook().configurations()).containsExactly("sluice-jobs", "sluice-job-updates");
+        assertThat(OperatorSettings.USAGE).contains("--injection=B", "--sidecar-image=REF", "--sidecar-redis-secret=NAME/KEY");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.operator.jobs;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
 import dev.sluice.operator.webhook.AdmissionEndpoint;
@@ -15,8 +16,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +45,9 @@ public final class JobAdmission implements AutoCloseable {
         this.totals = totals;
     }
 
+    /** @param otherWebhooks more handlers by path for the same server (the pod injection webhook); ignored when the webhook is off */
     public static JobAdmission start(KubernetesClient client, WebhookSettings settings, Set<String> watchedNamespaces,
-            MeterRegistry registry, EventRecorder recorder, StatusWriter statusWriter, Clock clock) {
+            MeterRegistry registry, EventRecorder recorder, StatusWriter statusWriter, Clock clock, Map<String, HttpHandler> otherWebhooks) {
         JobEvents events = new JobEvents(recorder);
         AdmissionCounts counts = new AdmissionCounts();
         JobQuotaMetrics metrics = JobQuotaMetrics.view(counts, registry);
@@ -62,19 +66,20 @@ public final class JobAdmission implements AutoCloseable {
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         JobAdmissionWebhook creations = new JobAdmissionWebhook(admission, metrics, events, serialization, clock);
         JobUpdateWebhook updates = new JobUpdateWebhook(admission, events, serialization, operatorUser);
+        Map<String, HttpHandler> handlers = new HashMap<>(otherWebhooks);
+        handlers.put(JobAdmissionWebhook.PATH, new AdmissionEndpoint(serialization, creations::respond));
+        handlers.put(JobUpdateWebhook.PATH, new AdmissionEndpoint(serialization, updates::respond));
         WebhookServer server;
         try {
-            server = WebhookServer.start(settings.bindAddress(), settings.port(), rotation.keys().sslContext(), Map.of(
-                    JobAdmissionWebhook.PATH, new AdmissionEndpoint(serialization, creations::respond),
-                    JobUpdateWebhook.PATH, new AdmissionEndpoint(serialization, updates::respond)));
+            server = WebhookServer.start(settings.bindAddress(), settings.port(), rotation.keys().sslContext(), handlers);
         } catch (IOException e) {
             rotation.close();
             totals.close();
             throw new UncheckedIOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + " for the Job admission webhook", e);
         }
         rotation.start();
-        LOG.info("Job admission webhooks serving on {}:{} with the certificate from {}; {}; updates by {} let through", settings.bindAddress(),
-                server.port(), tls.source(), tls.ownCa() ? "CA bundle written into " + settings.configurations()
+        LOG.info("Admission webhooks {} serving on {}:{} with the certificate from {}; {}; updates by {} let through",
+                new TreeSet<>(handlers.keySet()), settings.bindAddress(), server.port(), tls.source(), tls.ownCa() ? "CA bundle written into " + settings.configurations()
                         : "the CA bundle is cert-manager's to write", operatorUser == null ? "no user (not in a pod)" : operatorUser);
         EnforcedNamespaces scope = new EnforcedNamespaces(client, watchedNamespaces);
         return new JobAdmission(new JobQuotaReconciler(admission, counts, totals, events, statusWriter, scope, clock), server, rotation, totals);

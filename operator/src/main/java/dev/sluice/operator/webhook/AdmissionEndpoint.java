@@ -56,10 +56,11 @@ public final class AdmissionEndpoint implements HttpHandler {
             try {
                 response = respond.apply(request);
             } catch (RuntimeException e) {
-                LOG.warn("Could not decide on Job {} {}: {}", request.getOperation(), request.getUid(), e.toString());
+                String kind = request.getKind() == null || request.getKind().getKind() == null ? "object" : request.getKind().getKind();
+                LOG.warn("Could not decide on {} {} {}: {}", kind, request.getOperation(), request.getUid(), e.toString());
                 response = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
-                        .withStatus(new StatusBuilder().withCode(500).withMessage("Sluice could not decide on this Job (" + e.getMessage() + "); retry")
-                                .build()).build();
+                        .withStatus(new StatusBuilder().withCode(500).withMessage("Sluice could not decide on this " + kind + " (" + e.getMessage()
+                                + "); retry").build()).build();
             }
             AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview")
                     .withResponse(response).build();

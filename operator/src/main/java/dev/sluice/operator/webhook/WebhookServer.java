@@ -31,7 +31,7 @@ public final class WebhookServer implements AutoCloseable {
         handlers.forEach(server::createContext);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "job-webhook-" + threads.incrementAndGet());
+            Thread thread = new Thread(runnable, "admission-webhook-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
