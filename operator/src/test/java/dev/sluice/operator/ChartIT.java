@@ -263,6 +263,24 @@ class ChartIT {
         assertThat(patchableConfigurations(clusterRules("--set", "injection.enabled=false"))).doesNotContain("sluice-pods");
     }
 
+    @Test
+    void theOperatorMayListWhatTheSidecarAuditorLists() {
+        List<PolicyRule> rules = clusterRules();
+
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("namespaces");
+            assertThat(rule.getVerbs()).contains("list");
+        });
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("pods");
+            assertThat(rule.getVerbs()).contains("list");
+        });
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("events");
+            assertThat(rule.getVerbs()).contains("create", "list");
+        });
+    }
+
     private static List<MutatingWebhook> podWebhooks() {
         return only(render("templates/injection-webhooks.yaml"), MutatingWebhookConfiguration.class).getWebhooks();
     }
