@@ -102,3 +102,23 @@ helm.sh/hook: pre-delete
 helm.sh/hook-weight: {{ .weight | quote }}
 helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end -}}
+
+{{/* The injected sidecar's image: its own registry and tag, else the operator image's (both come from one build). */}}
+{{- define "sluice.sidecarImage" -}}
+{{- $registry := default .Values.image.registry .Values.sidecar.image.registry -}}
+{{- $tag := .Values.sidecar.image.tag | default .Values.image.tag | default .Chart.AppVersion -}}
+{{- if $registry -}}
+{{- printf "%s/%s:%s" $registry .Values.sidecar.image.repository $tag -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.sidecar.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The webhook configurations whose caBundle the operator writes (and RBAC lets it patch), comma-separated. */}}
+{{- define "sluice.mutatingWebhookConfigurations" -}}
+{{- $names := list (printf "%s-jobs" (include "sluice.fullname" .)) -}}
+{{- if .Values.injection.enabled -}}
+{{- $names = append $names (printf "%s-pods" (include "sluice.fullname" .)) -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end -}}

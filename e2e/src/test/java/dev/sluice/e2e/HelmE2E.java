@@ -98,7 +98,8 @@ class HelmE2E {
      */
     @ParameterizedTest
     @ValueSource(strings = {"", "crds.install=true", "watchNamespaces={helm-dry-a,helm-dry-b}", "replicaCount=1,podDisruptionBudget.enabled=false",
-        "cleanup.enabled=false,rbac.userRoles=false"})
+        "cleanup.enabled=false,rbac.userRoles=false", "injection.enabled=false",
+        "injection.podOverrides.resources=true,sidecar.redisPasswordSecret.name=redis-auth"})
     @Order(2)
     void theRenderedManifestsPassTheApiServersDryRun(String values) {
         cluster.kubectl().runWithInput("""

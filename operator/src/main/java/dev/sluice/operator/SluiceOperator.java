@@ -1,5 +1,6 @@
 package dev.sluice.operator;
 
+import dev.sluice.operator.audit.SidecarAuditor;
 import dev.sluice.operator.breaker.CircuitBreakerReconciler;
 import dev.sluice.operator.inject.PodInjection;
 import dev.sluice.operator.jobs.JobAdmission;
@@ -42,17 +43,20 @@ public final class SluiceOperator implements AutoCloseable {
     private final JobAdmission jobAdmission;
     /** Null when injection is off. */
     private final PodInjection podInjection;
+    /** Null when injection is off. */
+    private final SidecarAuditor auditor;
     private final AtomicBoolean closing;
     /** Gives the leader Lease up once the operator has stopped; nothing without leader election. */
     private final Runnable releaseLease;
 
     private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission,
-            PodInjection podInjection, AtomicBoolean closing, Runnable releaseLease) {
+            PodInjection podInjection, SidecarAuditor auditor, AtomicBoolean closing, Runnable releaseLease) {
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
         this.jobAdmission = jobAdmission;
         this.podInjection = podInjection;
+        this.auditor = auditor;
         this.closing = closing;
         this.releaseLease = releaseLease;
     }
@@ -72,6 +76,10 @@ public final class SluiceOperator implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         OperatorMetrics metrics = new OperatorMetrics(registry);
+        EventRecorder events = new EventRecorder(client, clock);
+        // Pods without the sidecar, audited by the leader only; only where the webhook server (which injects) runs.
+        SidecarAuditor auditor = settings.injection().enabled()
+                ? new SidecarAuditor(client, settings.namespaces(), client.getNamespace(), events, registry) : null;
         Operator operator = new Operator(overrider -> {
             overrider.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
@@ -87,7 +95,8 @@ public final class SluiceOperator implements AutoCloseable {
                         .withLeaseNamespace(settings.leaseNamespace())
                         .withIdentity(leaderIdentity)
                         .withExitOnStopLeading(false)
-                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> {
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> startAuditing(auditor), () -> {
+                            stopAuditing(auditor);
                             if (leaderIdentity == null) {
                                 exitUnlessClosing(closing);
                             }
@@ -95,7 +104,6 @@ public final class SluiceOperator implements AutoCloseable {
                         .build());
             }
         });
-        EventRecorder events = new EventRecorder(client, clock);
         StatusWriter statusWriter = new StatusWriter(events, clock);
         NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client,
                 new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
@@ -144,7 +152,22 @@ public final class SluiceOperator implements AutoCloseable {
             String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace() : client.getNamespace();
             releaseLease = () -> LeaderLease.release(client, leaseNamespace, settings.leaseName(), identity, clock);
         }
-        return new SluiceOperator(operator, probes, registry, jobAdmission, podInjection, closing, releaseLease);
+        if (!settings.leaderElection()) {
+            startAuditing(auditor);
+        }
+        return new SluiceOperator(operator, probes, registry, jobAdmission, podInjection, auditor, closing, releaseLease);
+    }
+
+    private static void startAuditing(SidecarAuditor auditor) {
+        if (auditor != null) {
+            auditor.start();
+        }
+    }
+
+    private static void stopAuditing(SidecarAuditor auditor) {
+        if (auditor != null) {
+            auditor.close();
+        }
     }
 
     /** Leadership lost while running: exit, so that the pod restarts and stands for the Lease again. */
@@ -182,6 +205,7 @@ public final class SluiceOperator implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
+        stopAuditing(auditor);
         if (podInjection != null) {
             podInjection.close();
         }

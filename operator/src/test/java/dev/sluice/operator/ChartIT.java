@@ -1,5 +1,7 @@
 package dev.sluice.operator;
 
+import dev.sluice.api.inject.InjectionNames;
+import dev.sluice.operator.inject.PodInjectionWebhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.operator.jobs.EnforcedNamespaces;
@@ -10,7 +12,10 @@ import dev.sluice.operator.webhook.WebhookSettings;
 import dev.sluice.operator.webhook.WebhookTls;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MatchCondition;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
@@ -19,6 +24,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -30,13 +36,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The chart (charts/sluice) rendered by {@code helm template} against what the operator's Java code
  * says, so that the two cannot drift: the match conditions name exactly Sluice's marks
  * ({@link JobMarks}), the webhooks call the paths the server serves and select the label the operator
  * sets, every environment variable the Deployment passes is a setting the operator knows and parses,
- * and RBAC names the configurations the operator is told to write.
+ * RBAC names the configurations the operator is told to write, and the pod injection webhooks select
+ * exactly the pods the injection contract says, each with the failure policy of its mode.
  *
  * <p>Needs helm: on the PATH, or where {@code e2e/cluster/build.sh} builds it
  * ({@code ~/.kubeapitest/k8s/<version>-linux-<arch>/helm}, or under {@code KUBE_API_TEST_DIR}), which
@@ -45,6 +54,15 @@ import org.junit.jupiter.api.Test;
 class ChartIT {
     private static final String NAMESPACE = "sluice-system";
     /** A label or annotation key the CEL expressions test for, as {@code 'key' in ...}. */
+    /*
+     * The injection contract's names (docs/injection.md), as strings until the injector's own constants
+     * (InjectionNames, its webhook's path, InjectionSettings' flags) are on this branch.
+     */
+    private static final String INJECT_LABEL = InjectionNames.LABEL;
+    private static final String POD_WEBHOOK_PATH = PodInjectionWebhook.PATH;
+    private static final Set<String> INJECTION_ENV = Set.of("SLUICE_INJECTION", "SLUICE_SIDECAR_IMAGE", "SLUICE_SIDECAR_IMAGE_PULL_POLICY",
+            "SLUICE_SIDECAR_RESOURCES", "SLUICE_SIDECAR_ADMIN_PORT", "SLUICE_SIDECAR_DRAIN_SECONDS", "SLUICE_INJECTION_ALLOWED_IMAGES",
+            "SLUICE_INJECTION_RESOURCE_OVERRIDES", "SLUICE_SIDECAR_REDIS_SECRET");
     private static final Pattern KEY_TESTED = Pattern.compile("'([^']+)' in (?:old)?[oO]bject\\.metadata\\.(labels|annotations)");
 
     @Test
@@ -117,15 +135,18 @@ class ChartIT {
         assertThat(WebhookTls.qualified(webhook.secret(), "default")).containsExactly(NAMESPACE, "sluice-webhook-tls");
         assertThat(webhook.certDir()).isNull();
 
+        assertThat(settings.injection().enabled()).isTrue();
+        assertThat(settings.injection().image()).isEqualTo(only(rendered, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage().replace("sluice-operator", "sluice-sidecar"));
+
         List<HasMetadata> webhooks = render("templates/webhooks.yaml");
+        List<HasMetadata> injection = render("templates/injection-webhooks.yaml");
         assertThat(webhook.configurations()).containsExactly(only(webhooks, MutatingWebhookConfiguration.class).getMetadata().getName(),
-                only(webhooks, ValidatingWebhookConfiguration.class).getMetadata().getName());
-        List<PolicyRule> rules = render("templates/rbac.yaml").stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
-                .flatMap(role -> role.getRules().stream()).toList();
-        assertThat(rules.stream().filter(rule -> rule.getResources().contains("mutatingwebhookconfigurations")
-                        || rule.getResources().contains("validatingwebhookconfigurations"))
-                .flatMap(rule -> rule.getResourceNames().stream()))
-                .as("the configurations RBAC lets the operator patch").containsExactlyInAnyOrderElementsOf(webhook.configurations());
+                only(webhooks, ValidatingWebhookConfiguration.class).getMetadata().getName(),
+                only(injection, MutatingWebhookConfiguration.class).getMetadata().getName());
+        List<PolicyRule> rules = clusterRules();
+        assertThat(patchableConfigurations(rules)).as("the configurations RBAC lets the operator patch")
+                .containsExactlyInAnyOrderElementsOf(webhook.configurations());
         assertThat(rules).anySatisfy(rule -> {
             assertThat(rule.getResources()).containsExactly("namespaces");
             assertThat(rule.getVerbs()).contains("get", "list", "watch", "patch");
@@ -141,6 +162,166 @@ class ChartIT {
 
         assertThat(webhook.certDir()).isEqualTo(Path.of("/etc/sluice/webhook-tls"));
         assertThat(env).doesNotContainKey("SLUICE_WEBHOOK_SECRET");
+    }
+
+    @ParameterizedTest(name = "namespace {0}={1}, pod label {2}: {3}")
+    @CsvSource(nullValues = "-", value = {
+        "shop,        enabled,  -,     inject.sluice.dev",
+        "shop,        enabled,  true,  inject.sluice.dev",
+        "shop,        enabled,  false, -",
+        "shop,        required, -,     inject-required.sluice.dev",
+        "shop,        required, false, inject-required.sluice.dev",
+        "shop,        -,        true,  inject-pod.sluice.dev",
+        "shop,        -,        -,     -",
+        "shop,        -,        false, -",
+        "shop,        disabled, true,  -",
+        "sluice-system, required, -,   -",
+        "kube-system, enabled,  true,  -",
+        "kube-system, -,        true,  -"})
+    void atMostOnePodWebhookIsCalledAsTheNamespaceAndPodLabelsSay(String namespace, String namespaceMode, String podLabel, String called) {
+        Map<String, String> namespaceLabels = new HashMap<>(Map.of("kubernetes.io/metadata.name", namespace));
+        if (namespaceMode != null) {
+            namespaceLabels.put(INJECT_LABEL, namespaceMode);
+        }
+        Map<String, String> podLabels = podLabel == null ? Map.of("app", "shop") : Map.of("app", "shop", INJECT_LABEL, podLabel);
+
+        List<String> calling = podWebhooks().stream()
+                .filter(webhook -> selects(webhook.getNamespaceSelector(), namespaceLabels) && selects(webhook.getObjectSelector(), podLabels))
+                .map(MutatingWebhook::getName).toList();
+
+        assertThat(calling).isEqualTo(called == null ? List.of() : List.of(called));
+    }
+
+    @Test
+    void thePodWebhooksCallTheInjectorOnCreateWithTheFailurePolicyOfTheirMode() {
+        MutatingWebhookConfiguration configuration = only(render("templates/injection-webhooks.yaml"), MutatingWebhookConfiguration.class);
+        assertThat(configuration.getMetadata().getName()).isEqualTo("sluice-pods");
+        Map<String, String> failurePolicies = new HashMap<>();
+        for (MutatingWebhook webhook : configuration.getWebhooks()) {
+            failurePolicies.put(webhook.getName(), webhook.getFailurePolicy());
+            assertThat(webhook.getClientConfig().getService().getPath()).isEqualTo(POD_WEBHOOK_PATH);
+            assertThat(webhook.getClientConfig().getService().getName()).isEqualTo("sluice-operator-webhook");
+            assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
+                assertThat(rule.getApiGroups()).containsExactly("");
+                assertThat(rule.getResources()).containsExactly("pods");
+                assertThat(rule.getOperations()).containsExactly("CREATE");
+            });
+            assertThat(webhook.getSideEffects()).isEqualTo("None");
+            assertThat(webhook.getReinvocationPolicy()).isEqualTo("IfNeeded");
+            assertThat(webhook.getMatchPolicy()).isEqualTo("Equivalent");
+            assertThat(webhook.getMatchConditions()).extracting(MatchCondition::getExpression)
+                    .containsExactly("!(has(object.spec.hostNetwork) && object.spec.hostNetwork)");
+        }
+        assertThat(failurePolicies).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "inject.sluice.dev", "Ignore", "inject-required.sluice.dev", "Fail", "inject-pod.sluice.dev", "Ignore"));
+        assertThat(render("templates/injection-webhooks.yaml", "--set", "certManager.enabled=true").get(0).getMetadata().getAnnotations())
+                .containsEntry("cert-manager.io/inject-ca-from", NAMESPACE + "/sluice-webhook");
+    }
+
+    @Test
+    void theInjectionValuesBecomeTheOperatorsSettings() {
+        List<HasMetadata> rendered = render("templates/deployment.yaml", "--set", "image.tag=1.2.3", "--set", "sidecar.image.registry=registry.example:5000/team",
+                "--set", "sidecar.image.pullPolicy=Always", "--set", "sidecar.adminPort=15090", "--set", "sidecar.drainSeconds=8",
+                "--set", "sidecar.resources.requests.cpu=20m", "--set", "injection.podOverrides.images={registry.example:5000/team/sluice-sidecar:1.2.4}",
+                "--set", "injection.podOverrides.resources=true", "--set", "sidecar.redisPasswordSecret.name=redis-auth");
+        Map<String, String> env = environment(only(rendered, Deployment.class));
+
+        Map<String, String> injection = new HashMap<>(env);
+        injection.keySet().retainAll(INJECTION_ENV);
+        assertThat(injection).containsOnlyKeys(INJECTION_ENV).containsAllEntriesOf(Map.of(
+                "SLUICE_INJECTION", "true",
+                "SLUICE_SIDECAR_IMAGE", "registry.example:5000/team/sluice-sidecar:1.2.3",
+                "SLUICE_SIDECAR_IMAGE_PULL_POLICY", "Always",
+                "SLUICE_SIDECAR_ADMIN_PORT", "15090",
+                "SLUICE_SIDECAR_DRAIN_SECONDS", "8",
+                "SLUICE_INJECTION_ALLOWED_IMAGES", "registry.example:5000/team/sluice-sidecar:1.2.4",
+                "SLUICE_INJECTION_RESOURCE_OVERRIDES", "true",
+                "SLUICE_SIDECAR_REDIS_SECRET", "redis-auth/password"));
+        ResourceRequirements resources = new KubernetesSerialization().unmarshal(env.get("SLUICE_SIDECAR_RESOURCES"), ResourceRequirements.class);
+        assertThat(resources.getRequests()).containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("20m"), "memory", new Quantity("128Mi")));
+        assertThat(resources.getLimits()).containsExactlyEntriesOf(Map.of("memory", new Quantity("256Mi")));
+
+        env.put("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+        WebhookSettings webhook = OperatorSettings.parse(new String[0], env).webhook();
+        assertThat(webhook.configurations()).containsExactly("sluice-jobs", "sluice-pods", "sluice-job-updates");
+        assertThat(patchableConfigurations(clusterRules())).containsExactlyInAnyOrderElementsOf(webhook.configurations());
+    }
+
+    @Test
+    void theSidecarImageIsTheOperatorImagesRegistryAndTagByDefault() {
+        Map<String, String> env = environment(only(render("templates/deployment.yaml", "--set", "image.registry=ghcr.io/acme",
+                "--set", "image.tag=2.0.0"), Deployment.class));
+        Map<String, String> ownTag = environment(only(render("templates/deployment.yaml", "--set", "sidecar.image.tag=2.0.1"), Deployment.class));
+
+        assertThat(env).containsEntry("SLUICE_SIDECAR_IMAGE", "ghcr.io/acme/sluice-sidecar:2.0.0")
+                .doesNotContainKeys("SLUICE_INJECTION_ALLOWED_IMAGES", "SLUICE_SIDECAR_REDIS_SECRET");
+        assertThat(ownTag).containsEntry("SLUICE_SIDECAR_IMAGE", "localhost/sluice-sidecar:2.0.1");
+    }
+
+    @Test
+    void withInjectionOffNoPodIsSentToTheOperatorAndNothingIsInjected() {
+        List<HasMetadata> chart = Helm.render(NAMESPACE, null, "--set", "injection.enabled=false");
+
+        assertThat(chart).filteredOn(MutatingWebhookConfiguration.class::isInstance).extracting(object -> object.getMetadata().getName())
+                .containsExactly("sluice-jobs");
+        Map<String, String> env = environment(only(chart, Deployment.class));
+        assertThat(env.keySet()).doesNotContainAnyElementsOf(INJECTION_ENV);
+        assertThat(env).containsEntry("SLUICE_WEBHOOK_CONFIGURATIONS", "sluice-jobs,sluice-job-updates");
+        assertThat(patchableConfigurations(clusterRules("--set", "injection.enabled=false"))).doesNotContain("sluice-pods");
+    }
+
+    @Test
+    void theOperatorMayListWhatTheSidecarAuditorLists() {
+        List<PolicyRule> rules = clusterRules();
+
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("namespaces");
+            assertThat(rule.getVerbs()).contains("list");
+        });
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("pods");
+            assertThat(rule.getVerbs()).contains("list");
+        });
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getResources()).containsExactly("events");
+            assertThat(rule.getVerbs()).contains("create", "list");
+        });
+    }
+
+    private static List<MutatingWebhook> podWebhooks() {
+        return only(render("templates/injection-webhooks.yaml"), MutatingWebhookConfiguration.class).getWebhooks();
+    }
+
+    /** Whether a webhook's namespace or object selector selects an object with these labels (null or empty: all). */
+    private static boolean selects(LabelSelector selector, Map<String, String> labels) {
+        if (selector == null) {
+            return true;
+        }
+        if (selector.getMatchLabels() != null && !labels.entrySet().containsAll(selector.getMatchLabels().entrySet())) {
+            return false;
+        }
+        List<LabelSelectorRequirement> requirements = selector.getMatchExpressions() == null ? List.of() : selector.getMatchExpressions();
+        return requirements.stream().allMatch(requirement -> {
+            String value = labels.get(requirement.getKey());
+            return switch (requirement.getOperator()) {
+                case "In" -> value != null && requirement.getValues().contains(value);
+                case "NotIn" -> value == null || !requirement.getValues().contains(value);
+                case "Exists" -> value != null;
+                case "DoesNotExist" -> value == null;
+                default -> throw new AssertionError("unknown selector operator " + requirement.getOperator());
+            };
+        });
+    }
+
+    private static List<PolicyRule> clusterRules(String... args) {
+        return render("templates/rbac.yaml", args).stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+                .flatMap(role -> role.getRules().stream()).toList();
+    }
+
+    private static List<String> patchableConfigurations(List<PolicyRule> rules) {
+        return rules.stream().filter(rule -> rule.getResources().contains("mutatingwebhookconfigurations")
+                        || rule.getResources().contains("validatingwebhookconfigurations"))
+                .flatMap(rule -> rule.getResourceNames().stream()).toList();
     }
 
     private static Map<String, String> environment(Deployment deployment) {

@@ -26,7 +26,9 @@ class ChartValuesIT {
         "--set=cleanup.enabled=false",
         "--set=certManager.enabled=true",
         "--set=watchNamespaces={shop,orders};--set=replicaCount=1",
-        "--set=redis.config.mode=Standalone;--set=redis.config.addresses={redis.shop.svc:6379};--set=metrics.serviceMonitor.enabled=true"})
+        "--set=redis.config.mode=Standalone;--set=redis.config.addresses={redis.shop.svc:6379};--set=metrics.serviceMonitor.enabled=true",
+        "--set=injection.enabled=false",
+        "--set=injection.podOverrides.images={ghcr.io/acme/sluice-sidecar:1.2};--set=injection.podOverrides.resources=true;--set=sidecar.redisPasswordSecret.name=redis-auth"})
     void lintsCleanWithStrict(String values) {
         String[] args = values.isEmpty() ? new String[0] : values.split(";");
         Helm.Result lint = Helm.run(concat(new String[] {"lint", "--strict", CHART.toString()}, args));
@@ -44,7 +46,14 @@ class ChartValuesIT {
         "webhook.timeoutSeconds=60; at '/webhook/timeoutSeconds'",
         "cleanup.timeoutSeconds=5; at '/cleanup/timeoutSeconds'",
         "cleanup.enabled=yes; at '/cleanup/enabled': got string, want boolean",
-        "redis.config.password=secret; at '/redis/config': additional properties 'password' not allowed"})
+        "redis.config.password=secret; at '/redis/config': additional properties 'password' not allowed",
+        "sidecar.image.tag=v1:latest; at '/sidecar/image/tag': 'v1:latest' does not match pattern",
+        "injection.namespaces=shop; at '/injection': additional properties 'namespaces' not allowed",
+        "injection.enabled=yes; at '/injection/enabled': got string, want boolean",
+        "sidecar.drainSeconds=600; at '/sidecar/drainSeconds'",
+        "sidecar.adminPort=80; at '/sidecar/adminPort'",
+        "sidecar.resources.requests.cpu=lots; at '/sidecar/resources/requests/cpu'",
+        "injection.podOverrides.images={a/b 1}; at '/injection/podOverrides/images/0'"})
     void theSchemaRefusesBadValuesNamingThem(String value, String message) {
         Helm.Result template = Helm.run("template", "sluice", CHART.toString(), "--set", value);
         assertThat(template.exitCode()).as(template.toString()).isNotZero();

@@ -32,10 +32,15 @@ final class Helm {
         }
     }
 
-    /** The objects {@code helm template sluice charts/sluice -n NAMESPACE --show-only TEMPLATE [ARGS]} renders. */
+    /**
+     * The objects {@code helm template sluice charts/sluice -n NAMESPACE --show-only TEMPLATE [ARGS]} renders;
+     * a null template: the whole chart's.
+     */
     static List<HasMetadata> render(String namespace, String template, String... args) {
-        List<String> command = new ArrayList<>(List.of("template", "sluice", CHART.toString(), "--namespace", namespace,
-                "--show-only", template));
+        List<String> command = new ArrayList<>(List.of("template", "sluice", CHART.toString(), "--namespace", namespace));
+        if (template != null) {
+            command.addAll(List.of("--show-only", template));
+        }
         command.addAll(Arrays.asList(args));
         Result result = run(command.toArray(String[]::new));
         if (result.exitCode() != 0) {
