@@ -370,10 +370,28 @@ class PodInjectorTest {
     }
 
     @Test
-    void aPodWithAContainerNamedLikeTheSidecarIsLeftAlone() {
-        Pod pod = pod().container(httpApp()).initContainer(container(InjectionNames.SIDECAR_CONTAINER)).build();
+    void aPodWithTheSidecarFromTheConfiguredImageIsLeftAlone() {
+        Pod pod = pod().container(httpApp()).initContainer(container(InjectionNames.SIDECAR_CONTAINER).withImage(IMAGE)).build();
 
         assertThat(skipped(pod, SkipReason.ALREADY_INJECTED).pod()).isSameAs(pod);
+    }
+
+    @Test
+    void theInjectedAnnotationAloneDoesNotLetAPodEscapeARequiredNamespace() {
+        Pod forged = pod().container(httpApp()).build();
+        forged.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of(InjectionNames.INJECTED, "{\"version\":1}")));
+
+        Result result = new PodInjector(settings, Set.of(), () -> "token").inject(forged, NS, NamespaceMode.REQUIRED);
+
+        assertThat(result).isInstanceOfSatisfying(Injected.class, injected -> assertThat(injected.pod().getSpec().getInitContainers())
+                .extracting(Container::getName).containsExactly(InjectionNames.SIDECAR_CONTAINER));
+    }
+
+    @Test
+    void aContainerNamedLikeTheSidecarFromAnotherImageIsAConflictNotTheSidecar() {
+        Pod pod = pod().container(httpApp()).initContainer(container(InjectionNames.SIDECAR_CONTAINER).withImage("evil/proxy:1")).build();
+
+        assertThat(skipped(pod, SkipReason.NAME_CONFLICT).message()).contains("sluice-sidecar", "evil/proxy:1");
     }
 
     @Test
