@@ -31,13 +31,17 @@ final class SidecarCheck {
      * @param namespaceMode the value of its namespace's {@code sluice.dev/inject} label; null when the namespace has none
      */
     static Optional<String> missing(Pod pod, String namespaceMode) {
-        if (!selected(pod, namespaceMode) || finished(pod) || hostNetwork(pod.getSpec()) || hasSidecar(pod.getSpec())) {
+        if (!selected(pod, namespaceMode) || finished(pod) || hostNetwork(pod.getSpec())) {
             return Optional.empty();
         }
         Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
         String skipped = annotations.get(InjectionNames.SKIPPED);
+        // Before the container check: the injector skips a pod whose own container took the sidecar's name.
         if (skipped != null && !skipped.isBlank()) {
             return Optional.of(SKIPPED_PREFIX + skipped.strip());
+        }
+        if (hasSidecar(pod.getSpec())) {
+            return Optional.empty();
         }
         return Optional.of(annotations.containsKey(InjectionNames.INJECTED) ? ANNOTATED_WITHOUT_SIDECAR : NOT_CALLED);
     }

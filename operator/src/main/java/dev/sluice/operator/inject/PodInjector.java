@@ -100,8 +100,11 @@ public final class PodInjector {
         Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
         List<Container> containers = pod.getSpec().getContainers() == null ? new ArrayList<>() : pod.getSpec().getContainers();
         List<Container> initContainers = pod.getSpec().getInitContainers() == null ? new ArrayList<>() : pod.getSpec().getInitContainers();
-        if (annotations.containsKey(InjectionNames.INJECTED)
-                || Stream.concat(containers.stream(), initContainers.stream()).anyMatch(c -> InjectionNames.SIDECAR_CONTAINER.equals(c.getName()))) {
+        // Injected already only if the sidecar itself is there, from an image the operator would inject: the
+        // annotation alone, or any container given the sidecar's name, would let a pod escape a required namespace.
+        Container named = Stream.concat(containers.stream(), initContainers.stream())
+                .filter(c -> InjectionNames.SIDECAR_CONTAINER.equals(c.getName())).findFirst().orElse(null);
+        if (named != null && (settings.image().equals(named.getImage()) || settings.allowedImages().contains(named.getImage()))) {
             return new Skipped(original, SkipReason.ALREADY_INJECTED, null, List.of());
         }
         List<String> warnings = new ArrayList<>();
@@ -117,6 +120,11 @@ public final class PodInjector {
         if (mode == NamespaceMode.REQUIRED && InjectionNames.POD_OPT_OUT.equals(podChoice)) {
             warnings.add("namespace " + namespace + " requires the Sluice sidecar (" + InjectionNames.LABEL + "=" + InjectionNames.NAMESPACE_REQUIRED
                     + "): the pod's label " + InjectionNames.LABEL + "=" + InjectionNames.POD_OPT_OUT + " is not honoured");
+        }
+        if (named != null) {
+            return skip(original, SkipReason.NAME_CONFLICT, "the pod already has a container named " + InjectionNames.SIDECAR_CONTAINER
+                    + " (image " + named.getImage() + "), which is not the Sluice sidecar (" + settings.image() + " or an allowed image): rename it",
+                    warnings);
         }
         if (excludedNamespaces.contains(namespace)) {
             return skip(original, SkipReason.EXCLUDED_NAMESPACE, "namespace " + namespace + " never gets the Sluice sidecar (the operator's own"

@@ -16,7 +16,7 @@ public enum SkipReason {
     UNKNOWN_PORT("unknown_port", true),
     LOOPBACK_PROBE("loopback_probe", true),
     EXCLUDED_NAMESPACE("excluded_namespace", true),
-    /** A volume of the pod already has the name of one the injector adds. */
+    /** A volume or container of the pod already has the name of one the injector adds (and is not Sluice's). */
     NAME_CONFLICT("name_conflict", true),
     ALREADY_INJECTED("already_injected", false),
     /** Neither the namespace nor the pod asks for the sidecar (or the pod opted out where it may). */

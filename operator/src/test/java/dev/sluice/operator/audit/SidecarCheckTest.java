@@ -4,6 +4,7 @@ import dev.sluice.api.inject.InjectionNames;
 import static dev.sluice.operator.audit.PodFixtures.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,15 @@ class SidecarCheckTest {
 
         assertThat(SidecarCheck.missing(pod("shop", "db").skipped(why).build(), InjectionNames.NAMESPACE_ENABLED))
                 .contains("created without the Sluice sidecar: " + why);
+    }
+
+    @Test
+    void aContainerTheInjectorRefusedAsNotTheSidecarIsNoSidecar() {
+        String why = "the pod already has a container named sluice-sidecar (image evil/proxy:1), which is not the Sluice sidecar";
+        Pod pod = new PodBuilder(pod("shop", "fake").skipped(why).build()).editSpec().addNewInitContainer()
+                .withName(InjectionNames.SIDECAR_CONTAINER).withImage("evil/proxy:1").endInitContainer().endSpec().build();
+
+        assertThat(SidecarCheck.missing(pod, InjectionNames.NAMESPACE_REQUIRED)).contains("created without the Sluice sidecar: " + why);
     }
 
     @Test
