@@ -5,8 +5,8 @@
 #   ./demo.sh [--yes]     on this machine's real single-node cluster (e2e/cluster/node.sh; needs root):
 #                         builds what is missing (the Kubernetes binaries and helm, cold ~15 min; the
 #                         images), brings the node up, imports the operator and sidecar images,
-#                         `kubectl apply -f crds/`, `helm install` of charts/sluice, a sample app with the
-#                         sidecar in its pod spec behind a Service, examples/ applied, simulated clients and
+#                         `kubectl apply -f crds/`, `helm install` of charts/sluice, a sample app in a namespace
+#                         labelled for injection (the operator's webhook adds the sidecar) behind a Service, examples/ applied, simulated clients and
 #                         a live view; at the end helm uninstall, the namespaces deleted, `node.sh down`
 #                         (which restores the iptables rules, addresses and sysctls the node changed).
 #                         It asks before changing the machine; --yes (or DEMO_YES=1) answers for it, and
@@ -29,6 +29,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 port=${DEMO_PORT:-8080}
+# the injected sidecar's admin port in the pod (the chart's sidecar.adminPort)
+sidecar_admin_port=15021
 admin=${DEMO_ADMIN_PORT:-9090}
 upstream=${DEMO_UPSTREAM_PORT:-8081}
 seconds=${DEMO_SECONDS:-}
@@ -391,7 +393,10 @@ operator_and_app() {
   helm_pid=$!
   pids+=("$helm_pid")
   teardown+=("kubectl delete namespace $ns --timeout=60s")
+  # required: pods of the namespace cannot opt out, and one created while the operator cannot answer is
+  # refused (and retried by its ReplicaSet) rather than started without the sidecar
   kubectl create namespace "$ns" > /dev/null
+  kubectl label namespace "$ns" sluice.dev/inject=required > /dev/null
   kubectl apply -n "$ns" -f examples/ratelimitpolicy.yaml -f examples/circuitbreaker.yaml
   local installed=
   until kubectl get configmap -n "$ns" sluice-config > /dev/null 2>&1; do
@@ -416,11 +421,12 @@ operator_and_app() {
   parts+=("$(printf '%7ss  %s' "$(since "$began")" "  sample app with the sidecar Ready (namespace $ns)")")
 }
 
-# The sample app: busybox httpd on the pod's loopback (the demo's examples/SampleUpstream.java needs a
-# JDK, which no image here has: the sidecar image's JRE is jlinked without the compiler), answering the
-# paths the clients use; reached only through the sidecar, which is written into the pod spec (until
-# injection exists) and reads the ConfigMap the operator renders and the pod's labels, as SidecarPod
-# in the e2e tests does. Non-root, read-only root filesystems.
+# The sample app: busybox httpd (the demo's examples/SampleUpstream.java needs a JDK, which no image
+# here has: the sidecar image's JRE is jlinked without the compiler), answering the paths the clients
+# use on the port PORT names. Its namespace is labelled sluice.dev/inject=required, so the operator's
+# webhook injects the sidecar, which takes over the port named http (8080) and moves the app to another
+# port it passes in PORT (docs/injection.md); the Service is not edited. Non-root, read-only root
+# filesystems, as the restricted Pod Security profile wants.
 start_app() {
   kubectl apply -n "$ns" -f - <<YAML
 apiVersion: apps/v1
@@ -430,33 +436,21 @@ spec:
   replicas: 1
   selector: {matchLabels: {app: shop}}
   template:
-    metadata: {labels: {app: shop}}
+    metadata:
+      labels: {app: shop}
+      annotations: {sluice.dev/port-env: PORT}
     spec:
-      terminationGracePeriodSeconds: 5
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
+      terminationGracePeriodSeconds: 10
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
       containers:
       - name: app
         image: $app_image
-        command: ["sh", "-c", "mkdir -p /tmp/www/api && for p in orders search hello; do echo \"sample app: GET /api/\$p\" > /tmp/www/api/\$p; done && echo 'sample app' > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:8081 -h /tmp/www"]
+        command: ["sh", "-c", "mkdir -p /tmp/www/api && for p in orders search hello; do echo \"sample app: GET /api/\$p\" > /tmp/www/api/\$p; done && echo 'sample app' > /tmp/www/index.html && exec httpd -f -p \"\$PORT\" -h /tmp/www"]
+        ports: [{name: http, containerPort: 8080}]
         resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
         securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
         volumeMounts: [{name: app-tmp, mountPath: /tmp}]
-      - name: sluice-sidecar
-        image: $sidecar_image
-        args: ["--config", "/etc/sluice/sidecar.yaml", "--pod-labels", "/etc/podinfo/labels",
-               "--upstream", "http://127.0.0.1:8081", "--reload-interval", "500ms"]
-        ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: 9090}]
-        readinessProbe: {httpGet: {path: /readyz, port: admin}, periodSeconds: 1}
-        resources: {requests: {cpu: 50m, memory: 128Mi}, limits: {memory: 256Mi}}
-        securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
-        volumeMounts:
-        - {name: config, mountPath: /etc/sluice, readOnly: true}
-        - {name: podinfo, mountPath: /etc/podinfo, readOnly: true}
-        - {name: tmp, mountPath: /tmp}
       volumes:
-      - {name: config, configMap: {name: sluice-config}}
-      - {name: podinfo, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
-      - {name: tmp, emptyDir: {}}
       - {name: app-tmp, emptyDir: {}}
 ---
 apiVersion: v1
@@ -473,11 +467,13 @@ reach_app() { # direct | port-forward: where the clients' requests and the admin
     local pod_ip
     traffic_url=http://$(kubectl get service -n "$ns" shop -o 'jsonpath={.spec.clusterIP}')
     pod_ip=$(kubectl get pods -n "$ns" -l app=shop --field-selector=status.phase=Running -o 'jsonpath={.items[0].status.podIP}')
-    admin_url=http://$pod_ip:9090
+    admin_url=http://$pod_ip:$sidecar_admin_port
   else
-    kubectl port-forward -n "$ns" service/shop "$port:80" > "$work/port-forward.log" 2>&1 &
+    # to the pod's port 8080 by number: the injected sidecar listens there, and kubectl looks a
+    # Service's named targetPort up in the app containers only, where the app's port now has another name
+    kubectl port-forward -n "$ns" deployment/shop "$port:8080" > "$work/port-forward.log" 2>&1 &
     pids+=($!)
-    kubectl port-forward -n "$ns" deployment/shop "$admin:9090" > "$work/port-forward-admin.log" 2>&1 &
+    kubectl port-forward -n "$ns" deployment/shop "$admin:$sidecar_admin_port" > "$work/port-forward-admin.log" 2>&1 &
     pids+=($!)
     traffic_url=http://127.0.0.1:$port
     admin_url=http://127.0.0.1:$admin

@@ -17,6 +17,7 @@
 #   node.sh kubeconfig print the admin kubeconfig's path
 #   node.sh import TAR...  import image tars into the node's containerd (names as in the tars; the
 #                      kubelet never pulls, so pod specs use those names with a tag, not 'latest')
+#   node.sh tag SRC DST  give an imported image another name (a new tag for a rollout, with no build)
 #   node.sh snapshot   print what the cluster changes on the machine (processes, mounts, network
 #                      namespaces, links and addresses, iptables, sysctls, cgroups, paths), for a
 #                      before/after comparison
@@ -689,6 +690,12 @@ cmd_import() {
   done
 }
 
+cmd_tag() {
+  [ $# -eq 2 ] || die "usage: node.sh tag SRC DST"
+  running containerd || die "the cluster is not up: ${HERE}/node.sh up"
+  ctr --address "${CONTAINERD_SOCK}" -n k8s.io images tag --force "$1" "$2" >&2 || die "could not tag $1 as $2"
+}
+
 cmd_diagnose() {
   local dir=${1:?usage: node.sh diagnose DIR}
   mkdir -p "${dir}"
@@ -713,6 +720,7 @@ case "${1:-}" in
   kubeconfig) echo "${STATE}/admin.kubeconfig" ;;
   snapshot) cmd_snapshot ;;
   import) shift; cmd_import "$@" ;;
+  tag) shift; cmd_tag "$@" ;;
   diagnose) shift; cmd_diagnose "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64 ;;
 esac

@@ -17,15 +17,18 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * A pod of an app and the sidecar from its image in front of it, as the operator's users run them
- * (the sidecar container written into the pod spec by the test until injection exists): the app
- * (busybox httpd on 127.0.0.1:8081, answering 200 at the paths given) is reached only through the
- * sidecar, which reads the operator's ConfigMap ({@link SidecarConfigMap#NAME}) through a volume and the pod's
- * labels through the downward API, as non-root on a read-only root filesystem. Requests go through a
- * ClusterIP Service of the same name; the admin port is read at the pod's address.
+ * A pod of an app with the sidecar in front of it, as the operator's users run them: the pod opts in
+ * with the label {@code sluice.dev/inject: "true"} and declares that its app reads its port from
+ * {@code PORT}, and the operator's injection webhook adds the sidecar (see docs/injection.md), which
+ * takes over the port named {@code http} and reads the operator's ConfigMap ({@link SidecarConfigMap#NAME})
+ * through a volume. The app is busybox httpd answering 200 at the paths given. Requests go through a
+ * ClusterIP Service of the same name that targets the port by name; the admin port is read at the
+ * pod's address.
  */
 final class SidecarPod {
-    private static final int ADMIN_PORT = 9090;
+    /** The injected sidecar's admin port (the chart's sidecar.adminPort). */
+    private static final int ADMIN_PORT = 15021;
+    private static final int APP_PORT = 8081;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String serviceAddress;
@@ -37,14 +40,14 @@ final class SidecarPod {
     }
 
     /**
-     * Creates the pod and its Service in {@code namespace} and waits until the sidecar is Ready and the
-     * Service answers at {@code probePath} (a path no rule limits: kube-proxy programs a new Service
-     * within about a second, and a request that counted against a limit would skew the test).
+     * Creates the pod and its Service in {@code namespace} and waits until the pod, sidecar injected,
+     * is Ready and the Service answers at {@code probePath} (a path no rule limits: kube-proxy programs a
+     * new Service within about a second, and a request that counted against a limit would skew the test).
      */
     static SidecarPod start(TestCluster cluster, String namespace, String name, Map<String, String> labels, List<String> appPaths,
             String probePath) {
         String labelLines = labels.entrySet().stream().map(label -> label.getKey() + ": " + label.getValue())
-                .collect(Collectors.joining(", ", "{", "}"));
+                .collect(Collectors.joining(", ", "{\"sluice.dev/inject\": \"true\", ", "}"));
         String pages = appPaths.stream().map(path -> "mkdir -p \"$(dirname /tmp/www" + path + ")\" && echo ok > /tmp/www" + path)
                 .collect(Collectors.joining(" && "));
         cluster.kubectl().runWithInput("""
@@ -56,36 +59,27 @@ final class SidecarPod {
                   securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
                   containers:
                   - name: app
-                    image: %6$s
+                    image: %4$s
                     command: ["sh", "-c", %3$s]
+                    env: [{name: PORT, value: "%5$d"}]
+                    ports: [{name: http, containerPort: %5$d}]
                     securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
                     volumeMounts: [{name: app-tmp, mountPath: /tmp}]
-                  - name: sidecar
-                    image: %4$s
-                    args: ["--config", "/etc/sluice/%8$s", "--pod-labels", "/etc/podinfo/labels",
-                           "--upstream", "http://127.0.0.1:8081", "--reload-interval", "500ms"]
-                    ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: %5$d}]
-                    readinessProbe: {httpGet: {path: /readyz, port: admin}, periodSeconds: 1}
-                    resources: {limits: {memory: 256Mi}}
-                    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
-                    volumeMounts:
-                    - {name: config, mountPath: /etc/sluice, readOnly: true}
-                    - {name: podinfo, mountPath: /etc/podinfo, readOnly: true}
-                    - {name: tmp, mountPath: /tmp}
                   volumes:
-                  - {name: config, configMap: {name: %7$s}}
-                  - {name: podinfo, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
-                  - {name: tmp, emptyDir: {}}
                   - {name: app-tmp, emptyDir: {}}
                 ---
                 apiVersion: v1
                 kind: Service
                 metadata: {name: %1$s}
                 spec: {selector: %2$s, ports: [{port: 80, targetPort: http}]}
-                """.formatted(name, labelLines, quoted(pages + " && exec httpd -f -p 127.0.0.1:8081 -h /tmp/www"),
-                cluster.images().sidecar(), ADMIN_PORT, TestCluster.BUSYBOX, SidecarConfigMap.NAME, SidecarConfigMap.KEY), "apply", "-n", namespace, "-f", "-").orThrow();
+                """.formatted(name, labelLines, quoted(pages + " && exec httpd -f -p \"$PORT\" -h /tmp/www"), TestCluster.BUSYBOX, APP_PORT),
+                "apply", "-n", namespace, "-f", "-").orThrow();
         Pod pod = await("sidecar pod " + name + " Ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.client().pods().inNamespace(namespace).withName(name).get(), p -> p != null && Readiness.isPodReady(p));
+        boolean injected = pod.getSpec().getInitContainers().stream().anyMatch(container -> "sluice-sidecar".equals(container.getName()));
+        if (!injected) {
+            throw new IllegalStateException("pod " + namespace + "/" + name + " was not injected: " + pod.getMetadata().getAnnotations());
+        }
         String clusterIp = cluster.client().services().inNamespace(namespace).withName(name).get().getSpec().getClusterIP();
         SidecarPod sidecar = new SidecarPod(clusterIp, pod.getStatus().getPodIP());
         await("Service " + name + " answers at " + clusterIp).atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))

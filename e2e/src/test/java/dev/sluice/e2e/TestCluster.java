@@ -151,6 +151,11 @@ public final class TestCluster implements AutoCloseable {
         return operator;
     }
 
+    /** Names the imported image {@code source} also {@code target}: a second image for a rollout, with nothing built. */
+    public void tagImage(String source, String target) {
+        node.tagImage(source, target);
+    }
+
     /** Creates a namespace for one test class. */
     public String createNamespace(String name) {
         kubectl().run("create", "namespace", name).orThrow();
