@@ -72,7 +72,6 @@ class HelmE2E {
     @Test
     @Order(1)
     void theReleaseRunsTwoReplicasOneHoldingTheLeaseInARestrictedNamespace() throws IOException {
-        operator.upgrade("--set", "replicaCount=" + OperatorDeployment.CHART_REPLICAS);
         List<Pod> pods = operator.awaitReadyPods(OperatorDeployment.CHART_REPLICAS);
         Set<String> names = pods.stream().map(pod -> pod.getMetadata().getName()).collect(Collectors.toSet());
 
@@ -90,6 +89,11 @@ class HelmE2E {
         assertThat(creations.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
         assertThat(updates.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
         assertThat(updates.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
+        MutatingWebhookConfiguration pods = cluster.client().admissionRegistration().v1().mutatingWebhookConfigurations()
+                .withName("sluice-pods").get();
+        assertThat(pods.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
+        assertThat(pods.getWebhooks()).hasSize(3)
+                .allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
     }
 
     /**
