@@ -89,10 +89,10 @@ class HelmE2E {
         assertThat(creations.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
         assertThat(updates.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
         assertThat(updates.getWebhooks()).allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
-        MutatingWebhookConfiguration pods = cluster.client().admissionRegistration().v1().mutatingWebhookConfigurations()
+        MutatingWebhookConfiguration injection = cluster.client().admissionRegistration().v1().mutatingWebhookConfigurations()
                 .withName("sluice-pods").get();
-        assertThat(pods.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
-        assertThat(pods.getWebhooks()).hasSize(3)
+        assertThat(injection.getMetadata().getAnnotations()).containsEntry("meta.helm.sh/release-name", OperatorDeployment.RELEASE);
+        assertThat(injection.getWebhooks()).hasSize(3)
                 .allSatisfy(webhook -> assertThat(webhook.getClientConfig().getCaBundle()).isNotBlank());
     }
 
