@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.operator.audit.SidecarAuditor;
+import dev.sluice.operator.inject.InjectionSettings;
 import dev.sluice.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -41,7 +42,8 @@ class SidecarAuditReplicasIT {
                 .withIncomplete(false).endStatus().build()).always();
         OperatorSettings settings = new OperatorSettings(Set.of(), 0, true, OperatorSettings.DEFAULT_LEASE_NAME, SYSTEM, List.of(),
                 OperatorSettings.DEFAULT_LOG_LEVEL, false, false,
-                WebhookSettings.loopback(SYSTEM + "/sluice-webhook-tls", List.of("sluice-jobs", "sluice-job-updates")), null);
+                WebhookSettings.loopback(SYSTEM + "/sluice-webhook-tls", List.of("sluice-jobs", "sluice-job-updates")), null,
+                InjectionSettings.enabled("localhost/sluice-sidecar:test"));
 
         SluiceOperator first = SluiceOperator.start(client, settings, Clock.systemUTC(), "replica-1");
         SluiceOperator second = null;
