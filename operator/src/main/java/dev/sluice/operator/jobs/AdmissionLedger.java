@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,28 +85,8 @@ public final class AdmissionLedger {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        try {
-            if (previous.current() == null) {
-                client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-                        .withNewMetadata().withName(NAME).withNamespace(namespace)
-                        .addToLabels("app.kubernetes.io/managed-by", "sluice")
-                        .addToAnnotations("sluice.dev/description",
-                                "Job admissions the API server may not show yet (JobQuota); written by the Sluice operator")
-                        .endMetadata()
-                        .addToData(KEY, body)
-                        .build()).create();
-            } else {
-                client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder(previous.current())
-                        .withData(Map.of(KEY, body))
-                        .build()).update();
-            }
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                return false;
-            }
-            throw e;
-        }
+        return GuardedConfigMap.replace(client, namespace, previous.current(), NAME, Map.of(),
+                "Job admissions the API server may not show yet (JobQuota)", KEY, body);
     }
 
     /** A ticket as the ledger stores it. */

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.net.HttpURLConnection;
 import java.util.Map;
 
 /**
@@ -109,29 +106,7 @@ public final class AdmissionTotals {
                     + "); writing over them would lose what they held");
         }
         String body = json(totals);
-        try {
-            if (previous.current() == null) {
-                client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-                        .withNewMetadata().withName(NAME).withNamespace(namespace)
-                        .addToLabels("app.kubernetes.io/managed-by", "sluice")
-                        .addToLabels(COMPONENT_LABEL, COMPONENT)
-                        .addToAnnotations("sluice.dev/description",
-                                "JobQuota status totals, added to by every operator replica; written by the Sluice operator")
-                        .endMetadata()
-                        .addToData(KEY, body)
-                        .build()).create();
-            } else {
-                client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder(previous.current())
-                        .withData(Map.of(KEY, body))
-                        .build()).update();
-            }
-            return true;
-        } catch (KubernetesClientException e) {
-            // 409: changed since it was read, or created by another replica meanwhile.
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                return false;
-            }
-            throw e;
-        }
+        return GuardedConfigMap.replace(client, namespace, previous.current(), NAME, Map.of(COMPONENT_LABEL, COMPONENT),
+                "JobQuota status totals, added to by every operator replica", KEY, body);
     }
 }
