@@ -1,5 +1,7 @@
 package dev.sluice.sidecar.config;
 
+import java.util.Objects;
+
 /**
  * Where a configuration in force came from: the {@code --config} file, or the ConfigMap the sidecar watches on the
  * API server ({@code --config-watch}).
@@ -27,7 +29,7 @@ public record ConfigSource(Kind kind, String name, String uid, String resourceVe
 
     /** Whether {@code other} is the same file, or the same ConfigMap object (its uid): a change of resourceVersion only is not. */
     public boolean sameOrigin(ConfigSource other) {
-        return other != null && kind == other.kind && name.equals(other.name) && java.util.Objects.equals(uid, other.uid);
+        return other != null && kind == other.kind && name.equals(other.name) && Objects.equals(uid, other.uid);
     }
 
     @Override
