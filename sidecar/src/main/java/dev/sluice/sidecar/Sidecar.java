@@ -23,6 +23,7 @@ import dev.sluice.sidecar.redis.RedisPassword;
 import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
 import dev.sluice.sidecar.route.OutboundRoutes;
+import dev.sluice.sidecar.watch.ConfigMapWatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -60,6 +61,8 @@ public final class Sidecar implements AutoCloseable {
     private final InForce inForce;
     private final ConfigWatcher watcher;
     private final Drain drain;
+    /** The watch on the configuration's ConfigMap; null without {@code --config-watch}. */
+    private final ConfigMapWatch configMapWatch;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Undertow traffic;
     private Undertow admin;
@@ -81,6 +84,7 @@ public final class Sidecar implements AutoCloseable {
                 registry, limiterClock, redisStores, routes));
         this.watcher = new ConfigWatcher(settings.configFile(), settings.configOptional(), settings.podLabelsFile(), registry, Clock.systemUTC(), inForce);
         this.drain = new Drain(Clock.systemUTC(), registry);
+        this.configMapWatch = settings.configWatch() == null ? null : new ConfigMapWatch(settings.configWatch(), watcher::offer, registry);
     }
 
     public Sidecar start() throws InvalidConfigException {
@@ -105,13 +109,17 @@ public final class Sidecar implements AutoCloseable {
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
-                .setHandler(AdminHandlers.create(inForce, watcher, routes, registry, () -> serving,
+                .setHandler(AdminHandlers.create(inForce, watcher, configMapWatch == null ? null : configMapWatch::status, routes, registry,
+                        () -> serving,
                         () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken())))
                 .build();
         admin.start();
         traffic.start();
         routes.start(traffic.getWorker());
         watcher.watch(settings.reloadInterval());
+        if (configMapWatch != null) {
+            configMapWatch.start();
+        }
         serving = true;
         LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
         return this;
@@ -179,6 +187,9 @@ public final class Sidecar implements AutoCloseable {
         }
         drain.start("stopping");
         serving = false;
+        if (configMapWatch != null) {
+            configMapWatch.close();
+        }
         watcher.close();
         if (gracefulShutdown != null) {
             gracefulShutdown.shutdown();

@@ -2,6 +2,7 @@ package dev.sluice.sidecar;
 
 import dev.sluice.api.flags.Flags;
 import dev.sluice.sidecar.drain.DrainToken;
+import dev.sluice.sidecar.watch.ConfigMapWatchSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import java.util.function.UnaryOperator;
  *     rather than an error: a ConfigMap volume marked optional is empty until the ConfigMap exists
  * @param drainToken the secret {@code /drain} asks for ({@code SLUICE_DRAIN_TOKEN}); null turns {@code /drain} off
  * @param logLevel the root log level, upper case; {@link Main} sets it, a {@link Sidecar} does not read it
+ * @param configWatch the ConfigMap watched on the API server for the configuration ({@code --config-watch}); null
+ *     reads the file only
  */
 public record SidecarSettings(
         Path configFile,
@@ -42,7 +45,8 @@ public record SidecarSettings(
         Duration shutdownGrace,
         boolean configOptional,
         DrainToken drainToken,
-        String logLevel) {
+        String logLevel,
+        ConfigMapWatchSettings configWatch) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -74,6 +78,15 @@ public record SidecarSettings(
               --upstream-timeout DUR   504 after this long, default 30s             (SLUICE_UPSTREAM_TIMEOUT)
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
               --log-level LEVEL        trace, debug, info, warn or error, any case; default info (SLUICE_LOG_LEVEL)
+              --config-watch NS/NAME   also watch that ConfigMap on the API server (key named like the
+                                       --config file): changes apply at once, not when the kubelet
+                                       refreshes the volume                        (SLUICE_CONFIG_WATCH)
+              --api-token FILE         the token the watch authenticates with, read at every connect,
+                                       default /var/run/secrets/sluice/token        (SLUICE_API_TOKEN)
+              --api-ca FILE            the CA the API server is trusted by,
+                                       default /var/run/secrets/sluice/ca.crt       (SLUICE_API_CA)
+              --api-server URL         the API server, instead of KUBERNETES_SERVICE_HOST
+                                       and KUBERNETES_SERVICE_PORT                   (SLUICE_API_SERVER)
               --check                  validate the configuration and the files it names (Redis
                                        password, TLS), print the problems, and exit (0 valid, 2 invalid)
 
@@ -87,7 +100,7 @@ public record SidecarSettings(
     private static Map<String, String> flags() {
         Map<String, String> flags = new LinkedHashMap<>();
         for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval",
-            "log-level", CONFIG_OPTIONAL}) {
+            "log-level", CONFIG_OPTIONAL, "config-watch", "api-token", "api-ca", "api-server"}) {
             flags.put(flag, Flags.variable(flag));
         }
         flags.put("bind", "SLUICE_BIND_ADDRESS");
@@ -121,8 +134,9 @@ public record SidecarSettings(
         String reload = flags.apply("reload-interval");
         String optional = flags.apply(CONFIG_OPTIONAL);
         String logLevel = flags.apply("log-level");
+        Path configFile = configFile(flags);
         return new SidecarSettings(
-                configFile(flags),
+                configFile,
                 upstreamUri(required(flags, "upstream")),
                 bind == null ? DEFAULT_BIND_ADDRESS : bind,
                 port == null ? DEFAULT_PORT : Flags.port("--port", port),
@@ -134,7 +148,21 @@ public record SidecarSettings(
                 DEFAULT_SHUTDOWN_GRACE,
                 optional != null && Flags.bool("--config-optional", optional),
                 DrainToken.of(env.get(DrainToken.ENVIRONMENT_VARIABLE)),
-                logLevel == null ? DEFAULT_LOG_LEVEL : Flags.logLevel("--log-level", logLevel));
+                logLevel == null ? DEFAULT_LOG_LEVEL : Flags.logLevel("--log-level", logLevel),
+                configWatch(flags, configFile, env));
+    }
+
+    /** The watch {@code --config-watch} asks for, on the key named like the config file; null without the flag. */
+    private static ConfigMapWatchSettings configWatch(UnaryOperator<String> flags, Path configFile, Map<String, String> env) {
+        String configMap = flags.apply("config-watch");
+        String token = flags.apply("api-token");
+        String ca = flags.apply("api-ca");
+        if (configMap == null) {
+            return null;
+        }
+        return ConfigMapWatchSettings.of(configMap, configFile.getFileName().toString(), flags.apply("api-server"),
+                token == null ? ConfigMapWatchSettings.DEFAULT_TOKEN_FILE : Path.of(token),
+                ca == null ? ConfigMapWatchSettings.DEFAULT_CA_FILE : Path.of(ca), env);
     }
 
     private static String required(UnaryOperator<String> flags, String flag) {
@@ -161,31 +189,36 @@ public record SidecarSettings(
     /** Settings for a sidecar on loopback with free ports, as tests and the demo start it. */
     public static SidecarSettings loopback(Path configFile, URI upstream) {
         return new SidecarSettings(configFile, upstream, "127.0.0.1", 0, 0, null, DEFAULT_UPSTREAM_TIMEOUT,
-                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL);
+                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL, null);
     }
 
     public SidecarSettings withPodLabels(Path file) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, file, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch);
     }
 
     public SidecarSettings withUpstreamTimeout(Duration timeout) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, timeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch);
     }
 
     public SidecarSettings withConfigOptional() {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, true, drainToken, logLevel);
+                connectionsPerThread, shutdownGrace, true, drainToken, logLevel, configWatch);
     }
 
     public SidecarSettings withDrainToken(String token) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel);
+                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel, configWatch);
     }
 
     public SidecarSettings withShutdownGrace(Duration grace) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, grace, configOptional, drainToken, logLevel);
+                connectionsPerThread, grace, configOptional, drainToken, logLevel, configWatch);
+    }
+
+    public SidecarSettings withConfigWatch(ConfigMapWatchSettings watch) {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, watch);
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.sidecar.watch.ConfigMapWatchSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,49 @@ class SidecarSettingsTest {
                 .configOptional()).as("the flag wins over the variable").isFalse();
         assertThatThrownBy(() -> settings(Map.of("SLUICE_CONFIG_OPTIONAL", "yes"), REQUIRED))
                 .hasMessage("--config-optional must be true or false, got 'yes'");
+    }
+
+    @Test
+    void theWatchOfTheConfigMapIsOnTheKeyNamedLikeTheFileAndTheApiServerOfThePod() {
+        Map<String, String> env = Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "443");
+        SidecarSettings settings = settings(env, "--config", "/etc/sluice/sidecar.yaml", "--config-optional", "--upstream",
+                "http://127.0.0.1:15100", "--config-watch", "shop/sluice-config");
+
+        assertThat(settings.configWatch()).isEqualTo(new ConfigMapWatchSettings("shop", "sluice-config", "sidecar.yaml",
+                URI.create("https://10.96.0.1:443"), Path.of("/var/run/secrets/sluice/token"), Path.of("/var/run/secrets/sluice/ca.crt")));
+        assertThat(settings(Map.of(), REQUIRED).configWatch()).as("without the flag").isNull();
+    }
+
+    @Test
+    void anIpv6ApiServerIsBracketedAndTheFlagsOverrideTheDefaults() {
+        Map<String, String> env = Map.of("KUBERNETES_SERVICE_HOST", "fd00:10:96::1", "KUBERNETES_SERVICE_PORT", "443",
+                "SLUICE_CONFIG_WATCH", "shop/sluice-config", "SLUICE_API_TOKEN", "/t/token");
+        assertThat(settings(env, REQUIRED).configWatch().apiServer()).isEqualTo(URI.create("https://[fd00:10:96::1]:443"));
+        assertThat(settings(env, REQUIRED).configWatch().tokenFile()).isEqualTo(Path.of("/t/token"));
+
+        SidecarSettings overridden = settings(env, "--config=c.yaml", "--upstream=http://x", "--api-server=https://127.0.0.1:6443",
+                "--api-ca=/t/ca.pem");
+        assertThat(overridden.configWatch().apiServer()).isEqualTo(URI.create("https://127.0.0.1:6443"));
+        assertThat(overridden.configWatch().caFile()).isEqualTo(Path.of("/t/ca.pem"));
+        assertThat(overridden.configWatch().key()).isEqualTo("c.yaml");
+    }
+
+    @Test
+    void aBadWatchIsRefusedNamingTheValue() {
+        Map<String, String> env = Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "443");
+        assertThatThrownBy(() -> settings(env, "--config=c.yaml", "--upstream=http://x", "--config-watch=sluice-config"))
+                .hasMessage("--config-watch 'sluice-config' must be NAMESPACE/NAME, a namespace and a ConfigMap name, e.g. default/sluice-config");
+        assertThatThrownBy(() -> settings(env, "--config=c.yaml", "--upstream=http://x", "--config-watch=Shop/x"))
+                .hasMessageStartingWith("--config-watch 'Shop/x' must be NAMESPACE/NAME");
+        assertThatThrownBy(() -> settings(Map.of(), "--config=c.yaml", "--upstream=http://x", "--config-watch=shop/sluice-config"))
+                .hasMessage("--config-watch needs the API server: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (set in every pod)"
+                        + " or --api-server URL (SLUICE_API_SERVER)");
+        assertThatThrownBy(() -> settings(env, "--config=c.yaml", "--upstream=http://x", "--config-watch=shop/sluice-config",
+                "--api-server=http://127.0.0.1:6443"))
+                .hasMessage("--api-server 'http://127.0.0.1:6443' must be an https:// URL with a host");
+        assertThatThrownBy(() -> settings(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "https"),
+                "--config=c.yaml", "--upstream=http://x", "--config-watch=shop/sluice-config"))
+                .hasMessageStartingWith("KUBERNETES_SERVICE_HOST '10.96.0.1' and KUBERNETES_SERVICE_PORT 'https' do not make an API server URL");
     }
 
     @Test

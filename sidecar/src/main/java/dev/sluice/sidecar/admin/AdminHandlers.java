@@ -2,6 +2,7 @@ package dev.sluice.sidecar.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.api.config.ConfigLoader;
+import dev.sluice.sidecar.config.ConfigSource;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.config.LoadedConfig;
 import dev.sluice.sidecar.config.ReloadFailure;
@@ -30,7 +31,10 @@ import java.util.function.Supplier;
  * traffic is being served and the sidecar does not drain), {@code /drain} (see {@link DrainEndpoint}), {@code /metrics}
  * (Prometheus), {@code /config} (the configuration in force, its generation, the rules applied to
  * this pod and their key counts, and the last refused reload) and {@code /state} (breakers, outbound
- * routes and gates as they are now). Both views read the one {@link Enforcement} in force.
+ * routes and gates as they are now). Both views read the one {@link Enforcement} in force. {@code /config} also says
+ * where the configuration came from ({@code source}: the file or the watched ConfigMap, with its uid and
+ * resourceVersion) and how the watch goes; {@code /readyz} does not depend on the watch: traffic keeps flowing with
+ * the last configuration while the API server is unreachable.
  */
 public final class AdminHandlers {
     private AdminHandlers() {
@@ -38,10 +42,12 @@ public final class AdminHandlers {
 
     /**
      * @param watcher says how the last reload went
+     * @param watchStatus says how the watch on the configuration's ConfigMap goes; null without one
      * @param notReadyReason says why traffic should not come here although a configuration is in force (null: no reason)
      * @param drain answers {@code GET /drain}, the app's preStop hook
      */
-    public static HttpHandler create(Supplier<Enforcement> inForce, ConfigWatcher watcher, OutboundRoutes outboundRoutes,
+    public static HttpHandler create(Supplier<Enforcement> inForce, ConfigWatcher watcher, Supplier<String> watchStatus,
+                                     OutboundRoutes outboundRoutes,
                                      PrometheusMeterRegistry registry, BooleanSupplier serving, Supplier<String> notReadyReason,
                                      DrainEndpoint drain) {
         RoutingHandler routes = Handlers.routing()
@@ -52,7 +58,7 @@ public final class AdminHandlers {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
                 }))
-                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure()))));
+                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure(), watchStatus))));
         routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND, "not found: try /healthz, /readyz, /metrics, /config\n"));
         // /state answers every method, as it always has; the routes above answer GET.
         return Handlers.path(routes)
@@ -74,12 +80,24 @@ public final class AdminHandlers {
         json(exchange, ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
     }
 
-    static Map<String, Object> configView(Enforcement current, ReloadFailure failure) {
+    static Map<String, Object> configView(Enforcement current, ReloadFailure failure, Supplier<String> watchStatus) {
         Map<String, Object> view = new LinkedHashMap<>();
         LoadedConfig loaded = current.loaded();
         RateLimiter limiter = current.limiter();
         view.put("generation", loaded == null ? null : loaded.generation());
         view.put("configFile", configFile(loaded));
+        ConfigSource source = loaded == null ? null : loaded.source();
+        view.put("source", source == null ? null : source.kind().name());
+        if (source != null && source.fromWatch()) {
+            Map<String, Object> configMap = new LinkedHashMap<>();
+            configMap.put("name", source.name());
+            configMap.put("uid", source.uid());
+            configMap.put("resourceVersion", source.resourceVersion());
+            view.put("configMap", configMap);
+        }
+        if (watchStatus != null) {
+            view.put("watch", watchStatus.get());
+        }
         view.put("sha256", loaded == null ? null : loaded.sha256());
         view.put("loadedAt", loaded == null ? null : loaded.loadedAt().toString());
         view.put("podLabels", loaded == null ? null : loaded.podLabels());

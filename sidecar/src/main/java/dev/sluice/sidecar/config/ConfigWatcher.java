@@ -4,6 +4,7 @@ import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.SidecarConfig;
+import dev.sluice.sidecar.watch.WatchedDocument;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,6 +42,15 @@ import org.slf4j.LoggerFactory;
  * other, so nothing is enforced and traffic passes through, and the file is loaded when it appears. A
  * file that disappears again means nothing enforced again. A file that exists but cannot be read or is
  * invalid is refused as always.
+ *
+ * <p>With a watch on the API server ({@code --config-watch}), the watch {@link #offer offers} each state of the
+ * ConfigMap's document. Until it first does, the file is polled as above (a sidecar started while the API server is
+ * unreachable, or before its namespace's Role exists, enforces the mounted file); from then on the watch is the only
+ * source and the file is no longer read: a ConfigMap volume lags the watch by a minute or more, and would put an
+ * older document back over a newer one. A watched document whose {@code generation} is lower than the one in force
+ * from the same ConfigMap (same uid) is ignored and logged; a recreated ConfigMap (a new uid) is accepted whatever its
+ * generation. An absent ConfigMap (or key) enforces nothing, as a missing optional file does. The pod's labels are
+ * still polled, and a change of them applies the watched document again.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -56,6 +66,9 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Counter reloadsSucceeded;
     private final Counter reloadsFailed;
     private String lastSeenDigest;
+    private ConfigSource lastSeenSource;
+    /** The watch's latest state of the document; null until the watch first delivers, while the file is the source. */
+    private WatchedDocument watched;
     private Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
 
@@ -103,48 +116,96 @@ public final class ConfigWatcher implements AutoCloseable {
      * @return false if the file was refused (the previous configuration stays in force)
      */
     public synchronized boolean reload() {
+        if (watched != null) {
+            return load(watched);
+        }
         String text;
-        Map<String, String> labels;
         try {
             text = Files.readString(configFile, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (optional) {
-                return enforceNothing();
+                return enforceNothing(ConfigSource.file(configFile));
             }
             lastSeenDigest = null;
-            return refuse(null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
+            return refuse(ConfigSource.file(configFile), null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         } catch (IOException e) {
             // Forget the content last seen, so that the file is compiled again once it can be read.
             lastSeenDigest = null;
-            return refuse(null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
+            return refuse(ConfigSource.file(configFile), null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         }
+        return load(text, ConfigSource.file(configFile));
+    }
+
+    /**
+     * Takes the watch's latest state of the document and puts it in force, unless it is older than the one in force
+     * from the same ConfigMap. From the first call on, the file is no longer read.
+     *
+     * @return false if the document was refused (the previous configuration stays in force)
+     */
+    public synchronized boolean offer(WatchedDocument document) {
+        LoadedConfig inForce = loaded();
+        if (document.present() && inForce != null && inForce.source().fromWatch() && document.uid() != null
+                && document.uid().equals(inForce.source().uid())) {
+            Long generation = generationOf(document.text());
+            if (generation != null && generation < inForce.generation()) {
+                LOG.warn("ConfigMap {} at resourceVersion {} holds generation {}, older than generation {} in force from it; ignored",
+                        document.configMap(), document.resourceVersion(), generation, inForce.generation());
+                return true;
+            }
+        }
+        if (watched == null) {
+            LOG.info("ConfigMap {} delivered by the watch: it is the configuration's only source from now on, {} is no longer read",
+                    document.configMap(), configFile);
+        }
+        watched = document;
+        return load(document);
+    }
+
+    private boolean load(WatchedDocument document) {
+        ConfigSource source = ConfigSource.watch(document.configMap(), document.uid(), document.resourceVersion());
+        return document.present() ? load(document.text(), source) : enforceNothing(source);
+    }
+
+    /** The document's generation, or null when it has none or cannot be read (then it is refused as it is put in force). */
+    private static Long generationOf(String text) {
+        try {
+            return ConfigLoader.parseUnvalidated(text).generation();
+        } catch (InvalidConfigException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Puts {@code text} in force unless it, its origin and the pod's labels are what was last seen. */
+    private boolean load(String text, ConfigSource source) {
+        Map<String, String> labels;
         try {
             labels = podLabelsFile == null ? null : PodLabels.read(podLabelsFile);
         } catch (IOException e) {
             lastSeenDigest = null;
-            return refuse(null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
+            return refuse(source, null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
         }
         String digest = sha256(text);
-        if (digest.equals(lastSeenDigest) && Objects.equals(labels, lastSeenLabels)) {
+        if (digest.equals(lastSeenDigest) && Objects.equals(labels, lastSeenLabels) && source.sameOrigin(lastSeenSource)) {
             return lastFailure.get() == null;
         }
         boolean appeared = ABSENT.equals(lastSeenDigest);
         lastSeenDigest = digest;
         lastSeenLabels = labels;
+        lastSeenSource = source;
         if (appeared) {
-            LOG.info("configuration {} appeared", configFile);
+            LOG.info("configuration {} appeared", source);
         }
         try {
             SidecarConfig config = ConfigLoader.parse(text);
             List<FieldError> files = ConfigFiles.problems(config, labels);
             if (!files.isEmpty()) {
-                return refuse(digest, files, null);
+                return refuse(source, digest, files, null);
             }
-            putInForce(new LoadedConfig(config, digest, labels, clock.instant()));
+            putInForce(new LoadedConfig(config, digest, labels, clock.instant(), source));
         } catch (InvalidConfigException e) {
-            return refuse(digest, e.errors(), null);
+            return refuse(source, digest, e.errors(), null);
         } catch (RuntimeException e) {
-            return refuse(digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
+            return refuse(source, digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
         }
         reloadsSucceeded.increment();
         return true;
@@ -154,20 +215,21 @@ public final class ConfigWatcher implements AutoCloseable {
      * Puts an empty document in force for a missing file (under {@code optional}), once per disappearance: what
      * a refused file left behind goes too, since there is no file to refuse any more.
      */
-    private boolean enforceNothing() {
-        if (ABSENT.equals(lastSeenDigest)) {
+    private boolean enforceNothing(ConfigSource source) {
+        if (ABSENT.equals(lastSeenDigest) && source.sameOrigin(lastSeenSource)) {
             return true;
         }
         try {
-            putInForce(LoadedConfig.absent(clock.instant()));
+            putInForce(LoadedConfig.absent(clock.instant(), source));
         } catch (RuntimeException e) {
             lastSeenDigest = null;
-            return refuse(null, List.of(new FieldError("", "nothing could be put in force for the absent " + configFile + ": " + e)), e);
+            return refuse(source, null, List.of(new FieldError("", "nothing could be put in force for the absent " + source + ": " + e)), e);
         }
         lastSeenDigest = ABSENT;
         lastSeenLabels = null;
+        lastSeenSource = source;
         reloadsSucceeded.increment();
-        LOG.info("configuration {} is absent: nothing is enforced, every request passes through to the app until it appears", configFile);
+        LOG.info("configuration {} is absent: nothing is enforced, every request passes through to the app until it appears", source);
         return true;
     }
 
@@ -185,7 +247,7 @@ public final class ConfigWatcher implements AutoCloseable {
         }
     }
 
-    private boolean refuse(String digest, List<FieldError> errors, Throwable cause) {
+    private boolean refuse(ConfigSource source, String digest, List<FieldError> errors, Throwable cause) {
         ReloadFailure failure = new ReloadFailure(digest, errors, clock.instant());
         ReloadFailure previous = lastFailure.getAndSet(failure);
         reloadsFailed.increment();
@@ -194,9 +256,9 @@ public final class ConfigWatcher implements AutoCloseable {
             String message = "configuration {} refused{}: {}";
             Object stays = inForce == null ? "" : "; generation " + inForce.generation() + " stays in force";
             if (cause == null) {
-                LOG.error(message, configFile, stays, failure.message());
+                LOG.error(message, source, stays, failure.message());
             } else {
-                LOG.error(message, configFile, stays, failure.message(), cause);
+                LOG.error(message, source, stays, failure.message(), cause);
             }
         }
         return false;

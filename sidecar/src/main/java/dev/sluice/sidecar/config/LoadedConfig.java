@@ -6,18 +6,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A configuration in force: the document, its digest, the pod labels it was applied with, and when.
+ * A configuration in force: the document, its digest, the pod labels it was applied with, when, and where it came from.
  *
- * @param sha256 the digest of the file's content; null when the file is absent ({@link #absent}), which a
- *     sidecar started with {@code --config-optional} reads as an empty document: nothing is enforced
+ * @param sha256 the digest of the document; null when it is absent ({@link #absent}): the file under
+ *     {@code --config-optional}, or the watched ConfigMap (or its key), which reads as an empty document: nothing is enforced
  */
-public record LoadedConfig(SidecarConfig config, String sha256, Map<String, String> podLabels, Instant loadedAt) {
-    /** No configuration file, under {@code --config-optional}: no policy, every request passes through to the app. */
-    public static LoadedConfig absent(Instant at) {
-        return new LoadedConfig(SidecarConfig.of(List.of()), null, null, at);
+public record LoadedConfig(SidecarConfig config, String sha256, Map<String, String> podLabels, Instant loadedAt, ConfigSource source) {
+    /** No document: no policy, every request passes through to the app. */
+    public static LoadedConfig absent(Instant at, ConfigSource source) {
+        return new LoadedConfig(SidecarConfig.of(List.of()), null, null, at, source);
     }
 
-    /** Whether this came from a file; false when the file is absent and nothing is enforced. */
+    /** Whether there is a document; false when it is absent and nothing is enforced. */
     public boolean present() {
         return sha256 != null;
     }
