@@ -56,15 +56,13 @@ class InjectionE2E {
     private static final String MISC = "inject-misc";
     /** Not labelled. */
     private static final String PLAIN = "inject-plain";
-    private static final String SIDECAR = "sluice-sidecar";
     private static final String INJECTED = "sluice.dev/injected";
     private static final String SKIPPED = "sluice.dev/injection-skipped";
-    private static final int APP_PORT = 8080;
-    private static final int ADMIN_PORT = 15021;
+    private static final int APP_PORT = SampleApp.PORT;
+    private static final int ADMIN_PORT = SampleApp.ADMIN_PORT;
     /** The limited path's limit per pod: an hour's window, so nothing refills while the test runs. */
     private static final int LIMIT = 5;
     private static final Duration READY = Duration.ofMinutes(3);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static TestCluster cluster;
 
@@ -96,7 +94,7 @@ class InjectionE2E {
         // The policy before any pod: a sidecar that starts before the ConfigMap exists enforces nothing
         // until the kubelet's next sync of its volume (a minute or more).
         for (String namespace : List.of(SHOP, PLAIN)) {
-            cluster.kubectl().runWithInput(limitedPolicy(), "apply", "-n", namespace, "-f", "-").orThrow();
+            cluster.kubectl().runWithInput(SampleApp.policy(LIMIT), "apply", "-n", namespace, "-f", "-").orThrow();
             cluster.kubectl().run("wait", "-n", namespace, "--for=condition=Ready", "--timeout=60s", "rlp/web").orThrow();
             await("sidecar ConfigMap in " + namespace).atMost(Duration.ofMinutes(1))
                     .until(() -> cluster.client().configMaps().inNamespace(namespace).withName("sluice-config").get() != null);
@@ -106,12 +104,12 @@ class InjectionE2E {
     @Test
     void everyPodOfADeploymentGetsTheSidecarAndTheUnmodifiedServiceIsLimited() throws Exception {
         long began = System.nanoTime();
-        cluster.kubectl().runWithInput(app("web", 3, TestCluster.BUSYBOX) + service("web"), "apply", "-n", SHOP, "-f", "-").orThrow();
-        List<Pod> pods = awaitReadyPods(SHOP, "web", 3);
+        cluster.kubectl().runWithInput(SampleApp.deployment("web", 3, TestCluster.BUSYBOX) + SampleApp.service("web"), "apply", "-n", SHOP, "-f", "-").orThrow();
+        List<Pod> pods = SampleApp.awaitReadyPods(cluster, SHOP, "web", 3);
         LOG.info("3 injected pods Ready {} ms after the Deployment was applied", (System.nanoTime() - began) / 1_000_000);
 
         for (Pod pod : pods) {
-            Container sidecar = sidecar(pod).orElseThrow(() -> new AssertionError("no sidecar in " + name(pod)));
+            Container sidecar = SampleApp.sidecar(pod).orElseThrow(() -> new AssertionError("no sidecar in " + name(pod)));
             assertThat(sidecar.getRestartPolicy()).as("a native sidecar").isEqualTo("Always");
             assertThat(sidecar.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
                     .contains(tuple("http", APP_PORT));
@@ -133,15 +131,15 @@ class InjectionE2E {
         List<Integer> statuses = new ArrayList<>();
         HttpResponse<String> refused = null;
         for (int i = 0; i <= LIMIT; i++) {
-            HttpResponse<String> response = get(podUrl + "/limited/a");
+            HttpResponse<String> response = SampleApp.get(podUrl + "/limited/a");
             statuses.add(response.statusCode());
             refused = response;
         }
         assertThat(statuses).as("straight to one pod's sidecar").containsExactly(200, 200, 200, 200, 200, 429);
         assertThat(refused.headers().firstValue("Retry-After")).isPresent();
         assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValueSatisfying(policy -> assertThat(policy).contains("limited"));
-        assertThat(get(podUrl + "/healthz").statusCode()).as("an unlimited path").isEqualTo(200);
-        String metrics = get("http://" + first.getStatus().getPodIP() + ":" + ADMIN_PORT + "/metrics").body();
+        assertThat(SampleApp.get(podUrl + "/healthz").statusCode()).as("an unlimited path").isEqualTo(200);
+        String metrics = SampleApp.get("http://" + first.getStatus().getPodIP() + ":" + ADMIN_PORT + "/metrics").body();
         assertThat(requestsCounted(metrics)).as("requests the sidecar counted: ours only, no kubelet probe\n" + metrics)
                 .isEqualTo(LIMIT + 2);
 
@@ -185,7 +183,7 @@ class InjectionE2E {
         Kubectl.Result complete = cluster.kubectl().run("wait", "-n", SHOP, "--for=condition=Complete", "--timeout=180s", "job/batch");
         assertThat(complete.exitCode()).as(complete.toString()).isZero();
         Pod pod = cluster.client().pods().inNamespace(SHOP).withLabel("app", "batch").list().getItems().get(0);
-        assertThat(sidecar(pod)).as("the Job's pod ran the sidecar").isPresent();
+        assertThat(SampleApp.sidecar(pod)).as("the Job's pod ran the sidecar").isPresent();
         Job job = cluster.client().batch().v1().jobs().inNamespace(SHOP).withName("batch").get();
         assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
     }
@@ -220,15 +218,15 @@ class InjectionE2E {
         for (String[] notInjected : new String[][] {{MISC, "opted-out"}, {MISC, "host-network"}, {MISC, "no-contract"}, {PLAIN, "plain"},
                 {OperatorDeployment.NAMESPACE, "opted-in-operator-namespace"}}) {
             Pod pod = awaitReady(notInjected[0], notInjected[1]);
-            assertThat(sidecar(pod)).as(notInjected[0] + "/" + notInjected[1] + " not injected").isEmpty();
+            assertThat(SampleApp.sidecar(pod)).as(notInjected[0] + "/" + notInjected[1] + " not injected").isEmpty();
         }
         for (Pod operator : cluster.operator().pods()) {
-            assertThat(sidecar(operator)).as("operator pod " + name(operator)).isEmpty();
+            assertThat(SampleApp.sidecar(operator)).as("operator pod " + name(operator)).isEmpty();
         }
         Pod noContract = awaitReady(MISC, "no-contract");
         assertThat(noContract.getMetadata().getAnnotations()).hasEntrySatisfying(SKIPPED,
                 reason -> assertThat(reason).contains("sluice.dev/port-env"));
-        assertThat(get("http://" + noContract.getStatus().getPodIP() + ":" + APP_PORT + "/healthz").statusCode())
+        assertThat(SampleApp.get("http://" + noContract.getStatus().getPodIP() + ":" + APP_PORT + "/healthz").statusCode())
                 .as("the app that was not injected keeps working").isEqualTo(200);
         Event missing = await("a SidecarMissing event for no-contract").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> event(MISC, "no-contract", "SidecarMissing"), Optional::isPresent).orElseThrow();
@@ -236,11 +234,11 @@ class InjectionE2E {
         assertThat(missing.getMessage()).contains("sluice.dev/port-env");
 
         Pod optedIn = awaitReady(PLAIN, "opted-in");
-        assertThat(sidecar(optedIn)).as("opted in, in an unlabelled namespace").isPresent();
+        assertThat(SampleApp.sidecar(optedIn)).as("opted in, in an unlabelled namespace").isPresent();
         String url = "http://" + optedIn.getStatus().getPodIP() + ":" + APP_PORT;
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i <= LIMIT; i++) {
-            statuses.add(get(url + "/limited/a").statusCode());
+            statuses.add(SampleApp.get(url + "/limited/a").statusCode());
         }
         assertThat(statuses).as("the opted-in pod's sidecar enforces its namespace's policy").containsExactly(200, 200, 200, 200, 200, 429);
     }
@@ -249,8 +247,8 @@ class InjectionE2E {
     void aRolloutUnderSteadyTrafficFailsNoRequestButByARateLimit() throws Exception {
         String next = "localhost/web-app:2";
         cluster.tagImage(TestCluster.BUSYBOX, next);
-        cluster.kubectl().runWithInput(app("roll", 2, TestCluster.BUSYBOX) + service("roll"), "apply", "-n", SHOP, "-f", "-").orThrow();
-        awaitReadyPods(SHOP, "roll", 2);
+        cluster.kubectl().runWithInput(SampleApp.deployment("roll", 2, TestCluster.BUSYBOX) + SampleApp.service("roll"), "apply", "-n", SHOP, "-f", "-").orThrow();
+        SampleApp.awaitReadyPods(cluster, SHOP, "roll", 2);
         String clusterIp = cluster.client().services().inNamespace(SHOP).withName("roll").get().getSpec().getClusterIP();
 
         Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
@@ -311,16 +309,16 @@ class InjectionE2E {
     @Test
     void startToReadyAndSidecarMemoryAreMeasured() throws Exception {
         // One after the other, so that neither Deployment's pods start on a machine busy with the other's.
-        cluster.kubectl().runWithInput(app("plain-web", 3, TestCluster.BUSYBOX), "apply", "-n", PLAIN, "-f", "-").orThrow();
-        List<Pod> without = awaitReadyPods(PLAIN, "plain-web", 3);
-        cluster.kubectl().runWithInput(app("timed", 3, TestCluster.BUSYBOX), "apply", "-n", SHOP, "-f", "-").orThrow();
-        List<Pod> with = awaitReadyPods(SHOP, "timed", 3);
-        assertThat(without).allSatisfy(pod -> assertThat(sidecar(pod)).isEmpty());
-        assertThat(with).allSatisfy(pod -> assertThat(sidecar(pod)).isPresent());
+        cluster.kubectl().runWithInput(SampleApp.deployment("plain-web", 3, TestCluster.BUSYBOX), "apply", "-n", PLAIN, "-f", "-").orThrow();
+        List<Pod> without = SampleApp.awaitReadyPods(cluster, PLAIN, "plain-web", 3);
+        cluster.kubectl().runWithInput(SampleApp.deployment("timed", 3, TestCluster.BUSYBOX), "apply", "-n", SHOP, "-f", "-").orThrow();
+        List<Pod> with = SampleApp.awaitReadyPods(cluster, SHOP, "timed", 3);
+        assertThat(without).allSatisfy(pod -> assertThat(SampleApp.sidecar(pod)).isEmpty());
+        assertThat(with).allSatisfy(pod -> assertThat(SampleApp.sidecar(pod)).isPresent());
         LOG.info("pod start to Ready (s, from the pod's Ready condition): without the sidecar {}, with it {}",
                 startToReady(without), startToReady(with));
         for (Pod pod : with) {
-            get("http://" + pod.getStatus().getPodIP() + ":" + APP_PORT + "/healthz");
+            SampleApp.get("http://" + pod.getStatus().getPodIP() + ":" + APP_PORT + "/healthz");
         }
         String node = with.get(0).getSpec().getNodeName();
         // The kubelet's summary: each container's working set, as `kubectl top` would show it.
@@ -330,7 +328,7 @@ class InjectionE2E {
         for (JsonNode pod : stats.path("pods")) {
             if (SHOP.equals(pod.path("podRef").path("namespace").asText()) && pod.path("podRef").path("name").asText().startsWith("timed-")) {
                 for (JsonNode container : pod.path("containers")) {
-                    if (SIDECAR.equals(container.path("name").asText())) {
+                    if (SampleApp.SIDECAR.equals(container.path("name").asText())) {
                         workingSets.add(container.path("memory").path("workingSetBytes").asLong());
                     }
                 }
@@ -338,64 +336,6 @@ class InjectionE2E {
         }
         LOG.info("sidecar working set under light traffic (MiB): {}", workingSets.stream().map(bytes -> bytes / (1024 * 1024)).toList());
         assertThat(workingSets).as("the kubelet reports each sidecar's memory").hasSize(3).allSatisfy(bytes -> assertThat(bytes).isPositive());
-    }
-
-    /** A Deployment of busybox httpd on {@code PORT} (the contract), probed on its port by name. */
-    private static String app(String name, int replicas, String image) {
-        return """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: %1$s}
-                spec:
-                  replicas: %2$d
-                  selector: {matchLabels: {app: %1$s}}
-                  template:
-                    metadata: {labels: {app: %1$s, policy: web}}
-                    spec:
-                      terminationGracePeriodSeconds: 20
-                      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
-                      containers:
-                      - name: app
-                        image: %3$s
-                        command: ["sh", "-c", %4$s]
-                        env: [{name: PORT, value: "%5$d"}]
-                        ports: [{name: http, containerPort: %5$d}]
-                        readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}
-                        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-                        volumeMounts: [{name: www, mountPath: /tmp}]
-                      volumes: [{name: www, emptyDir: {}}]
-                ---
-                """.formatted(name, replicas, image, quoted(HTTPD), APP_PORT);
-    }
-
-    private static final String HTTPD = "mkdir -p /tmp/www/limited && echo ok > /tmp/www/healthz && echo ok > /tmp/www/limited/a"
-            + " && exec httpd -f -p \"$PORT\" -h /tmp/www";
-
-    private static String service(String name) {
-        return """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: %1$s}
-                spec: {selector: {app: %1$s}, ports: [{port: 80, targetPort: http}]}
-                """.formatted(name);
-    }
-
-    private static String limitedPolicy() {
-        return """
-                apiVersion: sluice.dev/v1alpha1
-                kind: RateLimitPolicy
-                metadata: {name: web}
-                spec:
-                  podSelector:
-                    matchLabels: {policy: web}
-                  rules:
-                    - name: limited
-                      match:
-                        path: {prefix: /limited}
-                      limits:
-                        - requests: %d
-                          period: 1h
-                """.formatted(LIMIT);
     }
 
     /**
@@ -407,7 +347,7 @@ class InjectionE2E {
         all.put("policy", "web");
         String labelLines = all.entrySet().stream().map(label -> "\"" + label.getKey() + "\": \"" + label.getValue() + "\"")
                 .collect(Collectors.joining(", ", "{", "}"));
-        String command = contract ? HTTPD : HTTPD.replace("\"$PORT\"", Integer.toString(APP_PORT));
+        String command = contract ? SampleApp.HTTPD : SampleApp.HTTPD.replace("\"$PORT\"", Integer.toString(APP_PORT));
         cluster.kubectl().runWithInput("""
                 apiVersion: v1
                 kind: Pod
@@ -425,25 +365,13 @@ class InjectionE2E {
                     securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
                     volumeMounts: [{name: www, mountPath: /tmp}]
                   volumes: [{name: www, emptyDir: {}}]
-                """.formatted(name, labelLines, TestCluster.BUSYBOX, quoted(command),
+                """.formatted(name, labelLines, TestCluster.BUSYBOX, SampleApp.quoted(command),
                 contract ? "env: [{name: PORT, value: \"" + APP_PORT + "\"}]" : "env: []", APP_PORT), "apply", "-n", namespace, "-f", "-").orThrow();
-    }
-
-    private static List<Pod> awaitReadyPods(String namespace, String app, int count) {
-        return await(count + " Ready pods of " + namespace + "/" + app).atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> cluster.client().pods().inNamespace(namespace).withLabel("app", app).list().getItems().stream()
-                        .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(pod)).toList(),
-                        ready -> ready.size() == count);
     }
 
     private static Pod awaitReady(String namespace, String name) {
         return await(namespace + "/" + name + " Ready").atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.client().pods().inNamespace(namespace).withName(name).get(), pod -> pod != null && Readiness.isPodReady(pod));
-    }
-
-    private static Optional<Container> sidecar(Pod pod) {
-        return Optional.ofNullable(pod.getSpec().getInitContainers()).orElse(List.of()).stream()
-                .filter(container -> SIDECAR.equals(container.getName())).findFirst();
     }
 
     private static Optional<Event> event(String namespace, String pod, String reason) {
@@ -467,10 +395,6 @@ class InjectionE2E {
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
-    private static HttpResponse<String> get(String uri) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     private static void pause(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
@@ -481,10 +405,5 @@ class InjectionE2E {
 
     private static String name(Pod pod) {
         return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    }
-
-    /** A YAML double-quoted string. */
-    private static String quoted(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }
