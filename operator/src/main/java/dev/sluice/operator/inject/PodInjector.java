@@ -46,6 +46,18 @@ public final class PodInjector {
     static final long DEFAULT_GRACE_SECONDS = 30;
     /** Kept between the end of the drain wait and the end of the grace period, for the app's own shutdown. */
     static final long GRACE_MARGIN_SECONDS = 2;
+    /**
+     * The sidecar's credentials for its watch of {@value InjectionNames#CONFIG_MAP} on the API server: its own projected
+     * ServiceAccount token (audience the API server's, rotated by the kubelet) and the cluster's root CA, mounted where the
+     * sidecar looks by default. Projected, not the automounted token, so that it is there also in pods with
+     * {@code automountServiceAccountToken: false}, and so that no container of the app gets one it did not ask for.
+     */
+    static final String API_VOLUME = "sluice-api";
+    static final String API_DIR = "/var/run/secrets/sluice";
+    /** The token's lifetime, as the automounted one's; the kubelet renews it at 80% of it and the sidecar reads it afresh at each (re)connect. */
+    static final long API_TOKEN_SECONDS = 3600;
+    /** The ConfigMap every namespace gets from the API server with its root CA. */
+    static final String ROOT_CA_CONFIG_MAP = "kube-root-ca.crt";
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     /** What Kubernetes accepts as an env var name. */
     private static final Pattern ENV_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
@@ -154,7 +166,7 @@ public final class PodInjector {
                     + ": PORT (the variable your app reads)", warnings);
         }
         Volume conflicting = pod.getSpec().getVolumes() == null ? null : pod.getSpec().getVolumes().stream()
-                .filter(volume -> List.of(InjectionNames.CONFIG_VOLUME, InjectionNames.PODINFO_VOLUME, InjectionNames.TMP_VOLUME)
+                .filter(volume -> List.of(InjectionNames.CONFIG_VOLUME, InjectionNames.PODINFO_VOLUME, InjectionNames.TMP_VOLUME, API_VOLUME)
                         .contains(volume.getName())).findFirst().orElse(null);
         if (conflicting != null) {
             return skip(original, SkipReason.NAME_CONFLICT, "the pod already has a volume named " + conflicting.getName()
@@ -223,7 +235,7 @@ public final class PodInjector {
             env.add(new EnvVarBuilder().withName(InjectionNames.ENV_REDIS_PASSWORD).withNewValueFrom().withNewSecretKeyRef(settings.redisSecretKey(),
                     settings.redisSecretName(), true).endValueFrom().build());
         }
-        initContainers.add(sidecar(image, resources, env, taken, appPort, admin));
+        initContainers.add(sidecar(image, resources, env, taken, appPort, admin, namespace));
         pod.getSpec().setInitContainers(initContainers);
         List<Volume> volumes = pod.getSpec().getVolumes() == null ? new ArrayList<>() : pod.getSpec().getVolumes();
         volumes.addAll(volumes());
@@ -354,7 +366,8 @@ public final class PodInjector {
         return env;
     }
 
-    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, int appPort, int admin) {
+    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, int appPort, int admin,
+            String namespace) {
         return new ContainerBuilder()
                 .withName(InjectionNames.SIDECAR_CONTAINER)
                 .withImage(image)
@@ -362,7 +375,9 @@ public final class PodInjector {
                 .withRestartPolicy("Always")
                 .withArgs("--config", InjectionNames.CONFIG_FILE, "--config-optional", "--pod-labels", InjectionNames.LABELS_FILE,
                         "--upstream", "http://" + InjectionNames.LOOPBACK + ":" + appPort, "--port", String.valueOf(taken.getContainerPort()),
-                        "--admin-port", String.valueOf(admin), "--reload-interval", "1s")
+                        "--admin-port", String.valueOf(admin), "--reload-interval", "1s",
+                        // Changes reach the sidecar through its watch within a second; the file is what it starts from.
+                        "--config-watch", namespace + "/" + InjectionNames.CONFIG_MAP)
                 .withEnv(env)
                 // The Services' port keeps its name, number and hostPort: they now lead to the sidecar.
                 .withPorts(new ContainerPortBuilder(taken).build(),
@@ -379,6 +394,7 @@ public final class PodInjector {
                 .addNewVolumeMount().withName(InjectionNames.CONFIG_VOLUME).withMountPath(InjectionNames.CONFIG_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName(InjectionNames.PODINFO_VOLUME).withMountPath(InjectionNames.PODINFO_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName(InjectionNames.TMP_VOLUME).withMountPath(InjectionNames.TMP_DIR).endVolumeMount()
+                .addNewVolumeMount().withName(API_VOLUME).withMountPath(API_DIR).withReadOnly(true).endVolumeMount()
                 .build();
     }
 
@@ -388,6 +404,12 @@ public final class PodInjector {
                         .endConfigMap().build(),
                 new VolumeBuilder().withName(InjectionNames.PODINFO_VOLUME).withNewDownwardAPI().addNewItem().withPath("labels")
                         .withNewFieldRef().withFieldPath("metadata.labels").endFieldRef().endItem().endDownwardAPI().build(),
-                new VolumeBuilder().withName(InjectionNames.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+                new VolumeBuilder().withName(InjectionNames.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build(),
+                new VolumeBuilder().withName(API_VOLUME).withNewProjected()
+                        .addNewSource().withNewServiceAccountToken().withPath("token").withExpirationSeconds(API_TOKEN_SECONDS).endServiceAccountToken()
+                        .endSource()
+                        .addNewSource().withNewConfigMap().withName(ROOT_CA_CONFIG_MAP).addNewItem().withKey("ca.crt").withPath("ca.crt").endItem()
+                        .endConfigMap().endSource()
+                        .endProjected().build());
     }
 }

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Writes a namespace's rendering (its RateLimitPolicies and CircuitBreakers) into its ConfigMap, only when the content changes (a write would
  * otherwise wake every reconciler watching the ConfigMap, for nothing), and deletes the ConfigMap
  * when no policy or breaker is left. Renderings of one namespace are serialised: several policies share the
- * ConfigMap, and each reconciliation renders all of them from a fresh read.
+ * ConfigMap, and each reconciliation renders all of them from a fresh read. With the ConfigMap go the Role and
+ * RoleBinding that let the namespace's sidecars watch it ({@link ConfigReaderRbac}), kept in step at every write
+ * but never holding it back.
  */
 public final class NamespaceConfigWriter {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceConfigWriter.class);
@@ -34,10 +36,12 @@ public final class NamespaceConfigWriter {
     private final KubernetesClient client;
     private final SidecarConfigRenderer.DocumentDefaults defaults;
     private final OperatorMetrics metrics;
+    private final ConfigReaderAccess readerAccess;
     private final ConcurrentMap<String, Object> namespaceLocks = new ConcurrentHashMap<>();
 
     public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics) {
         this.client = client;
+        this.readerAccess = new ConfigReaderAccess(client);
         this.defaults = defaults;
         this.metrics = metrics;
     }
@@ -81,6 +85,9 @@ public final class NamespaceConfigWriter {
                     metrics.configMapWritten("delete");
                     LOG.info("Deleted ConfigMap {}/{}: no policy or breaker left", namespace, SidecarConfigMap.NAME);
                 }
+                if (current != null || readerAccess.deletePending(namespace)) {
+                    readerAccess.delete(namespace);
+                }
                 return Optional.empty();
             }
             RenderedPolicies rendered = SidecarConfigRenderer.render(
@@ -92,15 +99,21 @@ public final class NamespaceConfigWriter {
             List<HasMetadata> owners = new ArrayList<>(policies);
             owners.addAll(breakers);
             ConfigMap desired = SidecarConfigMap.desired(namespace, rendered.document(), owners);
+            ConfigMap written = null;
             if (current == null) {
-                client.resource(desired).create();
+                written = client.resource(desired).create();
                 metrics.configMapWritten("create");
                 LOG.info("Created ConfigMap {}/{} at generation {}", namespace, SidecarConfigMap.NAME, rendered.document().generation());
             } else if (!SidecarConfigMap.upToDate(current, desired)) {
                 desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-                client.resource(desired).update();
+                written = client.resource(desired).update();
                 metrics.configMapWritten("update");
                 LOG.info("Updated ConfigMap {}/{} to generation {}", namespace, SidecarConfigMap.NAME, rendered.document().generation());
+            }
+            if (written != null) {
+                readerAccess.ensure(written);
+            } else if (readerAccess.needsEnsure(current)) {
+                readerAccess.ensure(current);
             }
             return Optional.of(rendered);
         }

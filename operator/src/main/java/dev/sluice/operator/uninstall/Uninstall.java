@@ -11,6 +11,8 @@ import dev.sluice.operator.jobs.JobEvents;
 import dev.sluice.operator.jobs.JobMarks;
 import dev.sluice.operator.jobs.JobView;
 import dev.sluice.operator.jobs.NamespaceAdmission;
+import dev.sluice.operator.render.ConfigReaderRbac;
+import dev.sluice.operator.render.SidecarConfigMap;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.uninstall.UninstallSettings.ObjectName;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@code sluice-operator uninstall}, each logged and each finding nothing to do when run again.
  * The operator is stopped first and, if that fails, nothing else is done (a running replica would undo
  * it); every later step goes on past a failure and reports it, so that one stuck namespace does not keep
- * the others held. Sluice resources, their CRDs and the sidecar ConfigMaps they own stay.
+ * the others held. Sluice resources, their CRDs and the sidecar ConfigMaps they own stay; the Roles that let pods
+ * watch those ConfigMaps go, since no operator keeps them in step any more (the sidecars keep their last configuration).
  */
 public final class Uninstall {
     private static final Logger LOG = LoggerFactory.getLogger(Uninstall.class);
@@ -61,17 +64,20 @@ public final class Uninstall {
      */
     public List<String> run() {
         List<String> failures = new ArrayList<>();
-        LOG.info("Step 1/5: stopping the operator (Deployment {})", settings.deployment());
+        LOG.info("Step 1/6: stopping the operator (Deployment {})", settings.deployment());
         new OperatorStop(client, clock).stop(settings.deployment(), settings.stopTimeout());
-        LOG.info("Step 2/5: releasing the Jobs JobQuotas hold, in {}", scope());
+        LOG.info("Step 2/6: releasing the Jobs JobQuotas hold, in {}", scope());
         step("release the Jobs JobQuotas hold", failures, () -> releaseJobs(failures));
-        LOG.info("Step 3/5: removing Sluice's finalizers from RateLimitPolicies, CircuitBreakers and JobQuotas, in {}", scope());
+        LOG.info("Step 3/6: removing Sluice's finalizers from RateLimitPolicies, CircuitBreakers and JobQuotas, in {}", scope());
         for (Class<? extends HasMetadata> kind : FINALIZED_KINDS) {
             step("remove the finalizers of " + kind.getSimpleName() + "s", failures, () -> removeFinalizers(kind, failures));
         }
-        LOG.info("Step 4/5: removing the label {} from namespaces", EnforcedNamespaces.LABEL);
+        LOG.info("Step 4/6: removing the label {} from namespaces", EnforcedNamespaces.LABEL);
         step("remove the label " + EnforcedNamespaces.LABEL + " from namespaces", failures, () -> unlabelNamespaces(failures));
-        LOG.info("Step 5/5: deleting the operator's Lease and webhook Secret");
+        LOG.info("Step 5/6: deleting the Roles and RoleBindings {} through which sidecars watch their ConfigMap, in {}", ConfigReaderRbac.NAME, scope());
+        step("delete the RoleBindings " + ConfigReaderRbac.NAME, failures, () -> deleteConfigReaders(client.rbac().roleBindings(), "RoleBinding", failures));
+        step("delete the Roles " + ConfigReaderRbac.NAME, failures, () -> deleteConfigReaders(client.rbac().roles(), "Role", failures));
+        LOG.info("Step 6/6: deleting the operator's Lease and webhook Secret");
         step("delete the Lease " + settings.lease(), failures, () -> delete("Lease", settings.lease(), client.leases()));
         step("delete the Secret " + settings.webhookSecret(), failures, () -> delete("Secret", settings.webhookSecret(), client.secrets()));
         return failures;
@@ -146,6 +152,26 @@ public final class Uninstall {
             LOG.info("No {} carried the finalizer {}", kind.getSimpleName(), finalizer);
         } else {
             LOG.info("Removed the finalizer {} from {} {}(s)", finalizer, removed, kind.getSimpleName());
+        }
+    }
+
+    /** The Roles or RoleBindings {@link ConfigReaderRbac#NAME} the operator manages; a same-named one of someone else's stays. */
+    private <T extends HasMetadata, L extends KubernetesResourceList<T>> void deleteConfigReaders(MixedOperation<T, L, ?> kind, String kindName,
+            List<String> failures) {
+        List<T> found = list(kind, SidecarConfigMap.MANAGED_BY_LABEL).stream()
+                .filter(item -> ConfigReaderRbac.NAME.equals(item.getMetadata().getName()) && ConfigReaderRbac.isManaged(item.getMetadata()))
+                .toList();
+        if (found.isEmpty()) {
+            LOG.info("No {} {} to delete", kindName, ConfigReaderRbac.NAME);
+        }
+        for (T item : found) {
+            String namespace = item.getMetadata().getNamespace();
+            try {
+                client.resource(item).delete();
+                LOG.info("Deleted {} {}/{}", kindName, namespace, ConfigReaderRbac.NAME);
+            } catch (KubernetesClientException e) {
+                failures.add("namespace " + namespace + ": could not delete " + kindName + " " + ConfigReaderRbac.NAME + ": " + e.getMessage());
+            }
         }
     }
 

@@ -88,7 +88,7 @@ class PodInjectorTest {
         assertThat(sidecar.getImagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(sidecar.getArgs()).containsExactly("--config", "/etc/sluice/sidecar.yaml", "--config-optional", "--pod-labels",
                 "/etc/podinfo/labels", "--upstream", "http://127.0.0.1:15100", "--port", "8080", "--admin-port", "15021",
-                "--reload-interval", "1s");
+                "--reload-interval", "1s", "--config-watch", "shop/sluice-config");
         assertThat(sidecar.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("http", 8080), org.assertj.core.groups.Tuple.tuple("sluice-admin", 15021));
         assertThat(env(sidecar, InjectionNames.ENV_DRAIN_TOKEN)).isEqualTo(TOKEN);
@@ -107,13 +107,13 @@ class PodInjectorTest {
         assertThat(env(app, "PORT")).isEqualTo("15100");
         assertThat(app.getEnv()).filteredOn(e -> e.getName().equals("PORT")).hasSize(1);
 
-        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).containsExactly("sluice-config", "sluice-podinfo", "sluice-tmp");
+        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).containsExactly("sluice-config", "sluice-podinfo", "sluice-tmp", "sluice-api");
         Volume config = pod.getSpec().getVolumes().get(0);
         assertThat(config.getConfigMap().getName()).isEqualTo("sluice-config");
         assertThat(config.getConfigMap().getOptional()).isTrue();
         assertThat(pod.getSpec().getVolumes().get(1).getDownwardAPI().getItems().get(0).getFieldRef().getFieldPath()).isEqualTo("metadata.labels");
         assertThat(sidecar.getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath())
-                .containsExactly("sluice-config:/etc/sluice", "sluice-podinfo:/etc/podinfo", "sluice-tmp:/tmp");
+                .containsExactly("sluice-config:/etc/sluice", "sluice-podinfo:/etc/podinfo", "sluice-tmp:/tmp", "sluice-api:/var/run/secrets/sluice");
 
         JsonNode record = JSON.readTree(pod.getMetadata().getAnnotations().get(InjectionNames.INJECTED));
         assertThat(record.path("version").asInt()).isEqualTo(1);
@@ -396,8 +396,38 @@ class PodInjectorTest {
 
     @Test
     void aVolumeNamedLikeOneOfTheSidecarsIsAConflictNotADuplicate() {
-        skipped(pod().container(httpApp()).with(b -> b.editSpec().addNewVolume().withName("sluice-tmp").withNewEmptyDir().endEmptyDir()
-                .endVolume().endSpec()).build(), SkipReason.NAME_CONFLICT);
+        for (String name : List.of("sluice-tmp", "sluice-api")) {
+            skipped(pod().container(httpApp()).with(b -> b.editSpec().addNewVolume().withName(name).withNewEmptyDir().endEmptyDir()
+                    .endVolume().endSpec()).build(), SkipReason.NAME_CONFLICT);
+        }
+    }
+
+    @Test
+    void theSidecarWatchesItsNamespacesConfigMapWithItsOwnProjectedTokenEvenWhereThePodMountsNone() {
+        Pod pod = injected(pod().container(httpApp()).with(b -> b.editSpec().withAutomountServiceAccountToken(false).endSpec()).build()).pod();
+
+        Container sidecar = sidecar(pod);
+        assertThat(String.join(" ", sidecar.getArgs())).endsWith("--config-watch shop/sluice-config");
+        assertThat(sidecar.getVolumeMounts()).filteredOn(mount -> mount.getName().equals("sluice-api")).singleElement().satisfies(mount -> {
+            assertThat(mount.getMountPath()).isEqualTo("/var/run/secrets/sluice");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        Volume api = pod.getSpec().getVolumes().stream().filter(volume -> volume.getName().equals("sluice-api")).findFirst().orElseThrow();
+        assertThat(api.getProjected().getSources()).hasSize(2);
+        assertThat(api.getProjected().getSources().get(0).getServiceAccountToken()).satisfies(token -> {
+            assertThat(token.getPath()).isEqualTo("token");
+            assertThat(token.getExpirationSeconds()).isEqualTo(3600L);
+            assertThat(token.getAudience()).as("the API server's own audience").isNull();
+        });
+        assertThat(api.getProjected().getSources().get(1).getConfigMap()).satisfies(ca -> {
+            assertThat(ca.getName()).isEqualTo("kube-root-ca.crt");
+            assertThat(ca.getItems()).singleElement().satisfies(item -> {
+                assertThat(item.getKey()).isEqualTo("ca.crt");
+                assertThat(item.getPath()).isEqualTo("ca.crt");
+            });
+        });
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).as("the pod's own choice stays").isFalse();
+        assertThat(containerOf(pod, "app").getVolumeMounts()).as("the app's container gets no token").isNullOrEmpty();
     }
 
     @Test

@@ -45,6 +45,22 @@ class PodPatchTest {
     }
 
     @Test
+    void theTokenVolumeIsAddedBesideThePodsOwnVolumesWhichStay() throws Exception {
+        Pod original = pod().container(httpApp()).with(b -> b.editSpec().withAutomountServiceAccountToken(false)
+                .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume().endSpec()).build();
+        Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED).pod();
+
+        JsonNode volumes = applied(original, injected).path("spec").path("volumes");
+
+        assertThat(volumes).extracting(volume -> volume.path("name").asText())
+                .containsExactly("data", "sluice-config", "sluice-podinfo", "sluice-tmp", "sluice-api");
+        JsonNode sources = volumes.get(4).path("projected").path("sources");
+        assertThat(sources.get(0).path("serviceAccountToken").path("expirationSeconds").asLong()).isEqualTo(3600);
+        assertThat(sources.get(1).path("configMap").path("name").asText()).isEqualTo("kube-root-ca.crt");
+        assertPatchGives(original, injected);
+    }
+
+    @Test
     void annotationsOfOthersStayAndKeysWithSlashesAndTildesAreEscaped() throws Exception {
         Pod original = pod().annotation("example.com/owner", "team-a").annotation("odd~key/x", "1").container(httpApp()).build();
         Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED).pod();

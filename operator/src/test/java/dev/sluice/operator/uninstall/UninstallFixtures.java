@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -138,6 +140,21 @@ public final class UninstallFixtures {
                 .addToLabels("app.kubernetes.io/managed-by", "sluice").endMetadata()
                 .addToData(AdmissionLedger.KEY, "[]").build()).create();
         client.resource(job("batch-new", "held-too", true)).create();
+
+        configReader(client, "shop", "sluice");
+        configReader(client, "batch-new", "sluice");
+        configReader(client, "batch", "helm");
+    }
+
+    /** The Role and RoleBinding sluice-config-reader, as the operator writes them when {@code managedBy} is sluice. */
+    private static void configReader(KubernetesClient client, String namespace, String managedBy) {
+        Map<String, String> labels = Map.of("app.kubernetes.io/managed-by", managedBy);
+        client.resource(new RoleBuilder().withNewMetadata().withNamespace(namespace).withName("sluice-config-reader").withLabels(labels).endMetadata()
+                .addNewRule().withApiGroups("").withResources("configmaps").withResourceNames("sluice-config").withVerbs("get", "list", "watch")
+                .endRule().build()).create();
+        client.resource(new RoleBindingBuilder().withNewMetadata().withNamespace(namespace).withName("sluice-config-reader").withLabels(labels)
+                .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", "sluice-config-reader")
+                .addNewSubject("rbac.authorization.k8s.io", "Group", "system:serviceaccounts:" + namespace, null).build()).create();
     }
 
     public static ObjectMeta meta(String namespace, String name, String... finalizers) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code sluice-operator uninstall} against the mock API server, on what a running operator leaves
  * ({@link UninstallFixtures}): afterwards no Sluice finalizer, namespace label, queued Job, ledger,
- * Lease or webhook Secret remains, while the resources themselves, the sidecar ConfigMap they own and
+ * sidecar config reader Role or RoleBinding, Lease or webhook Secret remains, while the resources themselves, the sidecar ConfigMap they own and
  * everything of anyone else's stay; a second run finds nothing to do and succeeds.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -76,6 +76,9 @@ class UninstallIT {
         assertThat(client.namespaces().withName("batch").get().getMetadata().getLabels()).containsEntry(EnforcedNamespaces.LABEL, "enforced");
         assertThat(client.batch().v1().jobs().inNamespace("batch").withName("held").get().getSpec().getSuspend()).isTrue();
         assertThat(client.configMaps().inNamespace("batch").withName(AdmissionLedger.NAME).get()).isNotNull();
+        assertThat(client.rbac().roles().inNamespace("shop").withName("sluice-config-reader").get()).isNull();
+        assertThat(client.rbac().roles().inNamespace("batch-new").withName("sluice-config-reader").get()).isNotNull();
+        assertThat(client.rbac().roleBindings().inNamespace("batch-new").withName("sluice-config-reader").get()).isNotNull();
     }
 
     @Test
@@ -130,6 +133,12 @@ class UninstallIT {
             // get, not doesNotContainKey: the mock server keeps a key a merge patch sets to null, the API server removes it (RFC 7386)
             assertThat(labels == null ? null : labels.get(EnforcedNamespaces.LABEL)).as(namespace.getMetadata().getName()).isNull();
         }
+
+        assertThat(client.rbac().roles().inAnyNamespace().list().getItems()).as("the sidecars' readers go, one of someone else's stays")
+                .extracting(role -> role.getMetadata().getNamespace() + "/" + role.getMetadata().getName()).containsExactly("batch/sluice-config-reader");
+        assertThat(client.rbac().roleBindings().inAnyNamespace().list().getItems())
+                .extracting(binding -> binding.getMetadata().getNamespace() + "/" + binding.getMetadata().getName())
+                .containsExactly("batch/sluice-config-reader");
 
         assertThat(client.leases().inNamespace(RELEASE_NAMESPACE).list().getItems()).map(Lease::getMetadata)
                 .extracting(meta -> meta.getName()).containsExactly("someone-elses");
