@@ -53,6 +53,8 @@ public final class PodInjector {
      * {@code automountServiceAccountToken: false}, and so that no container of the app gets one it did not ask for.
      */
     static final String API_VOLUME = "sluice-api";
+    /** The sidecar's setting of the ConfigMap it watches (its --config-watch). */
+    static final String CONFIG_WATCH_ENV = "SLUICE_CONFIG_WATCH";
     static final String API_DIR = "/var/run/secrets/sluice";
     /** The token's lifetime, as the automounted one's; the kubelet renews it at 80% of it and the sidecar reads it afresh at each (re)connect. */
     static final long API_TOKEN_SECONDS = 3600;
@@ -229,13 +231,17 @@ public final class PodInjector {
         String image = image(annotations, warnings);
         ResourceRequirements resources = resources(annotations, warnings);
         List<EnvVar> env = new ArrayList<>();
+        // Changes reach the sidecar through its watch within a second; the file is what it starts from. An
+        // environment variable rather than a flag, so that a sidecar image older than the watch (an allowed
+        // override) ignores it instead of refusing to start.
+        env.add(new EnvVar(CONFIG_WATCH_ENV, namespace + "/" + InjectionNames.CONFIG_MAP, null));
         env.add(new EnvVar(InjectionNames.ENV_DRAIN_TOKEN, token, null));
         sidecarSettings(annotations, warnings).forEach((name, value) -> env.add(new EnvVar(name, value, null)));
         if (settings.redisSecretName() != null) {
             env.add(new EnvVarBuilder().withName(InjectionNames.ENV_REDIS_PASSWORD).withNewValueFrom().withNewSecretKeyRef(settings.redisSecretKey(),
                     settings.redisSecretName(), true).endValueFrom().build());
         }
-        initContainers.add(sidecar(image, resources, env, taken, appPort, admin, namespace));
+        initContainers.add(sidecar(image, resources, env, taken, appPort, admin));
         pod.getSpec().setInitContainers(initContainers);
         List<Volume> volumes = pod.getSpec().getVolumes() == null ? new ArrayList<>() : pod.getSpec().getVolumes();
         volumes.addAll(volumes());
@@ -366,8 +372,7 @@ public final class PodInjector {
         return env;
     }
 
-    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, int appPort, int admin,
-            String namespace) {
+    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, int appPort, int admin) {
         return new ContainerBuilder()
                 .withName(InjectionNames.SIDECAR_CONTAINER)
                 .withImage(image)
@@ -375,9 +380,7 @@ public final class PodInjector {
                 .withRestartPolicy("Always")
                 .withArgs("--config", InjectionNames.CONFIG_FILE, "--config-optional", "--pod-labels", InjectionNames.LABELS_FILE,
                         "--upstream", "http://" + InjectionNames.LOOPBACK + ":" + appPort, "--port", String.valueOf(taken.getContainerPort()),
-                        "--admin-port", String.valueOf(admin), "--reload-interval", "1s",
-                        // Changes reach the sidecar through its watch within a second; the file is what it starts from.
-                        "--config-watch", namespace + "/" + InjectionNames.CONFIG_MAP)
+                        "--admin-port", String.valueOf(admin), "--reload-interval", "1s")
                 .withEnv(env)
                 // The Services' port keeps its name, number and hostPort: they now lead to the sidecar.
                 .withPorts(new ContainerPortBuilder(taken).build(),

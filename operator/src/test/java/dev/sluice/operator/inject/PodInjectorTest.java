@@ -88,7 +88,7 @@ class PodInjectorTest {
         assertThat(sidecar.getImagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(sidecar.getArgs()).containsExactly("--config", "/etc/sluice/sidecar.yaml", "--config-optional", "--pod-labels",
                 "/etc/podinfo/labels", "--upstream", "http://127.0.0.1:15100", "--port", "8080", "--admin-port", "15021",
-                "--reload-interval", "1s", "--config-watch", "shop/sluice-config");
+                "--reload-interval", "1s");
         assertThat(sidecar.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("http", 8080), org.assertj.core.groups.Tuple.tuple("sluice-admin", 15021));
         assertThat(env(sidecar, InjectionNames.ENV_DRAIN_TOKEN)).isEqualTo(TOKEN);
@@ -407,7 +407,7 @@ class PodInjectorTest {
         Pod pod = injected(pod().container(httpApp()).with(b -> b.editSpec().withAutomountServiceAccountToken(false).endSpec()).build()).pod();
 
         Container sidecar = sidecar(pod);
-        assertThat(String.join(" ", sidecar.getArgs())).endsWith("--config-watch shop/sluice-config");
+        assertThat(env(sidecar, "SLUICE_CONFIG_WATCH")).as("an env var: a sidecar older than the watch ignores it").isEqualTo("shop/sluice-config");
         assertThat(sidecar.getVolumeMounts()).filteredOn(mount -> mount.getName().equals("sluice-api")).singleElement().satisfies(mount -> {
             assertThat(mount.getMountPath()).isEqualTo("/var/run/secrets/sluice");
             assertThat(mount.getReadOnly()).isTrue();
