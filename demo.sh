@@ -375,7 +375,14 @@ apply_crds() {
     fi
   done
   kubectl apply -f crds/
-  kubectl wait --for=condition=Established --timeout=60s crd/ratelimitpolicies.sluice.dev crd/circuitbreakers.sluice.dev crd/jobquotas.sluice.dev > /dev/null
+  # kubectl wait fails at once (instead of waiting) on a CRD read before its status has conditions
+  local tries=0
+  until kubectl wait --for=condition=Established --timeout=60s crd/ratelimitpolicies.sluice.dev crd/circuitbreakers.sluice.dev \
+      crd/jobquotas.sluice.dev > /dev/null 2> "$work/crd-wait.log"; do
+    tries=$((tries + 1))
+    [[ $tries -lt 10 ]] || { cat "$work/crd-wait.log"; die "the CRDs did not become Established"; }
+    sleep 0.5
+  done
 }
 
 install_operator() {

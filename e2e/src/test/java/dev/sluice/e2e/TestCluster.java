@@ -1,6 +1,9 @@
 package dev.sluice.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -9,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -93,11 +95,12 @@ public final class TestCluster implements AutoCloseable {
             node.importImages(tars);
             cluster.crdApply = cluster.kubectl.run("apply", "-f", path("crds").toString());
             if (cluster.crdApply.succeeded()) {
-                List<String> wait = new ArrayList<>(List.of("wait", "--for=condition=Established", "--timeout=60s"));
+                // Polled through the client, not `kubectl wait`: a CRD read just after its creation can have
+                // status.conditions null, which kubectl wait reports as an error at once instead of waiting.
                 for (String crd : CRDS) {
-                    wait.add("crd/" + crd);
+                    await("CRD " + crd + " Established").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> established(cluster.client.apiextensions().v1().customResourceDefinitions().withName(crd).get()));
                 }
-                cluster.kubectl.run(wait.toArray(String[]::new)).orThrow();
             }
             return cluster;
         } catch (RuntimeException e) {
@@ -220,6 +223,11 @@ public final class TestCluster implements AutoCloseable {
     @Override
     public void close() {
         shutDown();
+    }
+
+    private static boolean established(CustomResourceDefinition crd) {
+        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null && crd.getStatus().getConditions().stream()
+                .anyMatch(condition -> "Established".equals(condition.getType()) && "True".equals(condition.getStatus()));
     }
 
     /** The reference a tar's index.json names, e.g. {@code localhost/sluice-operator:0.1.0-SNAPSHOT}. */
