@@ -49,10 +49,7 @@ class ConfigPropagationE2E {
                   name: %s
                   labels: {sluice.dev/inject: enabled}
                 """.formatted(NAMESPACE), "apply", "-f", "-").orThrow();
-        cluster.kubectl().runWithInput(SampleApp.policy(FIRST_LIMIT), "apply", "-n", NAMESPACE, "-f", "-").orThrow();
-        cluster.kubectl().run("wait", "-n", NAMESPACE, "--for=condition=Ready", "--timeout=60s", "rlp/web").orThrow();
-        await("sidecar ConfigMap").atMost(Duration.ofMinutes(1))
-                .until(() -> cluster.client().configMaps().inNamespace(NAMESPACE).withName("sluice-config").get() != null);
+        SampleApp.applyPolicy(cluster, NAMESPACE, FIRST_LIMIT);
         cluster.kubectl().runWithInput(SampleApp.deployment("web", REPLICAS, TestCluster.BUSYBOX), "apply", "-n", NAMESPACE, "-f", "-").orThrow();
     }
 

@@ -91,13 +91,8 @@ class InjectionE2E {
                 metadata:
                   name: %s
                 """.formatted(SHOP, MISC, PLAIN), "apply", "-f", "-").orThrow();
-        // The policy before any pod: a sidecar that starts before the ConfigMap exists enforces nothing
-        // until the kubelet's next sync of its volume (a minute or more).
         for (String namespace : List.of(SHOP, PLAIN)) {
-            cluster.kubectl().runWithInput(SampleApp.policy(LIMIT), "apply", "-n", namespace, "-f", "-").orThrow();
-            cluster.kubectl().run("wait", "-n", namespace, "--for=condition=Ready", "--timeout=60s", "rlp/web").orThrow();
-            await("sidecar ConfigMap in " + namespace).atMost(Duration.ofMinutes(1))
-                    .until(() -> cluster.client().configMaps().inNamespace(namespace).withName("sluice-config").get() != null);
+            SampleApp.applyPolicy(cluster, namespace, LIMIT);
         }
     }
 

@@ -92,6 +92,18 @@ final class SampleApp {
                 """.formatted(requests);
     }
 
+    /**
+     * Applies {@link #policy} in {@code namespace} and waits until the operator rendered it: before any
+     * pod, since a sidecar that starts before the ConfigMap exists enforces nothing until its volume's
+     * next sync (a minute or more), unless its watch delivers first.
+     */
+    static void applyPolicy(TestCluster cluster, String namespace, int requests) {
+        cluster.kubectl().runWithInput(policy(requests), "apply", "-n", namespace, "-f", "-").orThrow();
+        cluster.kubectl().run("wait", "-n", namespace, "--for=condition=Ready", "--timeout=60s", "rlp/web").orThrow();
+        await("sidecar ConfigMap in " + namespace).atMost(Duration.ofMinutes(1))
+                .until(() -> cluster.client().configMaps().inNamespace(namespace).withName("sluice-config").get() != null);
+    }
+
     static List<Pod> awaitReadyPods(TestCluster cluster, String namespace, String app, int count) {
         return await(count + " Ready pods of " + namespace + "/" + app).atMost(READY).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.client().pods().inNamespace(namespace).withLabel("app", app).list().getItems().stream()
