@@ -79,7 +79,8 @@ public final class ConfigLoader {
      * resources' generations were refused.
      */
     public record Header(Long generation, Integer version, List<RenderedResource> resources) {
-        static final Header NONE = new Header(null, null, List.of());
+        /** What is known of no document, or of one that is not a mapping. */
+        public static final Header NONE = new Header(null, null, List.of());
 
         public Header {
             resources = resources == null ? List.of() : List.copyOf(resources);
