@@ -106,8 +106,13 @@ public final class ConfigLoader {
     }
 
     public static SidecarConfig load(Path file) throws InvalidConfigException {
+        return read(file).config();
+    }
+
+    /** Reads, parses and validates a file, strictly or leniently by its {@code version}. */
+    public static Parsed read(Path file) throws InvalidConfigException {
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            return read(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InvalidConfigException(List.of(new FieldError("", "cannot read " + file + ": " + e.getMessage())));
         }
