@@ -134,10 +134,10 @@ public final class ConfigLoader {
             SidecarConfig config = STRICT.without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).withHandler(ignored).readValue(tree);
             return new Parsed(config, ignored.paths);
         } catch (JsonMappingException e) {
-            if (e.getCause() instanceof JsonProcessingException syntax) {
-                throw new InvalidConfigException(List.of(syntaxError(syntax)));
-            }
-            throw new InvalidConfigException(List.of(new FieldError(path(e), describe(e))));
+            // The text is valid YAML by now (it is a tree): a reading problem underneath is the value's, such as a
+            // number out of its field's range.
+            String problem = e.getCause() instanceof JsonProcessingException cause ? cause.getOriginalMessage() : describe(e);
+            throw new InvalidConfigException(List.of(new FieldError(path(e), problem)));
         } catch (IOException e) {
             throw new InvalidConfigException(List.of(new FieldError("", "cannot be read: " + e.getMessage())));
         }
@@ -184,12 +184,12 @@ public final class ConfigLoader {
     }
 
     /**
-     * Whether the document declares a format newer than this build's. A {@code version} that is not a whole number is
-     * read strictly, where it is refused with its field.
+     * Whether the document declares a format newer than this build's. A {@code version} that is not a whole number (or
+     * not one of {@code int}'s) is read strictly, where it is refused with its field.
      */
     private static boolean newerFormat(JsonNode tree) {
         JsonNode version = tree.path("version");
-        return version.isIntegralNumber() && (!version.canConvertToInt() || version.intValue() > SidecarConfig.DOCUMENT_VERSION);
+        return version.isIntegralNumber() && version.canConvertToInt() && version.intValue() > SidecarConfig.DOCUMENT_VERSION;
     }
 
     /** Skips each unknown field of a lenient reading and records its path. */

@@ -191,6 +191,10 @@ class ConfigLoaderTest {
                 .hasMessageContaining("unknown field 'newTopLevel'");
         assertThatThrownBy(() -> ConfigLoader.read("version: two\n" + VALID))
                 .hasMessageStartingWith("version: ");
+        assertThatThrownBy(() -> ConfigLoader.read("version: 99999999999\n" + VALID))
+                .hasMessageStartingWith("version: ").hasMessageContaining("out of range");
+        assertThatThrownBy(() -> ConfigLoader.read(VALID.replace("requests: 1000", "requests: 99999999999999999999")))
+                .hasMessageStartingWith("policies[0].rules[0].limits[1].requests: ").hasMessageContaining("out of range");
     }
 
     @Test
