@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.InvalidConfigException;
+import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.config.ConfigFiles;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.redis.RedisPassword;
@@ -38,6 +39,10 @@ public final class Main {
             out.print(SidecarSettings.USAGE);
             return 0;
         }
+        if (Arrays.asList(args).contains("--version")) {
+            out.println("sluice-sidecar " + SidecarVersion.current() + " (reads document versions up to " + SidecarConfig.DOCUMENT_VERSION + ")");
+            return 0;
+        }
         SidecarSettings settings;
         try {
             UnaryOperator<String> flags = SidecarSettings.flags(args, env);
@@ -66,11 +71,17 @@ public final class Main {
     /** Validates as a start would: the document, then the files it names (every policy applies, as without pod labels). */
     private static int check(Path config, PrintStream out, PrintStream err) {
         try {
-            List<FieldError> files = ConfigFiles.problems(ConfigLoader.load(config), null);
+            ConfigLoader.Parsed parsed = ConfigLoader.read(config);
+            List<FieldError> files = ConfigFiles.problems(parsed.config(), null);
             if (!files.isEmpty()) {
                 throw new InvalidConfigException(files);
             }
             out.println(config + ": valid");
+            if (parsed.newerFormat()) {
+                out.println("  document version " + parsed.config().version() + " is newer than " + SidecarConfig.DOCUMENT_VERSION
+                        + ", the newest this sidecar reads: it would be enforced without "
+                        + (parsed.ignoredFields().isEmpty() ? "anything left out" : String.join(", ", parsed.ignoredFields())));
+            }
             return 0;
         } catch (InvalidConfigException e) {
             printErrors(config, e, err);

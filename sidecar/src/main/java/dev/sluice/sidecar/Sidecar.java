@@ -2,7 +2,9 @@ package dev.sluice.sidecar;
 
 import dev.sluice.api.config.InvalidConfigException;
 import dev.sluice.api.config.LimitPeriod;
+import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.admin.AdminHandlers;
+import dev.sluice.sidecar.admin.Report;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.drain.Drain;
 import dev.sluice.sidecar.drain.DrainEndpoint;
@@ -64,6 +66,7 @@ public final class Sidecar implements AutoCloseable {
     /** The watch on the configuration's ConfigMap; null without {@code --config-watch}. */
     private final ConfigMapWatch configMapWatch;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String version = SidecarVersion.current();
     private Undertow traffic;
     private Undertow admin;
     private GracefulShutdownHandler gracefulShutdown;
@@ -111,7 +114,8 @@ public final class Sidecar implements AutoCloseable {
                 .setWorkerThreads(2)
                 .setHandler(AdminHandlers.create(inForce, watcher, configMapWatch == null ? null : configMapWatch::status, routes, registry,
                         () -> serving,
-                        () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken())))
+                        () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken()),
+                        () -> Report.of(version, inForce.get(), watcher.lastFailure(), drain.draining())))
                 .build();
         admin.start();
         traffic.start();
@@ -121,7 +125,8 @@ public final class Sidecar implements AutoCloseable {
             configMapWatch.start();
         }
         serving = true;
-        LOG.info("sidecar serving on {} in front of {}, admin on {}", address(traffic), settings.upstream(), address(admin));
+        LOG.info("sidecar {} (document version {}) serving on {} in front of {}, admin on {}", version, SidecarConfig.DOCUMENT_VERSION,
+                address(traffic), settings.upstream(), address(admin));
         return this;
     }
 

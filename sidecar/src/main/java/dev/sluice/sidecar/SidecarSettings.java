@@ -89,6 +89,7 @@ public record SidecarSettings(
                                        and KUBERNETES_SERVICE_PORT                   (SLUICE_API_SERVER)
               --check                  validate the configuration and the files it names (Redis
                                        password, TLS), print the problems, and exit (0 valid, 2 invalid)
+              --version                print the sidecar's version and the newest document version it reads
 
             Environment only:
               SLUICE_REDIS_PASSWORD    the Redis password of Global policies, unless the

@@ -45,6 +45,21 @@ class MainTest {
     }
 
     @Test
+    void checkSaysWhatADocumentOfANewerFormatWouldBeEnforcedWithout() throws Exception {
+        Path config = write("version: 2\npolicies: [{name: x, newKnob: 1, rules: [{name: r, limits: [{requests: 1, period: 1s}]}]}]\n");
+
+        assertThat(run("--check", "--config", config.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(": valid")
+                .contains("document version 2 is newer than 1, the newest this sidecar reads: it would be enforced without policies[0].newKnob");
+    }
+
+    @Test
+    void versionNamesTheBuildAndTheNewestDocumentVersionItReads() {
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("sluice-sidecar dev (reads document versions up to 1)\n");
+    }
+
+    @Test
     void checkCatchesMissingFilesThatAStartWouldFailOn() throws Exception {
         Path config = write(globalPolicy("""
                 passwordFile: %s

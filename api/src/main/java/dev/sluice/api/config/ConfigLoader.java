@@ -1,10 +1,19 @@
 package dev.sluice.api.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -16,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -23,8 +33,15 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads and writes the sidecar configuration document. YAML is the native form and JSON is accepted
- * too. Unknown fields are errors (a misspelt field would otherwise be silently ignored), and every
- * problem is reported with the path of the field.
+ * too. Every problem is reported with the path of the field.
+ *
+ * <p>How strictly a document is read is a property of the document, not of where it came from: a document whose
+ * {@code version} is at most {@link SidecarConfig#DOCUMENT_VERSION} (every hand-written file, which has none) is read
+ * strictly, and an unknown field is an error (a misspelt field would otherwise be silently ignored). A document with a
+ * higher {@code version} was written by a newer operator, which may add fields this build does not know: it is read
+ * leniently, each unknown field is skipped and its path recorded ({@link Parsed#ignoredFields}), and everything
+ * known is read and validated as usual. Refusing it instead would make every sidecar of the namespace refuse its
+ * configuration the moment the operator is upgraded ahead of them.
  */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -33,26 +50,69 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    private static final ObjectReader STRICT = YAML.readerFor(SidecarConfig.class);
+    private static final ObjectReader RESOURCES = YAML.readerFor(new TypeReference<List<RenderedResource>>() { })
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ObjectMapper JSON = JsonMapper.builder()
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
+
+    /**
+     * A document as read: the configuration, and the paths of the fields a lenient reading skipped (e.g.
+     * {@code policies[0].rules[1].newThing}), sorted; empty for a strict reading.
+     */
+    public record Parsed(SidecarConfig config, List<String> ignoredFields) {
+        public Parsed {
+            ignoredFields = ignoredFields.stream().sorted().distinct().toList();
+        }
+
+        /** Whether the document was written for a newer format than this build reads (and so read leniently). */
+        public boolean newerFormat() {
+            return config.effectiveVersion() > SidecarConfig.DOCUMENT_VERSION;
+        }
+    }
+
+    /**
+     * What a document says about itself, read from it however wrong the rest is: its {@code generation} and
+     * {@code version} (null when absent or not whole numbers) and the {@code resources} rendered into it (empty when
+     * absent or unreadable). A sidecar reports them for a document it refused, so that the operator can tell which
+     * resources' generations were refused.
+     */
+    public record Header(Long generation, Integer version, List<RenderedResource> resources) {
+        /** What is known of no document, or of one that is not a mapping. */
+        public static final Header NONE = new Header(null, null, List.of());
+
+        public Header {
+            resources = resources == null ? List.of() : List.copyOf(resources);
+        }
+    }
 
     private ConfigLoader() {
     }
 
     /** Parses and validates a document; the result is safe to enforce. */
     public static SidecarConfig parse(String text) throws InvalidConfigException {
-        SidecarConfig config = parseUnvalidated(text);
-        List<FieldError> errors = ConfigValidator.validate(config);
+        return read(text).config();
+    }
+
+    /** Parses and validates a document, strictly or leniently by its {@code version}; the configuration is safe to enforce. */
+    public static Parsed read(String text) throws InvalidConfigException {
+        Parsed parsed = readUnvalidated(text);
+        List<FieldError> errors = ConfigValidator.validate(parsed.config());
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
-        return config;
+        return parsed;
     }
 
     public static SidecarConfig load(Path file) throws InvalidConfigException {
+        return read(file).config();
+    }
+
+    /** Reads, parses and validates a file, strictly or leniently by its {@code version}. */
+    public static Parsed read(Path file) throws InvalidConfigException {
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            return read(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InvalidConfigException(List.of(new FieldError("", "cannot read " + file + ": " + e.getMessage())));
         }
@@ -60,22 +120,110 @@ public final class ConfigLoader {
 
     /** Parses a document without semantic validation, reporting only syntax and type errors. */
     public static SidecarConfig parseUnvalidated(String text) throws InvalidConfigException {
+        return readUnvalidated(text).config();
+    }
+
+    /** Parses a document, strictly or leniently by its {@code version}, without semantic validation. */
+    public static Parsed readUnvalidated(String text) throws InvalidConfigException {
+        JsonNode tree = tree(text);
+        try {
+            if (!newerFormat(tree)) {
+                return new Parsed(STRICT.readValue(tree), List.of());
+            }
+            IgnoredFields ignored = new IgnoredFields();
+            SidecarConfig config = STRICT.without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).withHandler(ignored).readValue(tree);
+            return new Parsed(config, ignored.paths);
+        } catch (JsonMappingException e) {
+            // The text is valid YAML by now (it is a tree): a reading problem underneath is the value's, such as a
+            // number out of its field's range.
+            String problem = e.getCause() instanceof JsonProcessingException cause ? cause.getOriginalMessage() : describe(e);
+            throw new InvalidConfigException(List.of(new FieldError(path(e), problem)));
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new FieldError("", "cannot be read: " + e.getMessage())));
+        }
+    }
+
+    /** The document's header; never fails (see {@link Header}). */
+    public static Header header(String text) {
+        JsonNode tree;
+        try {
+            tree = tree(text);
+        } catch (InvalidConfigException e) {
+            return Header.NONE;
+        }
+        if (!tree.isObject()) {
+            return Header.NONE;
+        }
+        JsonNode generation = tree.path("generation");
+        JsonNode version = tree.path("version");
+        List<RenderedResource> resources = List.of();
+        if (tree.path("resources").isArray()) {
+            try {
+                resources = RESOURCES.readValue(tree.path("resources"));
+            } catch (IOException e) {
+                // Unreadable: reported as none, the document's errors say why.
+            }
+        }
+        return new Header(generation.canConvertToLong() && generation.isIntegralNumber() ? generation.longValue() : null,
+                version.isIntegralNumber() && version.canConvertToInt() ? version.intValue() : null, resources);
+    }
+
+    private static JsonNode tree(String text) throws InvalidConfigException {
         if (text == null || text.isBlank()) {
             throw new InvalidConfigException(List.of(new FieldError("", "the configuration document is empty")));
         }
         try {
-            SidecarConfig config = YAML.readValue(text, SidecarConfig.class);
-            if (config == null) {
+            JsonNode tree = YAML.readTree(text);
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
                 throw new InvalidConfigException(List.of(new FieldError("", "the configuration document is empty")));
             }
-            return config;
-        } catch (JsonMappingException e) {
-            if (e.getCause() instanceof JsonProcessingException syntax) {
-                throw new InvalidConfigException(List.of(syntaxError(syntax)));
-            }
-            throw new InvalidConfigException(List.of(new FieldError(path(e), describe(e))));
+            return tree;
         } catch (JsonProcessingException e) {
             throw new InvalidConfigException(List.of(syntaxError(e)));
+        }
+    }
+
+    /**
+     * Whether the document declares a format newer than this build's. A {@code version} that is not a whole number (or
+     * not one of {@code int}'s) is read strictly, where it is refused with its field.
+     */
+    private static boolean newerFormat(JsonNode tree) {
+        JsonNode version = tree.path("version");
+        return version.isIntegralNumber() && version.canConvertToInt() && version.intValue() > SidecarConfig.DOCUMENT_VERSION;
+    }
+
+    /** Skips each unknown field of a lenient reading and records its path. */
+    private static final class IgnoredFields extends DeserializationProblemHandler {
+        private final List<String> paths = new ArrayList<>();
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser, JsonDeserializer<?> deserializer,
+                                             Object beanOrClass, String propertyName) throws IOException {
+            // The parser is on the field's value; on an object or array it has entered it already.
+            JsonStreamContext object = parser.getParsingContext();
+            if (parser.currentToken() == JsonToken.START_OBJECT || parser.currentToken() == JsonToken.START_ARRAY) {
+                object = object.getParent();
+            }
+            String where = pathOf(object);
+            paths.add(where.isEmpty() ? propertyName : where + "." + propertyName);
+            parser.skipChildren();
+            return true;
+        }
+
+        /** The path of the object a context reads, e.g. {@code policies[0].rules[1]}. */
+        private static String pathOf(JsonStreamContext context) {
+            StringBuilder path = new StringBuilder();
+            for (JsonStreamContext child = context; child != null && child.getParent() != null; child = child.getParent()) {
+                JsonStreamContext parent = child.getParent();
+                if (parent.inArray()) {
+                    path.insert(0, "[" + parent.getCurrentIndex() + "]");
+                } else if (parent.inObject() && parent.getCurrentName() != null) {
+                    // A record's unknown fields are replayed from a buffer after the record is read, whose
+                    // root context sits between the record and its parent without a name of its own.
+                    path.insert(0, "." + parent.getCurrentName());
+                }
+            }
+            return !path.isEmpty() && path.charAt(0) == '.' ? path.substring(1) : path.toString();
         }
     }
 

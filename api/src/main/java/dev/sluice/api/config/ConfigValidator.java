@@ -86,6 +86,10 @@ public final class ConfigValidator {
     }
 
     private void document(SidecarConfig config) {
+        if (config.version() != null && config.version() < 1) {
+            error("version", "must be at least 1 (the document format; " + SidecarConfig.DOCUMENT_VERSION
+                    + " is the newest this build reads), got " + config.version());
+        }
         if (config.generation() != null && config.generation() < 0) {
             error("generation", "must be zero or more, got " + config.generation());
         }

@@ -18,6 +18,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,8 @@ import java.util.function.Supplier;
  * routes and gates as they are now). Both views read the one {@link Enforcement} in force. {@code /config} also says
  * where the configuration came from ({@code source}: the file or the watched ConfigMap, with its uid and
  * resourceVersion) and how the watch goes; {@code /readyz} does not depend on the watch: traffic keeps flowing with
- * the last configuration while the API server is unreachable.
+ * the last configuration while the API server is unreachable. {@code /report} is the compact view the operator scrapes
+ * (see {@link Report}).
  */
 public final class AdminHandlers {
     private AdminHandlers() {
@@ -45,11 +47,12 @@ public final class AdminHandlers {
      * @param watchStatus says how the watch on the configuration's ConfigMap goes; null without one
      * @param notReadyReason says why traffic should not come here although a configuration is in force (null: no reason)
      * @param drain answers {@code GET /drain}, the app's preStop hook
+     * @param report the report of what is in force now, for the operator
      */
     public static HttpHandler create(Supplier<Enforcement> inForce, ConfigWatcher watcher, Supplier<String> watchStatus,
                                      OutboundRoutes outboundRoutes,
                                      PrometheusMeterRegistry registry, BooleanSupplier serving, Supplier<String> notReadyReason,
-                                     DrainEndpoint drain) {
+                                     DrainEndpoint drain, Supplier<Report> report) {
         RoutingHandler routes = Handlers.routing()
                 .get("/healthz", exchange -> text(exchange, StatusCodes.OK, "ok\n"))
                 .get("/readyz", exchange -> ready(exchange, inForce.get().loaded(), watcher.lastFailure(), serving, notReadyReason))
@@ -58,8 +61,15 @@ public final class AdminHandlers {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.getResponseSender().send(registry.scrape());
                 }))
-                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure(), watchStatus))));
-        routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND, "not found: try /healthz, /readyz, /metrics, /config\n"));
+                .get("/config", blocking(exchange -> json(exchange, StatusCodes.OK, configView(inForce.get(), watcher.lastFailure(), watchStatus))))
+                // Scraped by the operator every few seconds from every pod: answered on the I/O thread, as it reads
+                // only what is in force, and written compact.
+                .get("/report", exchange -> {
+                    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                    exchange.getResponseSender().send(ByteBuffer.wrap(ConfigLoader.json().writeValueAsBytes(report.get())));
+                });
+        routes.setFallbackHandler(exchange -> text(exchange, StatusCodes.NOT_FOUND,
+                "not found: try /healthz, /readyz, /metrics, /config, /state, /report\n"));
         // /state answers every method, as it always has; the routes above answer GET.
         return Handlers.path(routes)
                 .addExactPath("/state", blocking(exchange -> json(exchange, StatusCodes.OK, StateView.of(inForce.get(), outboundRoutes.view()))));
@@ -101,6 +111,7 @@ public final class AdminHandlers {
         view.put("sha256", loaded == null ? null : loaded.sha256());
         view.put("loadedAt", loaded == null ? null : loaded.loadedAt().toString());
         view.put("podLabels", loaded == null ? null : loaded.podLabels());
+        view.put("ignoredFields", loaded == null ? List.of() : loaded.ignoredFields());
         view.put("appliedPolicies", limiter.appliedPolicies());
         view.put("warnings", limiter.warnings());
         List<Map<String, Object>> rules = new ArrayList<>();

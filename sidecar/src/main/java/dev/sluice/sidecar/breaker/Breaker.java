@@ -48,6 +48,8 @@ public final class Breaker {
     private final List<Meter> meters = new ArrayList<>();
     private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
     private volatile Instant openUntil = Instant.MIN;
+    /** When the circuit entered its state; null while it is still in the closed state it was built in. */
+    private volatile Instant stateSince;
 
     private Breaker(BreakerConfig config, String target, Clock clock, MeterRegistry registry) {
         this.config = config;
@@ -162,6 +164,11 @@ public final class Breaker {
         return label(circuit.getState());
     }
 
+    /** When the circuit entered the state it is in, or null if it has not left the closed state it was built in. */
+    public Instant stateSince() {
+        return stateSince;
+    }
+
     public BreakerConfig config() {
         return config;
     }
@@ -185,8 +192,10 @@ public final class Breaker {
     }
 
     private void onTransition(CircuitBreaker.StateTransition transition) {
+        Instant now = clock.instant();
+        stateSince = now;
         if (transition.getToState() == CircuitBreaker.State.OPEN) {
-            openUntil = clock.instant().plus(openFor);
+            openUntil = now.plus(openFor);
         }
         String from = label(transition.getFromState());
         String to = label(transition.getToState());

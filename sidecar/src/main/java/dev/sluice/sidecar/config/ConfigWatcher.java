@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * against the files it names, then handed to the {@link Enforcer}, which compiles it whole and swaps
  * it in. A file that fails at any step is refused whole: the last good configuration stays in force
  * entire, and the failure is logged once, counted and shown on the admin port. A refused file is
- * tried again when its content (or the pod's labels) changes.
+ * tried again when its content (or the pod's labels) changes. A document of a newer format than this build reads is
+ * put in force without the fields it does not know, which are logged and shown on the admin port
+ * ({@link LoadedConfig#ignoredFields}); what a refused document says about itself (its generation and resources) is
+ * kept with the refusal, for the operator's status.
  *
  * <p>With {@code optional} (an injected sidecar, whose ConfigMap volume is optional and empty while the
  * namespace has no policies), a missing file is not an error: an empty document is put in force like any
@@ -127,11 +130,11 @@ public final class ConfigWatcher implements AutoCloseable {
                 return enforceNothing(ConfigSource.file(configFile));
             }
             lastSeenDigest = null;
-            return refuse(ConfigSource.file(configFile), null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
+            return refuse(ConfigSource.file(configFile), null, null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         } catch (IOException e) {
             // Forget the content last seen, so that the file is compiled again once it can be read.
             lastSeenDigest = null;
-            return refuse(ConfigSource.file(configFile), null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
+            return refuse(ConfigSource.file(configFile), null, null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         }
         return load(text, ConfigSource.file(configFile));
     }
@@ -146,7 +149,7 @@ public final class ConfigWatcher implements AutoCloseable {
         LoadedConfig inForce = loaded();
         if (document.present() && inForce != null && inForce.source().fromWatch() && document.uid() != null
                 && document.uid().equals(inForce.source().uid())) {
-            Long generation = generationOf(document.text());
+            Long generation = ConfigLoader.header(document.text()).generation();
             if (generation != null && generation < inForce.generation()) {
                 LOG.warn("ConfigMap {} at resourceVersion {} holds generation {}, older than generation {} in force from it; ignored",
                         document.configMap(), document.resourceVersion(), generation, inForce.generation());
@@ -166,15 +169,6 @@ public final class ConfigWatcher implements AutoCloseable {
         return document.present() ? load(document.text(), source) : enforceNothing(source);
     }
 
-    /** The document's generation, or null when it has none or cannot be read (then it is refused as it is put in force). */
-    private static Long generationOf(String text) {
-        try {
-            return ConfigLoader.parseUnvalidated(text).generation();
-        } catch (InvalidConfigException | RuntimeException e) {
-            return null;
-        }
-    }
-
     /** Puts {@code text} in force unless it, its origin and the pod's labels are what was last seen. */
     private boolean load(String text, ConfigSource source) {
         Map<String, String> labels;
@@ -182,7 +176,7 @@ public final class ConfigWatcher implements AutoCloseable {
             labels = podLabelsFile == null ? null : PodLabels.read(podLabelsFile);
         } catch (IOException e) {
             lastSeenDigest = null;
-            return refuse(source, null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
+            return refuse(source, text, null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
         }
         String digest = sha256(text);
         if (digest.equals(lastSeenDigest) && Objects.equals(labels, lastSeenLabels) && source.sameOrigin(lastSeenSource)) {
@@ -196,16 +190,21 @@ public final class ConfigWatcher implements AutoCloseable {
             LOG.info("configuration {} appeared", source);
         }
         try {
-            SidecarConfig config = ConfigLoader.parse(text);
-            List<FieldError> files = ConfigFiles.problems(config, labels);
+            ConfigLoader.Parsed parsed = ConfigLoader.read(text);
+            List<FieldError> files = ConfigFiles.problems(parsed.config(), labels);
             if (!files.isEmpty()) {
-                return refuse(source, digest, files, null);
+                return refuse(source, text, digest, files, null);
             }
-            putInForce(new LoadedConfig(config, digest, labels, clock.instant(), source));
+            if (parsed.newerFormat()) {
+                LOG.warn("configuration {} is of document version {}, newer than {} this sidecar reads: enforced without the fields"
+                        + " it does not know: {}", source, parsed.config().version(), SidecarConfig.DOCUMENT_VERSION,
+                        parsed.ignoredFields().isEmpty() ? "none" : String.join(", ", parsed.ignoredFields()));
+            }
+            putInForce(new LoadedConfig(parsed.config(), digest, labels, clock.instant(), source, parsed.ignoredFields()));
         } catch (InvalidConfigException e) {
-            return refuse(source, digest, e.errors(), null);
+            return refuse(source, text, digest, e.errors(), null);
         } catch (RuntimeException e) {
-            return refuse(source, digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
+            return refuse(source, text, digest, List.of(new FieldError("", "cannot be put in force: " + e)), e);
         }
         reloadsSucceeded.increment();
         return true;
@@ -223,7 +222,7 @@ public final class ConfigWatcher implements AutoCloseable {
             putInForce(LoadedConfig.absent(clock.instant(), source));
         } catch (RuntimeException e) {
             lastSeenDigest = null;
-            return refuse(source, null, List.of(new FieldError("", "nothing could be put in force for the absent " + source + ": " + e)), e);
+            return refuse(source, null, null, List.of(new FieldError("", "nothing could be put in force for the absent " + source + ": " + e)), e);
         }
         lastSeenDigest = ABSENT;
         lastSeenLabels = null;
@@ -247,8 +246,10 @@ public final class ConfigWatcher implements AutoCloseable {
         }
     }
 
-    private boolean refuse(ConfigSource source, String digest, List<FieldError> errors, Throwable cause) {
-        ReloadFailure failure = new ReloadFailure(digest, errors, clock.instant());
+    /** {@code text}: the refused document, null when there was none to read; what it says about itself is reported with the refusal. */
+    private boolean refuse(ConfigSource source, String text, String digest, List<FieldError> errors, Throwable cause) {
+        ConfigLoader.Header header = text == null ? ConfigLoader.Header.NONE : ConfigLoader.header(text);
+        ReloadFailure failure = new ReloadFailure(digest, errors, clock.instant(), header.generation(), header.resources());
         ReloadFailure previous = lastFailure.getAndSet(failure);
         reloadsFailed.increment();
         if (previous == null || !previous.errors().equals(errors)) {

@@ -34,6 +34,18 @@ public final class RuleLimiter {
     private final GlobalRule global;
     private final RuleMeters meters;
 
+    /**
+     * A rule's counts since the sidecar started, kept across reloads while the rule stays in the configuration (a rule
+     * that leaves it and comes back starts again from zero, as its Prometheus counters do).
+     *
+     * @param requests requests the rule evaluated (matched, with a key)
+     * @param rejected requests it rejected (mode Enforce)
+     * @param shadowRejected requests it would have rejected (mode Shadow)
+     * @param fallbacks decisions of a Global rule made without its store (0 for a Local rule)
+     */
+    public record Counts(long requests, long rejected, long shadowRejected, long fallbacks) {
+    }
+
     /** What a Global rule needs beyond a Local one: its store, its failure mode and its tiers with this sidecar's share of each limit. */
     record Shared(SharedStore store, FailureMode failureMode, Tiers fallbackTiers) {
     }
@@ -149,6 +161,10 @@ public final class RuleLimiter {
 
     public long keyCount() {
         return stores.size();
+    }
+
+    public Counts counts() {
+        return meters.counts();
     }
 
     long cost() {

@@ -103,6 +103,12 @@ final class RuleMeters {
         gaugeMeters = List.copyOf(storeMeters);
     }
 
+    /** The cumulative counts so far; shared with the same rule of earlier configurations. */
+    RuleLimiter.Counts counts() {
+        return new RuleLimiter.Counts((long) requests.count(), (long) rejected.count(), (long) shadowRejected.count(),
+                fallbacks == null ? 0 : (long) fallbacks.count());
+    }
+
     /** Cumulative meters, kept across reloads while the rule exists. */
     List<Meter> counterMeters() {
         return counterMeters;

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.sidecar.Closer;
 import dev.sluice.sidecar.SidecarFixture;
 import dev.sluice.sidecar.config.ConfigWatcher;
@@ -185,6 +186,35 @@ class ConfigMapWatchIT {
         api.put("uid-1", document(3, 1000));
         config = awaitConfig(sidecar, watched(3));
         assertThat(config.hasNonNull("lastReloadError")).as("the refusal, cleared").isFalse();
+    }
+
+    /** How strictly a document is read follows its version, not its source: the watch reads a newer format leniently too. */
+    @Test
+    void aNewerFormatFromTheWatchIsEnforcedWithoutWhatItDoesNotKnowAndTheReportNamesTheConfigMap() throws Exception {
+        FakeApiServer api = api();
+        api.put("uid-1", document(1, 1000));
+        SidecarFixture sidecar = sidecar(document(1, 1000), api.settings());
+        awaitConfig(sidecar, watched(1));
+        await().atMost(WAIT).until(() -> api.openWatches() == 1);
+
+        api.put("uid-1", "version: 2\nresources: [{kind: RateLimitPolicy, name: api, generation: 7}]\n"
+                + document(2, 1).replace("limits: [{requests: 1, period: 1h}]", "limits: [{requests: 1, period: 1h, smoothing: on}]"));
+        JsonNode config = awaitConfig(sidecar, watched(2));
+        assertThat(config.path("ignoredFields").toString()).isEqualTo("[\"policies[0].rules[0].limits[0].smoothing\"]");
+        assertThat(sidecar.statuses(2, "/")).isEqualTo("200 429");
+
+        JsonNode report = ConfigLoader.json().readTree(sidecar.admin("/report").body()).path("config");
+        assertThat(report.path("source").asText()).isEqualTo("watch");
+        assertThat(report.path("configMapUid").asText()).isEqualTo("uid-1");
+        assertThat(report.path("version").asInt()).isEqualTo(2);
+        assertThat(report.path("resources").toString()).isEqualTo("[{\"kind\":\"RateLimitPolicy\",\"name\":\"api\",\"generation\":7}]");
+        assertThat(report.path("ignoredFields").toString()).isEqualTo("[\"policies[0].rules[0].limits[0].smoothing\"]");
+
+        // The current format from the watch is as strict as a file.
+        api.put("uid-1", document(3, 1).replace("limits: [{requests: 1, period: 1h}]", "limits: [{requests: 1, period: 1h, smoothing: on}]"));
+        config = awaitConfig(sidecar, c -> c.hasNonNull("lastReloadError"));
+        assertThat(config.path("lastReloadError").path("message").asText()).contains("unknown field 'smoothing'");
+        assertThat(config.path("generation").asLong()).isEqualTo(2);
     }
 
     @Test
