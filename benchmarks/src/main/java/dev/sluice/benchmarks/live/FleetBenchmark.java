@@ -9,6 +9,7 @@ import dev.sluice.benchmarks.live.UsageMeter.Phase;
 import dev.sluice.benchmarks.live.UsageMeter.Usage;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -35,6 +36,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -164,6 +167,8 @@ public final class FleetBenchmark {
                 List<Double> toDocument = new ArrayList<>();
                 List<Double> toReady = new ArrayList<>();
                 List<Double> toEnforced = new ArrayList<>();
+                List<Double> toFirst = new ArrayList<>();
+                List<Double> fanOut = new ArrayList<>();
                 int missing = 0;
                 meter.start();
                 for (int i = 0; i < patches; i++) {
@@ -173,9 +178,11 @@ public final class FleetBenchmark {
                     addIfMeasured(toDocument, result.documentMillis());
                     addIfMeasured(toReady, result.readyMillis());
                     addIfMeasured(toEnforced, result.enforcedMillis());
-                    System.out.printf(Locale.ROOT, "  patch %2d: document %s ms, all %d sidecars %s ms (p50 %s), Ready %s ms, enforcing %s%n",
-                            i + 1, ms(result.documentMillis()), podCount - result.missing(), ms(max(result.deliveryMillis())),
-                            ms(percentile(result.deliveryMillis(), 50)), ms(result.readyMillis()),
+                    addIfMeasured(toFirst, min(result.deliveryMillis()));
+                    addIfMeasured(fanOut, max(result.deliveryMillis()) - min(result.deliveryMillis()));
+                    System.out.printf(Locale.ROOT, "  patch %2d: document %s ms, first sidecar %s ms, all %d sidecars %s ms (p50 %s), Ready %s ms, enforcing %s%n",
+                            i + 1, ms(result.documentMillis()), ms(min(result.deliveryMillis())), podCount - result.missing(),
+                            ms(max(result.deliveryMillis())), ms(percentile(result.deliveryMillis(), 50)), ms(result.readyMillis()),
                             observer.liveStatus() ? ms(result.enforcedMillis()) + " ms" : "n/a");
                 }
                 Phase patchPhase = meter.stop();
@@ -184,7 +191,7 @@ public final class FleetBenchmark {
                 Thread.sleep(steadySeconds * 1000L);
                 Phase steadyPhase = meter.stop();
                 long reports = fleetStatus(fleetControl).path("reportsServed").asLong() - reportsBefore;
-                print(delivery, missing, toDocument, toReady, toEnforced, observer.liveStatus(), patchPhase, steadyPhase, reports);
+                print(delivery, missing, toFirst, fanOut, toDocument, toReady, toEnforced, observer.liveStatus(), patchPhase, steadyPhase, reports);
             }
         }
     }
@@ -240,13 +247,17 @@ public final class FleetBenchmark {
                 enforced == null ? Double.NaN : (enforced.epochMicros() - patchedAt) / 1000.0);
     }
 
-    private void print(List<Double> delivery, int missing, List<Double> toDocument, List<Double> toReady, List<Double> toEnforced,
+    private void print(List<Double> delivery, int missing, List<Double> toFirst, List<Double> fanOut, List<Double> toDocument, List<Double> toReady, List<Double> toEnforced,
                        boolean liveStatus, Phase patchPhase, Phase steadyPhase, long reports) {
         System.out.println();
         System.out.printf(Locale.ROOT, "Fleet benchmark: %d pods, %d patches, %d operator replica(s), %d cores%n", podCount, patches, operatorCount,
                 Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "(1) patch -> each sidecar's watch delivers the document: p50 %s ms, p99 %s ms, max %s ms (%d deliveries, %d missing)%n",
                 ms(percentile(delivery, 50)), ms(percentile(delivery, 99)), ms(max(delivery)), delivery.size(), missing);
+        System.out.printf(Locale.ROOT, "    patch -> the first sidecar has it (the operator's reconcile and write, one watch event): p50 %s ms, max %s ms%n",
+                ms(percentile(toFirst, 50)), ms(max(toFirst)));
+        System.out.printf(Locale.ROOT, "    first -> last sidecar has it (the API server's fan-out to every watch): p50 %s ms, max %s ms%n",
+                ms(percentile(fanOut, 50)), ms(max(fanOut)));
         System.out.printf(Locale.ROOT, "    patch -> the new ConfigMap seen by the benchmark's own watch: p50 %s ms, max %s ms%n",
                 ms(percentile(toDocument, 50)), ms(max(toDocument)));
         System.out.printf(Locale.ROOT, "    patch -> status Ready=True at the new generation (any reason): p50 %s ms, max %s ms%n",
@@ -257,17 +268,19 @@ public final class FleetBenchmark {
         } else {
             System.out.println("(2) n/a: operator without live status");
         }
-        printPhase("(3) patch phase", patchPhase);
-        printPhase("(3) steady phase, sidecars idle", steadyPhase);
+        printPhase("(3) patch phase", patchPhase, patches);
+        printPhase("(3) steady phase, sidecars idle", steadyPhase, 0);
         System.out.printf(Locale.ROOT, "    reports served in the steady phase: %d (%.1f per second)%n", reports, reports / steadyPhase.seconds());
     }
 
-    private static void printPhase(String title, Phase phase) {
+    /** One line per process; with {@code patches} above 0, also its CPU per patch. */
+    private static void printPhase(String title, Phase phase, int patches) {
         System.out.printf(Locale.ROOT, "%s, %.1f s:%n", title, phase.seconds());
-        System.out.printf(Locale.ROOT, "    %-34s %10s %12s %14s%n", "process", "CPU s", "CPU % core", "peak RSS MiB");
+        System.out.printf(Locale.ROOT, "    %-34s %10s %12s %14s%s%n", "process", "CPU s", "CPU % core", "peak RSS MiB",
+                patches > 0 ? String.format(Locale.ROOT, " %16s", "CPU ms per patch") : "");
         for (Usage usage : phase.usage().values()) {
-            System.out.printf(Locale.ROOT, "    %-34s %10.2f %12.1f %14.0f%n", usage.name(), usage.cpuSeconds(), usage.cpuPercent(),
-                    usage.peakRssBytes() / 1048576.0);
+            System.out.printf(Locale.ROOT, "    %-34s %10.2f %12.1f %14.0f%s%n", usage.name(), usage.cpuSeconds(), usage.cpuPercent(),
+                    usage.peakRssBytes() / 1048576.0, patches > 0 ? String.format(Locale.ROOT, " %16.0f", 1000 * usage.cpuSeconds() / patches) : "");
         }
     }
 
@@ -281,7 +294,7 @@ public final class FleetBenchmark {
                 CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
                 client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
                 client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                        .waitUntilCondition(this::established, 30, java.util.concurrent.TimeUnit.SECONDS);
+                        .waitUntilCondition(this::established, 30, TimeUnit.SECONDS);
             }
         }
         log("CRDs established: " + files.stream().map(file -> file.getFileName().toString()).collect(Collectors.joining(", ")));
@@ -296,12 +309,12 @@ public final class FleetBenchmark {
         GenericKubernetesResource policy = new GenericKubernetesResource();
         policy.setApiVersion("sluice.dev/v1alpha1");
         policy.setKind("RateLimitPolicy");
-        policy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(POLICY).withNamespace(NAMESPACE).build());
-        policy.setAdditionalProperty("spec", java.util.Map.of(
-                "podSelector", java.util.Map.of("matchLabels", java.util.Map.of(FleetPods.APP_LABEL, FleetPods.APP)),
+        policy.setMetadata(new ObjectMetaBuilder().withName(POLICY).withNamespace(NAMESPACE).build());
+        policy.setAdditionalProperty("spec", Map.of(
+                "podSelector", Map.of("matchLabels", Map.of(FleetPods.APP_LABEL, FleetPods.APP)),
                 "mode", "Enforce",
                 "scope", "Local",
-                "rules", List.of(java.util.Map.of("name", RULE, "limits", List.of(java.util.Map.of("requests", FIRST_LIMIT - 1, "period", "1s"))))));
+                "rules", List.of(Map.of("name", RULE, "limits", List.of(Map.of("requests", FIRST_LIMIT - 1, "period", "1s"))))));
         return policy;
     }
 
@@ -429,6 +442,10 @@ public final class FleetBenchmark {
         Collections.sort(sorted);
         int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
     private static double max(List<Double> values) {

@@ -103,7 +103,7 @@ final class Observer implements AutoCloseable {
         }
         long generation = resource.getMetadata().getGeneration();
         Object enforcing = status.get("enforcingPods");
-        if (enforcing != null) {
+        if (enforcing != null || status.get("enforcing") != null) {
             liveStatus = true;
         }
         Object conditions = status.get("conditions");
