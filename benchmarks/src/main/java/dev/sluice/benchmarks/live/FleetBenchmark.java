@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.benchmarks.live.UsageMeter.Measured;
 import dev.sluice.benchmarks.live.UsageMeter.Phase;
-import dev.sluice.benchmarks.live.UsageMeter.Usage;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -163,27 +162,10 @@ public final class FleetBenchmark {
                     patchOnce(client, observer, fleetControl);
                 }
                 log("warm-up: " + WARMUP_PATCHES + " patches");
-                List<Double> delivery = new ArrayList<>();
-                List<Double> toDocument = new ArrayList<>();
-                List<Double> toReady = new ArrayList<>();
-                List<Double> toEnforced = new ArrayList<>();
-                List<Double> toFirst = new ArrayList<>();
-                List<Double> fanOut = new ArrayList<>();
-                int missing = 0;
+                Figures figures = new Figures(podCount);
                 meter.start();
                 for (int i = 0; i < patches; i++) {
-                    PatchResult result = patchOnce(client, observer, fleetControl);
-                    delivery.addAll(result.deliveryMillis());
-                    missing += result.missing();
-                    addIfMeasured(toDocument, result.documentMillis());
-                    addIfMeasured(toReady, result.readyMillis());
-                    addIfMeasured(toEnforced, result.enforcedMillis());
-                    addIfMeasured(toFirst, min(result.deliveryMillis()));
-                    addIfMeasured(fanOut, max(result.deliveryMillis()) - min(result.deliveryMillis()));
-                    System.out.printf(Locale.ROOT, "  patch %2d: document %s ms, first sidecar %s ms, all %d sidecars %s ms (p50 %s), Ready %s ms, enforcing %s%n",
-                            i + 1, ms(result.documentMillis()), ms(min(result.deliveryMillis())), podCount - result.missing(),
-                            ms(max(result.deliveryMillis())), ms(percentile(result.deliveryMillis(), 50)), ms(result.readyMillis()),
-                            observer.liveStatus() ? ms(result.enforcedMillis()) + " ms" : "n/a");
+                    figures.add(patchOnce(client, observer, fleetControl), observer.liveStatus());
                 }
                 Phase patchPhase = meter.stop();
                 long reportsBefore = fleetStatus(fleetControl).path("reportsServed").asLong();
@@ -191,16 +173,13 @@ public final class FleetBenchmark {
                 Thread.sleep(steadySeconds * 1000L);
                 Phase steadyPhase = meter.stop();
                 long reports = fleetStatus(fleetControl).path("reportsServed").asLong() - reportsBefore;
-                print(delivery, missing, toFirst, fanOut, toDocument, toReady, toEnforced, observer.liveStatus(), patchPhase, steadyPhase, reports);
+                figures.print(operatorCount, observer.liveStatus(), patchPhase, steadyPhase, reports);
             }
         }
     }
 
-    private record PatchResult(List<Double> deliveryMillis, int missing, double documentMillis, double readyMillis, double enforcedMillis) {
-    }
-
     /** Patches the limit, waits for every sidecar to receive it (and for the status, when live), returns the times from the patch. */
-    private PatchResult patchOnce(KubernetesClient client, Observer observer, URI fleetControl) throws Exception {
+    private Figures.PatchTimes patchOnce(KubernetesClient client, Observer observer, URI fleetControl) throws Exception {
         long limit = nextLimit++;
         String patch = "[{\"op\":\"replace\",\"path\":\"/spec/rules/0/limits/0/requests\",\"value\":" + limit + "}]";
         long patchedAt = nowMicros();
@@ -242,46 +221,9 @@ public final class FleetBenchmark {
         Observer.Seen ready = observer.ready(generation);
         Observer.Seen enforced = observer.enforced(generation);
         Thread.sleep(BETWEEN_PATCHES.toMillis());
-        return new PatchResult(delivery, missing, (document.epochMicros() - patchedAt) / 1000.0,
+        return new Figures.PatchTimes(delivery, missing, (document.epochMicros() - patchedAt) / 1000.0,
                 ready == null ? Double.NaN : (ready.epochMicros() - patchedAt) / 1000.0,
                 enforced == null ? Double.NaN : (enforced.epochMicros() - patchedAt) / 1000.0);
-    }
-
-    private void print(List<Double> delivery, int missing, List<Double> toFirst, List<Double> fanOut, List<Double> toDocument, List<Double> toReady, List<Double> toEnforced,
-                       boolean liveStatus, Phase patchPhase, Phase steadyPhase, long reports) {
-        System.out.println();
-        System.out.printf(Locale.ROOT, "Fleet benchmark: %d pods, %d patches, %d operator replica(s), %d cores%n", podCount, patches, operatorCount,
-                Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "(1) patch -> each sidecar's watch delivers the document: p50 %s ms, p99 %s ms, max %s ms (%d deliveries, %d missing)%n",
-                ms(percentile(delivery, 50)), ms(percentile(delivery, 99)), ms(max(delivery)), delivery.size(), missing);
-        System.out.printf(Locale.ROOT, "    patch -> the first sidecar has it (the operator's reconcile and write, one watch event): p50 %s ms, max %s ms%n",
-                ms(percentile(toFirst, 50)), ms(max(toFirst)));
-        System.out.printf(Locale.ROOT, "    first -> last sidecar has it (the API server's fan-out to every watch): p50 %s ms, max %s ms%n",
-                ms(percentile(fanOut, 50)), ms(max(fanOut)));
-        System.out.printf(Locale.ROOT, "    patch -> the new ConfigMap seen by the benchmark's own watch: p50 %s ms, max %s ms%n",
-                ms(percentile(toDocument, 50)), ms(max(toDocument)));
-        System.out.printf(Locale.ROOT, "    patch -> status Ready=True at the new generation (any reason): p50 %s ms, max %s ms%n",
-                ms(percentile(toReady, 50)), ms(max(toReady)));
-        if (liveStatus) {
-            System.out.printf(Locale.ROOT, "(2) patch -> status Ready=True with enforcingPods %d: p50 %s ms, p99 %s ms, max %s ms (%d of %d patches)%n",
-                    podCount, ms(percentile(toEnforced, 50)), ms(percentile(toEnforced, 99)), ms(max(toEnforced)), toEnforced.size(), patches);
-        } else {
-            System.out.println("(2) n/a: operator without live status");
-        }
-        printPhase("(3) patch phase", patchPhase, patches);
-        printPhase("(3) steady phase, sidecars idle", steadyPhase, 0);
-        System.out.printf(Locale.ROOT, "    reports served in the steady phase: %d (%.1f per second)%n", reports, reports / steadyPhase.seconds());
-    }
-
-    /** One line per process; with {@code patches} above 0, also its CPU per patch. */
-    private static void printPhase(String title, Phase phase, int patches) {
-        System.out.printf(Locale.ROOT, "%s, %.1f s:%n", title, phase.seconds());
-        System.out.printf(Locale.ROOT, "    %-34s %10s %12s %14s%s%n", "process", "CPU s", "CPU % core", "peak RSS MiB",
-                patches > 0 ? String.format(Locale.ROOT, " %16s", "CPU ms per patch") : "");
-        for (Usage usage : phase.usage().values()) {
-            System.out.printf(Locale.ROOT, "    %-34s %10.2f %12.1f %14.0f%s%n", usage.name(), usage.cpuSeconds(), usage.cpuPercent(),
-                    usage.peakRssBytes() / 1048576.0, patches > 0 ? String.format(Locale.ROOT, " %16.0f", 1000 * usage.cpuSeconds() / patches) : "");
-        }
     }
 
     private void installCrds(KubernetesClient client) throws IOException, InterruptedException {
@@ -425,35 +367,6 @@ public final class FleetBenchmark {
 
     private long nowMicros() {
         return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
-    }
-
-    private static void addIfMeasured(List<Double> values, double value) {
-        if (!Double.isNaN(value)) {
-            values.add(value);
-        }
-    }
-
-    /** Nearest-rank percentile; NaN for no values. */
-    static double percentile(List<Double> values, double percent) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
-    }
-
-    private static double min(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-    private static double max(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-    }
-
-    private static String ms(double millis) {
-        return Double.isNaN(millis) ? "n/a" : String.format(Locale.ROOT, "%.0f", millis);
     }
 
     private static String seconds(long sinceNanos) {
