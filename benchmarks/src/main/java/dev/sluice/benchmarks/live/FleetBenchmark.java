@@ -50,7 +50,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.benchmarks.live.FleetBenchmark [--pods 1000] [--patches 20]
- *     [--steady-seconds 60] [--operators 1|2] [--operator-jar operator/target/sluice-operator.jar] [--crds crds] [--work DIR]
+ *     [--steady-seconds 60] [--operators 1|2] [--operator-jar operator/target/sluice-operator.jar] [--crds crds]
+ *     [--operator-max-ram 512m] [--work DIR]
  * </pre>
  */
 public final class FleetBenchmark {
@@ -63,7 +64,7 @@ public final class FleetBenchmark {
     private static final Duration STATUS_LIMIT = Duration.ofSeconds(15);
     private static final Duration BETWEEN_PATCHES = Duration.ofMillis(500);
     /** The operator chart's memory limit; the JVM sizes its heap from it in a container (a quarter: 128 MiB), as here. */
-    private static final String OPERATOR_MAX_RAM = "512m";
+    private static final String CHART_MEMORY_LIMIT = "512m";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int podCount;
@@ -71,10 +72,13 @@ public final class FleetBenchmark {
     private final int steadySeconds;
     private final int operatorCount;
     private final Path operatorJar;
+    private final String operatorMaxRam;
     private final Path crds;
     private final Path work;
     private final Clock clock = Clock.systemUTC();
     private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
+    /** Stopped last, by {@link #stopAll()} too: a benchmark stopped with SIGTERM leaves no API server behind. */
+    private volatile ControlPlane plane;
     private final HttpClient control = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private long nextLimit = FIRST_LIMIT;
 
@@ -84,6 +88,10 @@ public final class FleetBenchmark {
         steadySeconds = Integer.parseInt(option(args, "--steady-seconds", "60"));
         operatorCount = Integer.parseInt(option(args, "--operators", "1"));
         operatorJar = Path.of(option(args, "--operator-jar", "operator/target/sluice-operator.jar"));
+        operatorMaxRam = option(args, "--operator-max-ram", CHART_MEMORY_LIMIT);
+        if (!operatorMaxRam.matches("[0-9]+[kmgKMG]?")) {
+            throw new IllegalArgumentException("--operator-max-ram must be a JVM size such as 512m or 2g, got '" + operatorMaxRam + "'");
+        }
         crds = Path.of(option(args, "--crds", "crds"));
         work = Path.of(option(args, "--work", System.getProperty("java.io.tmpdir") + "/sluice-fleet-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
@@ -112,6 +120,7 @@ public final class FleetBenchmark {
         Files.createDirectories(work);
         log("work directory " + work + " (logs of every process)");
         try (ControlPlane plane = ControlPlane.start(work)) {
+            this.plane = plane;
             log("kube-apiserver " + plane.url() + " (pid " + plane.apiServerPid() + "), etcd pid " + plane.etcdPid());
             try {
                 measure(plane);
@@ -262,7 +271,7 @@ public final class FleetBenchmark {
 
     private Process startOperator(ControlPlane plane, int index) throws IOException, InterruptedException {
         int httpPort = ControlPlane.freePort();
-        List<String> command = new ArrayList<>(List.of(java(), "-XX:MaxRAM=" + OPERATOR_MAX_RAM, "-jar", operatorJar.toString(),
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:MaxRAM=" + operatorMaxRam, "-jar", operatorJar.toString(),
                 "--namespaces=" + NAMESPACE, "--http-port=" + httpPort, "--webhook=false", "--injection=false",
                 "--leader-election=" + (operatorCount > 1), "--lease-namespace=" + NAMESPACE));
         Process operator = start("operator-" + index, command, List.of("KUBECONFIG=" + plane.kubeconfig(), "HOSTNAME=fleet-operator-" + index));
@@ -359,6 +368,10 @@ public final class FleetBenchmark {
         }
         Collections.reverse(processes);
         processes.forEach(process -> Processes.stop(process, Duration.ofSeconds(10)));
+        ControlPlane running = plane;
+        if (running != null) {
+            running.close();
+        }
     }
 
     private static String java() {
