@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The monitoring files the chart ships (charts/sluice/files/), read for the tests: the rules (one
@@ -63,6 +65,49 @@ final class MonitoringFiles {
         }
         return rules;
     }
+
+    /** One query of the dashboard: its panel's title and the PromQL with Grafana's variables as "All" would set them. */
+    record Query(String panel, String expr) {
+    }
+
+    /** Every query of the dashboard's panels, and the selectors of its variables' label_values() queries. */
+    static List<Query> dashboardQueries() {
+        List<Query> queries = new ArrayList<>();
+        try {
+            JsonNode dashboard = JSON.readTree(read(DASHBOARD));
+            for (JsonNode panel : dashboard.path("panels")) {
+                for (JsonNode target : panel.path("targets")) {
+                    queries.add(new Query(panel.path("title").asText(), asAll(target.path("expr").asText())));
+                }
+            }
+            for (JsonNode variable : dashboard.path("templating").path("list")) {
+                Matcher values = LABEL_VALUES.matcher(variable.path("query").path("query").asText());
+                if ("query".equals(variable.path("type").asText()) && values.matches()) {
+                    queries.add(new Query("variable " + variable.path("name").asText(), asAll(values.group(1))));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return queries;
+    }
+
+    /** Grafana's variables replaced as the dashboard's "All" and a 1 m rate interval set them: PromQL that promtool and Prometheus take. */
+    static String asAll(String expr) {
+        return expr.replace("$__rate_interval", "1m").replace("$namespace", ".*").replace("$policy", ".*");
+    }
+
+    /**
+     * An alert's expression without its final comparison with a number ({@code X > 0.2} gives {@code X}): what
+     * must return series while the metrics exist, firing or not. Null when the expression has no such form.
+     */
+    static String condition(String alertExpr) {
+        Matcher comparison = COMPARISON.matcher(alertExpr.trim());
+        return comparison.matches() ? comparison.group(1).trim() : null;
+    }
+
+    private static final Pattern LABEL_VALUES = Pattern.compile("^label_values\\((.+),\\s*[a-zA-Z_][a-zA-Z0-9_]*\\)$");
+    private static final Pattern COMPARISON = Pattern.compile("^(.+?)\\s*(?:==|!=|>=|<=|>|<)\\s*[0-9.]+$", Pattern.DOTALL);
 
     static List<Rule> alerts() {
         return rules().stream().filter(rule -> rule.alert() != null).toList();
