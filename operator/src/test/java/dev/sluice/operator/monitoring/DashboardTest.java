@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.operator.monitoring.MonitoringFiles.Query;
+import dev.sluice.operator.monitoring.MonitoringFiles.Rule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Grafana dashboard (charts/sluice/files/sluice-dashboard.json): every query parses (promtool), every
- * panel says what it shows and uses the data source variable and the namespace and policy variables
- * exist.
+ * panel says what it shows and uses the data source variable, the namespace and policy variables exist,
+ * and docs/monitoring.md describes every panel and every alert.
  */
 class DashboardTest {
     private static final JsonNode DASHBOARD = read();
@@ -85,6 +86,30 @@ class DashboardTest {
             }
         }
         assertThat(unfiltered).isEmpty();
+    }
+
+    @Test
+    void theDocsDescribeEveryPanelAndEveryAlert() {
+        String doc = MonitoringFiles.read(MonitoringFiles.MONITORING_DOC);
+        List<String> missing = new ArrayList<>();
+        for (JsonNode panel : DASHBOARD.path("panels")) {
+            String title = panel.path("title").asText();
+            if (!"row".equals(panel.path("type").asText()) && !doc.contains("### " + title + "\n")) {
+                missing.add("panel " + title);
+            }
+            for (JsonNode target : panel.path("targets")) {
+                if (!doc.contains(target.path("expr").asText())) {
+                    missing.add("query of " + title + ": " + target.path("expr").asText());
+                }
+            }
+        }
+        for (Rule alert : MonitoringFiles.alerts()) {
+            if (!doc.contains("### " + alert.alert() + "\n")) {
+                missing.add("alert " + alert.alert());
+            }
+        }
+
+        assertThat(missing).as("not in docs/monitoring.md").isEmpty();
     }
 
     private static JsonNode read() {
