@@ -22,6 +22,9 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import dev.sluice.operator.jobs.JobUpdateWebhook;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -126,6 +129,7 @@ class LivePrometheusIT {
             """;
 
     static KubernetesClient client;
+    static KubernetesMockServer server;
 
     @TempDir
     Path directory;
@@ -137,6 +141,7 @@ class LivePrometheusIT {
         assertOnlyForChanged(rules, live);
         Path rulesFile = Files.writeString(directory.resolve("sluice-rules.yaml"), live);
 
+        long begun = System.nanoTime();
         HttpServer upstream = upstream();
         ScheduledExecutorService load = Executors.newScheduledThreadPool(2, daemon("load"));
         try (SluiceOperator operator = startOperator();
@@ -146,6 +151,8 @@ class LivePrometheusIT {
             await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(prometheus.targets())
                     .extracting(target -> target.path("health").asText()).containsExactly("up", "up"));
 
+            long started = System.nanoTime();
+            System.out.printf("targets up after %d ms%n", (System.nanoTime() - begun) / 1_000_000);
             AtomicInteger sent = new AtomicInteger();
             load.scheduleAtFixedRate(() -> overload(sidecar.traffic(), sent.getAndIncrement()), 0, 10, TimeUnit.MILLISECONDS);
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(firing(prometheus, "SluiceHighRejectionRate"))
@@ -153,13 +160,16 @@ class LivePrometheusIT {
                     .satisfies(labels -> assertThat(labels).containsEntry("namespace", "shop").containsEntry("policy", "api")
                             .containsEntry("rule", "burst").containsEntry("limit_type", "endpoint").containsEntry("severity", "warning")));
 
+            System.out.printf("SluiceHighRejectionRate firing %d ms after the overload started%n", (System.nanoTime() - started) / 1_000_000);
             assertEveryExpressionFindsSeries(prometheus);
             assertNoLabelCarriesAClientIdentity(prometheus);
             assertTheSavedScrapesStillHaveTheirLabels(sidecar, operator);
 
             load.shutdownNow();
+            long stopped = System.nanoTime();
             await().atMost(Duration.ofSeconds(150)).untilAsserted(() -> assertThat(prometheus.alerts())
                     .as("alerts once the load stopped").noneMatch(alert -> "SluiceHighRejectionRate".equals(alert.path("labels").path("alertname").asText())));
+            System.out.printf("SluiceHighRejectionRate resolved %d ms after the load stopped%n", (System.nanoTime() - stopped) / 1_000_000);
         } finally {
             load.shutdownNow();
             upstream.stop(0);
@@ -348,6 +358,11 @@ class LivePrometheusIT {
         MockCluster.createPod(client, "shop", "web-1", "web");
         client.resource(new ConfigMapBuilder().withNewMetadata().withNamespace("broken").withName("sluice-config").endMetadata()
                 .addToData("note", "written by hand").build()).create();
+        // The API server's answer to the JobQuota reconciler's dry-run probe when both Job webhooks are called; the
+        // CRUD mock would store the probe Job instead, and each pass would count one more running Job.
+        server.expect().post().withPath("/apis/batch/v1/namespaces/batch/jobs?dryRun=All").andReturn(403, new StatusBuilder().withCode(403)
+                .withReason("Forbidden").withMessage("admission webhook \"job-updates.sluice.dev\" denied the request: "
+                        + JobUpdateWebhook.PROBE_ANSWER).build()).always();
         OperatorSettings settings = new OperatorSettings(Set.of(), 0, false, OperatorSettings.DEFAULT_LEASE_NAME, "sluice-system", List.of(),
                 OperatorSettings.DEFAULT_LOG_LEVEL, false, false, WebhookSettings.loopback("sluice-system/sluice-webhook-tls", List.of()), null,
                 InjectionSettings.enabled("localhost/sluice-sidecar:test"));
