@@ -68,6 +68,8 @@ public final class PodInjector {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The annotations of annotation-based scraping (the kubernetes_sd relabelling most Prometheus configurations carry): scrape, port, path. */
+    static final List<String> SCRAPE_ANNOTATIONS = List.of("prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path");
 
     private final InjectionSettings settings;
     private final Set<String> excludedNamespaces;
@@ -247,6 +249,8 @@ public final class PodInjector {
         volumes.addAll(volumes());
         pod.getSpec().setVolumes(volumes);
 
+        Map<String, String> scrape = scrapeAnnotations(annotations, admin, warnings);
+
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("version", 1);
         record.put("image", image);
@@ -268,9 +272,30 @@ public final class PodInjector {
         }
         Map<String, String> written = new LinkedHashMap<>(annotations);
         written.remove(InjectionNames.SKIPPED);
+        written.putAll(scrape);
         written.put(InjectionNames.INJECTED, json);
         pod.getMetadata().setAnnotations(written);
         return new Injected(pod, json, List.copyOf(warnings));
+    }
+
+    /**
+     * The annotations by which a Prometheus without the Prometheus operator finds the sidecar's metrics
+     * (the usual kubernetes_sd relabelling: scrape, port, path; docs/monitoring.md). The convention has one
+     * port per pod: a pod that names its own keeps them (its app's metrics), with a warning.
+     */
+    private static Map<String, String> scrapeAnnotations(Map<String, String> annotations, int admin, List<String> warnings) {
+        List<String> own = SCRAPE_ANNOTATIONS.stream().filter(annotations::containsKey).toList();
+        if (!own.isEmpty()) {
+            warnings.add("the pod's own " + String.join(", ", own) + " annotation(s) are kept, so annotation-based scraping does not find the"
+                    + " sidecar's metrics (port " + admin + ", /metrics): scrape them with the chart's PodMonitor (metrics.podMonitor) or a"
+                    + " scrape job on the port named " + InjectionNames.ADMIN_PORT_NAME);
+            return Map.of();
+        }
+        Map<String, String> scrape = new LinkedHashMap<>();
+        scrape.put(SCRAPE_ANNOTATIONS.get(0), "true");
+        scrape.put(SCRAPE_ANNOTATIONS.get(1), String.valueOf(admin));
+        scrape.put(SCRAPE_ANNOTATIONS.get(2), "/metrics");
+        return scrape;
     }
 
     private static Skipped skip(Pod original, SkipReason reason, String message, List<String> warnings) {

@@ -258,6 +258,24 @@ class PodInjectorTest {
     }
 
     @Test
+    void thePodIsAnnotatedForAnnotationBasedScrapingOfTheSidecarsAdminPort() {
+        Pod pod = injected(pod().container(httpApp().addNewPort().withName("stats").withContainerPort(15021).endPort()).build()).pod();
+
+        assertThat(pod.getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", "15022").containsEntry("prometheus.io/path", "/metrics");
+        assertThat(portNamed(sidecar(pod), "sluice-admin").getContainerPort()).as("the port annotated").isEqualTo(15022);
+    }
+
+    @Test
+    void aPodThatAnnotatesItsOwnScrapingKeepsItAndIsWarned() {
+        Injected injected = injected(pod().annotation("prometheus.io/port", "9102").container(httpApp()).build());
+
+        assertThat(injected.pod().getMetadata().getAnnotations()).containsEntry("prometheus.io/port", "9102")
+                .doesNotContainKeys("prometheus.io/scrape", "prometheus.io/path");
+        assertThat(injected.warnings()).singleElement().asString().contains("prometheus.io/port", "kept", "15021", "metrics.podMonitor");
+    }
+
+    @Test
     void anAdminPortSetAboveTheAppRangeIsSkippedByTheAppPortChoice() {
         settings = new InjectionSettings(true, IMAGE, "Always", null, 15100, 5, Set.of(), false, null, null);
 
