@@ -30,8 +30,11 @@ public final class AdmissionCounts {
     public record Key(String namespace, String quota, String quotaUid, Kind kind, String detail) {
     }
 
-    /** The Jobs of a namespace the last pass saw running under a quota, and held. */
-    public record Seen(int active, int queued) {
+    /**
+     * The Jobs of a namespace the last pass saw running under a quota, and held; {@code max}: the lowest
+     * {@code maxConcurrentJobs} of its quotas (the cap that binds first; 0 without a valid quota).
+     */
+    public record Seen(int active, int queued, int max) {
     }
 
     /** Told of each count and each namespace the first time it appears, so that a view can show it. */
@@ -62,15 +65,15 @@ public final class AdmissionCounts {
     }
 
     /** What the reconciler's last pass over a namespace saw. */
-    public void saw(String namespace, int active, int queued) {
-        if (seen.put(namespace, new Seen(active, queued)) == null) {
+    public void saw(String namespace, int active, int queued, int max) {
+        if (seen.put(namespace, new Seen(active, queued, max)) == null) {
             watchers.forEach(watcher -> watcher.seeing(namespace));
         }
     }
 
     /** The last pass's counts of a namespace; zero before the first. */
     public Seen seen(String namespace) {
-        return seen.getOrDefault(namespace, new Seen(0, 0));
+        return seen.getOrDefault(namespace, new Seen(0, 0, 0));
     }
 
     /** Decisions of this process of one kind in a namespace with one detail, over all its quotas. */

@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
- * Job admission metrics, per namespace: {@code concurrent_jobs_active}, {@code concurrent_jobs_queued},
+ * Job admission metrics, per namespace: {@code concurrent_jobs_active}, {@code concurrent_jobs_queued}, {@code concurrent_jobs_max},
  * {@code concurrent_jobs_rejected_total}, {@code concurrent_jobs_admitted_total} and
  * {@code concurrent_jobs_dry_run_over_limit_total}, each a view of {@link AdmissionCounts} (what this
  * process decided and last saw), and the webhook's decision latency
@@ -56,5 +56,8 @@ public final class JobQuotaMetrics implements AdmissionCounts.Watcher {
                 .description("Jobs running under a JobQuota (not suspended, not finished)").tag("namespace", namespace).register(registry);
         Gauge.builder("concurrent_jobs_queued", counts, c -> c.seen(namespace).queued())
                 .description("Jobs suspended by Sluice, waiting for a slot").tag("namespace", namespace).register(registry);
+        Gauge.builder("concurrent_jobs_max", counts, c -> c.seen(namespace).max())
+                .description("The lowest maxConcurrentJobs of the namespace's JobQuotas: the cap concurrent_jobs_active is held under")
+                .tag("namespace", namespace).register(registry);
     }
 }

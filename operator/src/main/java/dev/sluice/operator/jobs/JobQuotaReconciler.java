@@ -104,7 +104,8 @@ public final class JobQuotaReconciler implements Reconciler<JobQuota>, Cleaner<J
         List<QuotaRules> rules = NamespaceAdmission.rules(pass.quotas());
         counts.saw(namespace,
                 (int) pass.state().jobs().stream().filter(job -> job.active() && rules.stream().anyMatch(q -> q.selects(job.labels()))).count(),
-                pass.state().waiting().size());
+                pass.state().waiting().size(),
+                rules.stream().mapToInt(QuotaRules::maxConcurrentJobs).min().orElse(0));
         List<FieldError> errors = JobQuotaValidation.validate(quota);
         boolean covered = webhook.covers(namespace);
         JobQuotaStatus desired = JobQuotaStatuses.desired(quota, errors, pass.state(), totals.totals(quota, uids(pass.quotas(), null)), covered);

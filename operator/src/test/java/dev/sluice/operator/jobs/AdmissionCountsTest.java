@@ -24,10 +24,11 @@ class AdmissionCountsTest {
         counts.refused(NS, QUOTA, "limit");
         counts.dryRunOverLimit(NS, QUOTA);
         counts.admitted(NS, OTHER, "creation");
-        counts.saw(NS, 3, 2);
+        counts.saw(NS, 3, 2, 5);
 
         assertThat(counter(registry, "concurrent_jobs_admitted", "path", "creation")).as("both quotas' admissions").isEqualTo(3);
         assertThat(registry.get("concurrent_jobs_active").tag("namespace", NS).gauge().value()).isEqualTo(3);
+        assertThat(registry.get("concurrent_jobs_max").tag("namespace", NS).gauge().value()).as("the lowest cap of the namespace").isEqualTo(5);
         assertThat(counts.decided()).as("what a flush adds, per quota uid, kind and detail")
                 .containsEntry(new AdmissionCounts.Key(NS, "quota", "uid-quota", AdmissionCounts.Kind.ADMITTED, "creation"), 2L)
                 .containsEntry(new AdmissionCounts.Key(NS, "other", "uid-other", AdmissionCounts.Kind.ADMITTED, "creation"), 1L)
