@@ -5,6 +5,10 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,6 +51,32 @@ public final class PodSidecars {
                 .flatMap(List::stream)
                 .filter(status -> InjectionNames.SIDECAR_CONTAINER.equals(status.getName()))
                 .findFirst();
+    }
+
+    /**
+     * Since when the sidecar can have been ready, at the earliest: the later of its container's start and the pod's own
+     * Ready transition (a native sidecar is ready before the app, so this errs late, giving it more time to report);
+     * empty when the pod's status says neither.
+     */
+    public static Optional<Instant> readySince(Pod pod) {
+        Optional<Instant> started = sidecarStatus(pod)
+                .filter(status -> status.getState() != null && status.getState().getRunning() != null)
+                .map(status -> status.getState().getRunning().getStartedAt())
+                .flatMap(PodSidecars::instant);
+        Optional<Instant> podReady = Optional.ofNullable(pod.getStatus()).map(PodStatus::getConditions).orElse(List.of()).stream()
+                .filter(condition -> "Ready".equals(condition.getType()) && "True".equals(condition.getStatus()))
+                .map(PodCondition::getLastTransitionTime)
+                .flatMap(time -> instant(time).stream())
+                .findFirst();
+        return Stream.of(started, podReady).flatMap(Optional::stream).max(Instant::compareTo);
+    }
+
+    private static Optional<Instant> instant(String time) {
+        try {
+            return time == null ? Optional.empty() : Optional.of(Instant.parse(time));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** The sidecar's admin port: its container port named {@code sluice-admin}, else the default 15021. */
