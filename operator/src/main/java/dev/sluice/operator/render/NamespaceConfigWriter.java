@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,12 +40,20 @@ public final class NamespaceConfigWriter {
     private final OperatorMetrics metrics;
     private final ConfigReaderAccess readerAccess;
     private final ConcurrentMap<String, Object> namespaceLocks = new ConcurrentHashMap<>();
+    private final Consumer<String> written;
 
     public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics) {
+        this(client, defaults, metrics, namespace -> { });
+    }
+
+    /** @param written told the namespace of each ConfigMap created or changed (the sidecars' reports are then read at once) */
+    public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics,
+                                 Consumer<String> written) {
         this.client = client;
         this.readerAccess = new ConfigReaderAccess(client);
         this.defaults = defaults;
         this.metrics = metrics;
+        this.written = written;
     }
 
     /**
@@ -114,6 +123,7 @@ public final class NamespaceConfigWriter {
                 LOG.info("Updated ConfigMap {}/{} to generation {}", namespace, SidecarConfigMap.NAME, rendered.document().generation());
             }
             if (written != null) {
+                this.written.accept(namespace);
                 readerAccess.ensure(written);
             } else if (readerAccess.needsEnsure(current)) {
                 readerAccess.ensure(current);

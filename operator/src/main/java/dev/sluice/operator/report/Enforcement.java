@@ -35,11 +35,11 @@ import java.util.stream.Collectors;
  */
 public record Enforcement(int selectedPods, int podsWithSidecar, int enforcingPods, List<String> stalePodNames,
                           Optional<Long> enforcedGeneration, List<String> oldSidecars, List<String> openCircuitPods, Readiness readiness) {
-    public static final String REASON_ENFORCED = "Enforced";
-    public static final String REASON_NO_PODS_SELECTED = "NoPodsSelected";
-    public static final String REASON_PROPAGATING = "Propagating";
-    public static final String REASON_PODS_WITHOUT_SIDECAR = "PodsWithoutSidecar";
-    public static final String REASON_SIDECAR_REJECTED_CONFIG = "SidecarRejectedConfig";
+    static final String REASON_ENFORCED = Conditions.REASON_ENFORCED;
+    static final String REASON_NO_PODS_SELECTED = Conditions.REASON_NO_PODS_SELECTED;
+    static final String REASON_PROPAGATING = Conditions.REASON_PROPAGATING;
+    static final String REASON_PODS_WITHOUT_SIDECAR = Conditions.REASON_PODS_WITHOUT_SIDECAR;
+    static final String REASON_SIDECAR_REJECTED_CONFIG = Conditions.REASON_SIDECAR_REJECTED_CONFIG;
     /** How many pod names a message lists before "and N more". */
     static final int NAMED = 5;
     static final int OPEN_NAMED = 10;

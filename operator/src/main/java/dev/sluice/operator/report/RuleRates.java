@@ -99,9 +99,4 @@ public record RuleRates(List<RuleRate> rules, Optional<String> rejectRate) {
         double scale = Math.pow(10, Math.floor(Math.log10(rounded)) - 1);
         return Math.round(Math.round(rounded / scale) * scale);
     }
-
-    /** The reject rate as a number of percent, for the alarm; empty without traffic. */
-    public Optional<Integer> rejectPercent() {
-        return rejectRate.map(rate -> Integer.parseInt(rate.substring(0, rate.length() - 1)));
-    }
 }
