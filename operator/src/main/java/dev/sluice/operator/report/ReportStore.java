@@ -3,6 +3,7 @@ package dev.sluice.operator.report;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -21,7 +22,7 @@ public final class ReportStore {
     /** The reports of {@code pod}, a fresh record when the pod is new or was recreated under its name. */
     PodReports pod(String namespace, String pod, String uid) {
         ConcurrentMap<String, PodReports> pods = namespaces.computeIfAbsent(namespace, key -> new ConcurrentHashMap<>());
-        return pods.compute(pod, (name, known) -> known != null && known.uid().equals(uid) ? known : new PodReports(name, uid));
+        return pods.compute(pod, (name, known) -> known != null && Objects.equals(known.uid(), uid) ? known : new PodReports(name, uid));
     }
 
     /** What is known of every pod of {@code namespace} at {@code now}, by pod name. */
