@@ -96,6 +96,8 @@ class LiveStatusIT {
             assertThat(policyStatus(ns, "api").enforcing()).isEqualTo("2/2");
             assertThat(policyStatus(ns, "api").stalePods()).isZero();
         });
+        assertThat(MockCluster.events(client, ns, "api", Conditions.REASON_PROPAGATING))
+                .as("one Event for the change to Propagating; its recounts (0 of 2, then 1 of 2) are written but not announced").hasSize(1);
     }
 
     @Test
