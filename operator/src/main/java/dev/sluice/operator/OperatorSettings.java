@@ -13,6 +13,7 @@ import dev.sluice.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,6 +38,8 @@ import java.util.function.UnaryOperator;
  * @param redis where the sidecars of {@code scope: Global} policies keep their shared counters, rendered into
  *     every namespace's document; null when no Redis is configured (Global policies then apply their failure mode)
  * @param injection whether and how pods get the sidecar injected (served by the webhook server, so only with {@code webhook} on)
+ * @param reportInterval how often the leader reads every sidecar's report for the resources' live status; zero reads none
+ *     (status then says only whether a resource is rendered)
  */
 public record OperatorSettings(
         Set<String> namespaces,
@@ -50,7 +53,8 @@ public record OperatorSettings(
         boolean serverSideApply,
         WebhookSettings webhook,
         RedisConfig redis,
-        InjectionSettings injection) {
+        InjectionSettings injection,
+        Duration reportInterval) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
     /** Every flag; each falls back to its environment variable SLUICE_<NAME>. */
@@ -59,6 +63,9 @@ public record OperatorSettings(
     public static final String DEFAULT_POD_CONFIGURATION = "sluice-pods";
     public static final String DEFAULT_LEASE_NAME = "sluice-operator";
     public static final String DEFAULT_LOG_LEVEL = LogFlags.DEFAULT_LEVEL;
+    public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(2);
+    /** Below this, rounds of 1 s timeouts would overlap. */
+    static final Duration MIN_REPORT_INTERVAL = Duration.ofMillis(500);
     public static final String USAGE = """
             Usage: java -jar sluice-operator.jar [options]   (runs against the current kubeconfig, or in-cluster config)
               --namespaces=a,b        namespaces to watch (env SLUICE_NAMESPACES; default: all)
@@ -71,6 +78,8 @@ public record OperatorSettings(
               --log-format=F          text or json (env SLUICE_LOG_FORMAT; default text)
               --redis-config=FILE     the sidecars' Redis for scope Global: a YAML file with the sidecar document's
                                       redis: section (env SLUICE_REDIS_CONFIG; default none, see docs/redis.md)
+              --report-interval=D     how often the leader reads every sidecar's /report for live status, e.g. 2s or
+                                      500ms; 0 reads none (env SLUICE_REPORT_INTERVAL; default 2s, see docs/operator.md)
             """ + WebhookSettings.USAGE + InjectionSettings.USAGE;
 
     public OperatorSettings {
@@ -78,10 +87,22 @@ public record OperatorSettings(
         trustedProxies = List.copyOf(trustedProxies);
         webhook = webhook == null ? WebhookSettings.disabled() : webhook;
         injection = injection == null ? InjectionSettings.disabled() : injection;
+        reportInterval = reportInterval == null ? Duration.ZERO : reportInterval;
+        if (reportInterval.isNegative()) {
+            throw new IllegalArgumentException("--report-interval must not be negative, got " + reportInterval);
+        }
         if (injection.enabled() && !webhook.enabled()) {
             throw new IllegalArgumentException("--injection=true needs the webhook server, which serves the pod injection webhook:"
                     + " set --webhook=true (env SLUICE_WEBHOOK), or --injection=false");
         }
+    }
+
+    /** Without reading the sidecars' reports. */
+    public OperatorSettings(Set<String> namespaces, int httpPort, boolean leaderElection, String leaseName, String leaseNamespace,
+            List<String> trustedProxies, String logLevel, boolean jsonLogs, boolean serverSideApply, WebhookSettings webhook, RedisConfig redis,
+            InjectionSettings injection) {
+        this(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, logLevel, jsonLogs, serverSideApply, webhook, redis,
+                injection, Duration.ZERO);
     }
 
     /** Without sidecar injection. */
@@ -94,12 +115,22 @@ public record OperatorSettings(
     private static Set<String> flags() {
         Set<String> flags = new HashSet<>(Set.of("namespaces", "http-port", "leader-election", "lease-name", "lease-namespace",
                 "trusted-proxies", "log-level", "log-format", "webhook", "webhook-port", "webhook-bind", "webhook-url", "webhook-service",
-                "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config"));
+                "webhook-cert-dir", "webhook-secret", "webhook-configurations", "redis-config", "report-interval"));
         flags.addAll(InjectionSettings.FLAGS);
         return Set.copyOf(flags);
     }
 
-    /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply. */
+    /** These settings reading the sidecars' reports every {@code interval} (zero: never). */
+    public OperatorSettings withReportInterval(Duration interval) {
+        return new OperatorSettings(namespaces, httpPort, leaderElection, leaseName, leaseNamespace, trustedProxies, logLevel, jsonLogs,
+                serverSideApply, webhook, redis, injection, interval);
+    }
+
+    public boolean reportsEnabled() {
+        return !reportInterval.isZero();
+    }
+
+    /** Settings for tests against a mock API server: all namespaces, a free port, no Lease, no server-side apply, no sidecar reports. */
     public static OperatorSettings forTests() {
         return new OperatorSettings(Set.of(), 0, false, DEFAULT_LEASE_NAME, null, List.of(), DEFAULT_LOG_LEVEL, false, false,
                 WebhookSettings.disabled(), null);
@@ -134,7 +165,24 @@ public record OperatorSettings(
                 true,
                 webhook,
                 redisConfig(setting.apply("redis-config")),
-                injection);
+                injection,
+                reportInterval(setting.apply("report-interval")));
+    }
+
+    /** {@code --report-interval}: a duration such as 2s or 500ms, or 0 to read no reports. */
+    static Duration reportInterval(String value) {
+        if (value == null) {
+            return DEFAULT_REPORT_INTERVAL;
+        }
+        if (value.trim().equals("0")) {
+            return Duration.ZERO;
+        }
+        Duration interval = Flags.duration("--report-interval", value.trim());
+        if (!interval.isZero() && interval.compareTo(MIN_REPORT_INTERVAL) < 0) {
+            throw new IllegalArgumentException("--report-interval must be 0 (off) or at least " + MIN_REPORT_INTERVAL.toMillis()
+                    + "ms, got '" + value + "'");
+        }
+        return interval;
     }
 
     /**

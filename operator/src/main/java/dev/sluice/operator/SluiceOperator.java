@@ -9,8 +9,12 @@ import dev.sluice.operator.monitoring.ProbeServer;
 import dev.sluice.operator.ratelimit.RateLimitPolicyReconciler;
 import dev.sluice.operator.render.NamespaceConfigWriter;
 import dev.sluice.operator.render.SidecarConfigRenderer;
+import dev.sluice.operator.report.LiveEvents;
+import dev.sluice.operator.report.LiveReports;
+import dev.sluice.operator.report.ReportScraper;
 import dev.sluice.operator.status.EventRecorder;
 import dev.sluice.operator.status.StatusWriter;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -23,16 +27,20 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running operator: its reconcilers, the admission webhooks (Jobs, and pods when injection is on), metrics, probes and
- * (optionally) leader election, wired from {@link OperatorSettings}.
+ * The running operator: its reconcilers, the admission webhooks (Jobs, and pods when injection is on), the reading of the
+ * sidecars' reports for live status (on the leader), metrics, probes and (optionally) leader election, wired from
+ * {@link OperatorSettings}.
  */
 public final class SluiceOperator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceOperator.class);
@@ -48,9 +56,13 @@ public final class SluiceOperator implements AutoCloseable {
     private final AtomicBoolean closing;
     /** Gives the leader Lease up once the operator has stopped; nothing without leader election. */
     private final Runnable releaseLease;
+    /** Reads the sidecars' reports while leading; holds null when reports are off. */
+    private final AtomicReference<ReportScraper> scraping;
 
     private SluiceOperator(Operator operator, ProbeServer probes, PrometheusMeterRegistry registry, JobAdmission jobAdmission,
-            PodInjection podInjection, SidecarAuditor auditor, AtomicBoolean closing, Runnable releaseLease) {
+            PodInjection podInjection, SidecarAuditor auditor, AtomicBoolean closing, Runnable releaseLease,
+            AtomicReference<ReportScraper> scraping) {
+        this.scraping = scraping;
         this.operator = operator;
         this.probes = probes;
         this.registry = registry;
@@ -71,7 +83,15 @@ public final class SluiceOperator implements AutoCloseable {
      * that loses the Lease stops leading instead of ending the process.
      */
     public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock, String leaderIdentity) {
+        return start(client, settings, clock, leaderIdentity, ReportScraper::reportUri);
+    }
+
+    /** As {@link #start(KubernetesClient, OperatorSettings, Clock, String)}, reading each pod's report at {@code reportUris} (tests: local servers). */
+    public static SluiceOperator start(KubernetesClient client, OperatorSettings settings, Clock clock, String leaderIdentity,
+            Function<Pod, URI> reportUris) {
         AtomicBoolean closing = new AtomicBoolean();
+        // Set before the operator starts, so that the leader callbacks find it; null while reports are off.
+        AtomicReference<ReportScraper> scraping = new AtomicReference<>();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -95,8 +115,12 @@ public final class SluiceOperator implements AutoCloseable {
                         .withLeaseNamespace(settings.leaseNamespace())
                         .withIdentity(leaderIdentity)
                         .withExitOnStopLeading(false)
-                        .withLeaderCallbacks(new LeaderCallbacks(() -> startAuditing(auditor), () -> {
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                            startAuditing(auditor);
+                            startScraping(scraping);
+                        }, () -> {
                             stopAuditing(auditor);
+                            stopScraping(scraping);
                             if (leaderIdentity == null) {
                                 exitUnlessClosing(closing);
                             }
@@ -105,10 +129,17 @@ public final class SluiceOperator implements AutoCloseable {
             }
         });
         StatusWriter statusWriter = new StatusWriter(events, clock);
+        LiveReports live = settings.reportsEnabled() ? LiveReports.every(settings.reportInterval(), clock) : LiveReports.disabled();
+        LiveEvents liveEvents = new LiveEvents(events);
         NamespaceConfigWriter configWriter = new NamespaceConfigWriter(client,
-                new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics);
-        operator.register(new RateLimitPolicyReconciler(configWriter, statusWriter, metrics), namespaces(settings));
-        operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics), namespaces(settings));
+                new SidecarConfigRenderer.DocumentDefaults(settings.trustedProxies(), settings.redis()), metrics, live::configWritten);
+        RateLimitPolicyReconciler policies = new RateLimitPolicyReconciler(configWriter, statusWriter, metrics, live, liveEvents);
+        operator.register(policies, namespaces(settings));
+        operator.register(new CircuitBreakerReconciler(configWriter, statusWriter, metrics, live, liveEvents), namespaces(settings));
+        // Read by the leader only, where the reconcilers run; every pod of the watched namespaces comes from the policy reconciler's informer.
+        if (live.enabled()) {
+            scraping.set(live.scraper(policies::pods, reportUris, registry));
+        }
         // Every replica injects (the webhook server runs on each); the namespaces' modes come from an informer of its own.
         PodInjection podInjection = settings.injection().enabled()
                 ? PodInjection.start(client, settings.injection(), client.getNamespace(), registry) : null;
@@ -154,13 +185,26 @@ public final class SluiceOperator implements AutoCloseable {
         }
         if (!settings.leaderElection()) {
             startAuditing(auditor);
+            startScraping(scraping);
         }
-        return new SluiceOperator(operator, probes, registry, jobAdmission, podInjection, auditor, closing, releaseLease);
+        return new SluiceOperator(operator, probes, registry, jobAdmission, podInjection, auditor, closing, releaseLease, scraping);
     }
 
     private static void startAuditing(SidecarAuditor auditor) {
         if (auditor != null) {
             auditor.start();
+        }
+    }
+
+    private static void startScraping(AtomicReference<ReportScraper> scraping) {
+        if (scraping.get() != null) {
+            scraping.get().start();
+        }
+    }
+
+    private static void stopScraping(AtomicReference<ReportScraper> scraping) {
+        if (scraping.get() != null) {
+            scraping.get().close();
         }
     }
 
@@ -206,6 +250,7 @@ public final class SluiceOperator implements AutoCloseable {
     public void close() {
         closing.set(true);
         stopAuditing(auditor);
+        stopScraping(scraping);
         if (podInjection != null) {
             podInjection.close();
         }

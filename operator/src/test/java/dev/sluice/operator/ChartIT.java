@@ -129,6 +129,10 @@ class ChartIT {
         assertThat(settings.logLevel()).isEqualTo("DEBUG");
         assertThat(settings.jsonLogs()).isTrue();
         assertThat(settings.trustedProxies()).containsExactly("10.0.0.0/8");
+        assertThat(settings.reportInterval()).as("liveStatus.reportInterval").isEqualTo(java.time.Duration.ofSeconds(2));
+        Map<String, String> off = new HashMap<>(environment(only(render("templates/deployment.yaml", "--set-string", "liveStatus.reportInterval=0"),
+                Deployment.class)));
+        assertThat(OperatorSettings.parse(new String[0], off).reportsEnabled()).as("liveStatus.reportInterval=0").isFalse();
         WebhookSettings webhook = settings.webhook();
         assertThat(webhook.enabled()).isTrue();
         assertThat(WebhookSettings.service(webhook.service(), "default")).containsExactly(NAMESPACE, "sluice-operator-webhook", "443");

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import dev.sluice.api.config.RedisMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,21 @@ class OperatorSettingsTest {
         Level level = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
         context.stop();
         return level;
+    }
+
+    @Test
+    void theSidecarsReportsAreReadEveryTwoSecondsByDefaultAndZeroTurnsThemOff() {
+        assertThat(OperatorSettings.parse(new String[0], Map.of()).reportInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(OperatorSettings.parse(new String[] {"--report-interval=500ms"}, Map.of()).reportInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(OperatorSettings.parse(new String[0], Map.of("SLUICE_REPORT_INTERVAL", "5s")).reportInterval()).isEqualTo(Duration.ofSeconds(5));
+        OperatorSettings off = OperatorSettings.parse(new String[] {"--report-interval", "0"}, Map.of());
+        assertThat(off.reportsEnabled()).isFalse();
+        assertThat(OperatorSettings.forTests().reportsEnabled()).as("mock-server tests see today's status unless they ask").isFalse();
+
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--report-interval=2 seconds"}, Map.of()))
+                .hasMessageContaining("--report-interval");
+        assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--report-interval=100ms"}, Map.of()))
+                .hasMessageContaining("--report-interval must be 0 (off) or at least 500ms, got '100ms'");
     }
 
     @Test

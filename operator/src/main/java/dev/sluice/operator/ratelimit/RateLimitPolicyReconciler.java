@@ -2,14 +2,20 @@ package dev.sluice.operator.ratelimit;
 
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
+import dev.sluice.api.v1alpha1.ResourceStatus;
 import dev.sluice.operator.monitoring.OperatorMetrics;
 import dev.sluice.operator.render.NamespaceConfigWriter;
 import dev.sluice.operator.render.OtherKindCache;
 import dev.sluice.operator.render.RenderedPolicies;
 import dev.sluice.operator.render.SidecarConfigMap;
+import dev.sluice.operator.render.SidecarConfigRenderer;
+import dev.sluice.operator.report.Enforcement;
+import dev.sluice.operator.report.LiveEvents;
+import dev.sluice.operator.report.LiveReports;
 import dev.sluice.operator.status.SelectedPods;
 import dev.sluice.operator.status.StatusWriter;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -20,6 +26,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -35,13 +42,27 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
     private final NamespaceConfigWriter configWriter;
     private final StatusWriter statusWriter;
     private final OperatorMetrics metrics;
+    private final LiveReports reports;
+    private final LiveEvents liveEvents;
     private SelectedPods<RateLimitPolicy> selectedPods;
     private OtherKindCache<CircuitBreaker, RateLimitPolicy> breakers;
 
-    public RateLimitPolicyReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics) {
+    /**
+     * @param reports the sidecars' reports, for status that says which pods enforce the policy (disabled: status of the rendering)
+     * @param liveEvents the Events of live status
+     */
+    public RateLimitPolicyReconciler(NamespaceConfigWriter configWriter, StatusWriter statusWriter, OperatorMetrics metrics, LiveReports reports,
+                        LiveEvents liveEvents) {
         this.configWriter = configWriter;
         this.statusWriter = statusWriter;
         this.metrics = metrics;
+        this.reports = reports;
+        this.liveEvents = liveEvents;
+    }
+
+    /** Every pod of the watched namespaces (the scraper's list), from this reconciler's informer; none before it started. */
+    public List<Pod> pods() {
+        return selectedPods == null ? List.of() : selectedPods.all();
     }
 
     @Override
@@ -54,7 +75,9 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
                 .withLabelSelector(SidecarConfigMap.SELECTOR)
                 .withSecondaryToPrimaryMapper(configMap -> SelectedPods.sameNamespace(context, configMap))
                 .build(), context);
-        return List.of(selectedPods.eventSource(), configMaps, breakers.eventSource());
+        List<EventSource<?, RateLimitPolicy>> sources = new ArrayList<>(List.of(selectedPods.eventSource(), configMaps, breakers.eventSource()));
+        reports.eventSource(context).ifPresent(sources::add);
+        return sources;
     }
 
     @Override
@@ -67,12 +90,22 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
         if (!rendered.policy(policy.getMetadata().getName()).renderedAsWritten()) {
             metrics.invalidSpec(policy.getKind());
         }
-        int selected = selectedPods.count(namespace, policy.getSpec() == null ? null : policy.getSpec().podSelector());
-        return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, rendered, selected));
+        List<Pod> selected = selectedPods.selected(namespace, policy.getSpec() == null ? null : policy.getSpec().podSelector());
+        if (!reports.enabled()) {
+            return statusWriter.write(policy, RateLimitPolicyStatus.desired(policy, rendered, selected.size()));
+        }
+        String name = policy.getMetadata().getName();
+        LiveReports.View view = reports.view(namespace, rendered.document().generation());
+        Enforcement enforcement = view.enforcement(new Enforcement.Subject(SidecarConfigRenderer.POLICY_KIND, name,
+                policy.getMetadata().getGeneration(), rendered.document().effectiveVersion(), rendered.document().generation()), selected);
+        ResourceStatus desired = RateLimitPolicyStatus.desired(policy, rendered, enforcement, view.rates(name, selected));
+        liveEvents.announce(policy, policy.getStatus(), desired);
+        return statusWriter.write(policy, desired);
     }
 
     @Override
     public DeleteControl cleanup(RateLimitPolicy policy, Context<RateLimitPolicy> context) {
+        liveEvents.forget(policy);
         String namespace = policy.getMetadata().getNamespace();
         configWriter.write(namespace, livePolicies(context, namespace)
                 .filter(other -> !other.getMetadata().getName().equals(policy.getMetadata().getName()))

@@ -5,6 +5,8 @@ import dev.sluice.api.config.FieldError;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.api.v1alpha1.ResourceStatus;
 import dev.sluice.operator.render.RenderedPolicies;
+import dev.sluice.operator.report.Enforcement;
+import dev.sluice.operator.report.RuleRates;
 import dev.sluice.operator.render.SidecarConfigMap;
 import dev.sluice.operator.render.Verdict;
 import dev.sluice.operator.status.Conditions;
@@ -12,11 +14,29 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The status a RateLimitPolicy should have, as a pure function of its rendering's verdict. */
+/**
+ * The status a RateLimitPolicy should have, as a pure function of its rendering's verdict and, while the operator reads
+ * the sidecars' reports, of what its pods enforce.
+ */
 public final class RateLimitPolicyStatus {
     private RateLimitPolicyStatus() {
     }
 
+    /**
+     * With the sidecars' reports: Ready when every selected pod enforces the current generation ({@link Enforcement}),
+     * with the pods' counts and the rules' rates of the last minute.
+     */
+    public static ResourceStatus desired(RateLimitPolicy policy, RenderedPolicies rendered, Enforcement enforcement, RuleRates rates) {
+        ResourceStatus rendering = desired(policy, rendered, enforcement.selectedPods());
+        if (!rendered.policy(policy.getMetadata().getName()).renderedAsWritten()) {
+            return enforcement.applyTo(rendering, rates, false);
+        }
+        List<Condition> conditions = List.of(enforcement.ready(policy.getMetadata().getGeneration(), rendering.notYetEnforced()),
+                Conditions.find(rendering.conditions(), Conditions.ACCEPTED).orElseThrow());
+        return enforcement.applyTo(rendering.withConditions(conditions), rates, false);
+    }
+
+    /** Without the sidecars' reports: Ready once rendered into the ConfigMap. */
     public static ResourceStatus desired(RateLimitPolicy policy, RenderedPolicies rendered, int selectedPods) {
         Long generation = policy.getMetadata().getGeneration();
         Verdict verdict = rendered.policy(policy.getMetadata().getName());

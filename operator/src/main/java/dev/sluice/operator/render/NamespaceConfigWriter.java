@@ -7,6 +7,7 @@ import dev.sluice.api.config.Scope;
 import dev.sluice.api.v1alpha1.CircuitBreaker;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import dev.sluice.operator.monitoring.OperatorMetrics;
+import dev.sluice.operator.status.PodSidecars;
 import dev.sluice.operator.status.SelectedPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,19 +40,29 @@ public final class NamespaceConfigWriter {
     private final OperatorMetrics metrics;
     private final ConfigReaderAccess readerAccess;
     private final ConcurrentMap<String, Object> namespaceLocks = new ConcurrentHashMap<>();
+    private final Consumer<String> written;
 
     public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics) {
+        this(client, defaults, metrics, namespace -> { });
+    }
+
+    /** @param written told the namespace of each ConfigMap created or changed (the sidecars' reports are then read at once) */
+    public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics,
+                                 Consumer<String> written) {
         this.client = client;
         this.readerAccess = new ConfigReaderAccess(client);
         this.defaults = defaults;
         this.metrics = metrics;
+        this.written = written;
     }
 
     /**
-     * How many live pods each Global policy selects: its sidecars' share of the limit when Redis is
-     * unreachable. A change in their number reaches this rendering through the reconcilers' pod watch.
+     * How many live pods each Global policy selects whose sidecar is ready: its sidecars' share of the limit when Redis is
+     * unreachable. Not the label matches: surge pods before they are ready, and pods without a sidecar, enforce nothing
+     * and would shrink every share mid-rollout. A change in their number (a sidecar becoming ready is a pod status change)
+     * reaches this rendering through the reconcilers' pod watch.
      */
-    private static Map<String, Integer> globalReplicas(List<RateLimitPolicy> policies, List<Pod> pods) {
+    static Map<String, Integer> globalReplicas(List<RateLimitPolicy> policies, List<Pod> pods) {
         List<RateLimitPolicy> global = policies.stream()
                 .filter(policy -> policy.getSpec() != null && policy.getSpec().scope() == Scope.Global)
                 .toList();
@@ -60,7 +72,7 @@ public final class NamespaceConfigWriter {
         Map<String, Integer> replicas = new HashMap<>();
         for (RateLimitPolicy policy : global) {
             LabelSelector selector = policy.getSpec().podSelector() == null ? LabelSelector.everything() : policy.getSpec().podSelector();
-            int count = (int) pods.stream().filter(pod -> SelectedPods.selects(selector, pod)).count();
+            int count = (int) pods.stream().filter(pod -> SelectedPods.selects(selector, pod) && PodSidecars.sidecarReady(pod)).count();
             replicas.put(policy.getMetadata().getName(), count);
         }
         return replicas;
@@ -111,6 +123,7 @@ public final class NamespaceConfigWriter {
                 LOG.info("Updated ConfigMap {}/{} to generation {}", namespace, SidecarConfigMap.NAME, rendered.document().generation());
             }
             if (written != null) {
+                this.written.accept(namespace);
                 readerAccess.ensure(written);
             } else if (readerAccess.needsEnsure(current)) {
                 readerAccess.ensure(current);

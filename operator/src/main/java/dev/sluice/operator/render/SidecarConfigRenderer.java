@@ -5,6 +5,7 @@ import dev.sluice.api.config.FieldError;
 import dev.sluice.api.config.KeySettings;
 import dev.sluice.api.config.PolicyConfig;
 import dev.sluice.api.config.RedisConfig;
+import dev.sluice.api.config.RenderedResource;
 import dev.sluice.api.config.RouteConfig;
 import dev.sluice.api.config.Scope;
 import dev.sluice.api.config.SidecarConfig;
@@ -32,8 +33,15 @@ import java.util.stream.Collectors;
  * document lives in the ConfigMap, so this survives operator restarts). The document's
  * {@code generation} is raised whenever its content changes. {@code trustedProxies} (whose
  * {@code X-Forwarded-For} the sidecars believe) is the operator's setting, the same for every namespace.
+ * The document says which format it is written in ({@link SidecarConfig#DOCUMENT_VERSION}) and lists each resource
+ * with an entry in it at the {@code metadata.generation} that entry came from, so that the sidecars' reports say
+ * per resource what they enforce.
  */
 public final class SidecarConfigRenderer {
+    /** The kinds as a document's {@code resources} names them. */
+    public static final String POLICY_KIND = "RateLimitPolicy";
+    public static final String BREAKER_KIND = "CircuitBreaker";
+
     private SidecarConfigRenderer() {
     }
 
@@ -48,36 +56,59 @@ public final class SidecarConfigRenderer {
     }
 
     /**
-     * The rendering of one namespace. {@code replicas} is, per Global policy name, how many pods its selector matches:
-     * when Redis is unreachable, each sidecar falls back to that share of the limit.
+     * The rendering of one namespace. {@code replicas} is, per Global policy name, how many of the pods its selector matches
+     * have a ready sidecar: when Redis is unreachable, each sidecar falls back to that share of the limit.
      */
     public static RenderedPolicies render(String namespace, List<RateLimitPolicy> policies, List<CircuitBreaker> breakers,
                                           Optional<SidecarConfig> previous, DocumentDefaults defaults, Map<String, Integer> replicas) {
         Map<String, PolicyConfig> previousPolicies = previous.map(SidecarConfig::policies).orElse(List.of()).stream()
                 .filter(policy -> namespace.equals(policy.namespace()))
                 .collect(Collectors.toMap(PolicyConfig::name, Function.identity(), (first, second) -> first));
+        Map<String, Long> previousGenerations = previous.map(SidecarConfig::resources).orElse(List.of()).stream()
+                .filter(resource -> resource.generation() != null)
+                .collect(Collectors.toMap(resource -> resource.kind() + "/" + resource.name(), RenderedResource::generation,
+                        (first, second) -> first));
         Map<String, Verdict> policyVerdicts = new HashMap<>();
         List<PolicyConfig> rendered = new ArrayList<>();
+        List<RenderedResource> resources = new ArrayList<>();
         for (RateLimitPolicy policy : byName(policies)) {
             String name = policy.getMetadata().getName();
             Verdict verdict = judge(PolicyValidation.validate(policy), previousPolicies.containsKey(name));
             policyVerdicts.put(name, verdict);
             switch (verdict.outcome()) {
-                case RENDERED -> rendered.add(toPolicyConfig(namespace, name, policy.getSpec(), replicas.getOrDefault(name, 1)));
-                case KEPT_PREVIOUS -> rendered.add(previousPolicies.get(name));
+                case RENDERED -> {
+                    rendered.add(toPolicyConfig(namespace, name, policy.getSpec(), replicas.getOrDefault(name, 1)));
+                    resources.add(new RenderedResource(POLICY_KIND, name, policy.getMetadata().getGeneration()));
+                }
+                case KEPT_PREVIOUS -> {
+                    rendered.add(previousPolicies.get(name));
+                    resources.add(new RenderedResource(POLICY_KIND, name, previousGenerations.get(POLICY_KIND + "/" + name)));
+                }
                 case WITHHELD -> { }
             }
         }
         BreakerRendering breakerRendering = renderBreakers(namespace, breakers, previous);
+        for (BreakerConfig entry : breakerRendering.entries()) {
+            Long generation = breakerRendering.verdicts().get(entry.name()).renderedAsWritten()
+                    ? breakers.stream().filter(breaker -> breaker.getMetadata().getName().equals(entry.name())).findFirst()
+                            .map(breaker -> breaker.getMetadata().getGeneration()).orElse(null)
+                    : previousGenerations.get(BREAKER_KIND + "/" + entry.name());
+            resources.add(new RenderedResource(BREAKER_KIND, entry.name(), generation));
+        }
+        resources.sort(Comparator.comparing(RenderedResource::kind).thenComparing(RenderedResource::name));
         long previousGeneration = previous.map(SidecarConfig::generation).orElse(0L);
-        SidecarConfig unchanged = new SidecarConfig(previousGeneration, defaults.trustedProxies(), KeySettings.defaults(), rendered,
-                defaults.redis(), breakerRendering.entries());
+        SidecarConfig unchanged = document(previousGeneration, rendered, breakerRendering.entries(), resources, defaults);
         if (previous.isPresent() && unchanged.equals(previous.get())) {
             return new RenderedPolicies(unchanged, false, policyVerdicts, breakerRendering.verdicts());
         }
-        SidecarConfig next = new SidecarConfig(previousGeneration + 1, defaults.trustedProxies(), KeySettings.defaults(), rendered,
-                defaults.redis(), breakerRendering.entries());
+        SidecarConfig next = document(previousGeneration + 1, rendered, breakerRendering.entries(), resources, defaults);
         return new RenderedPolicies(next, true, policyVerdicts, breakerRendering.verdicts());
+    }
+
+    private static SidecarConfig document(long generation, List<PolicyConfig> policies, List<BreakerConfig> breakers,
+                                          List<RenderedResource> resources, DocumentDefaults defaults) {
+        return new SidecarConfig(generation, defaults.trustedProxies(), KeySettings.defaults(), policies, defaults.redis(), breakers,
+                SidecarConfig.DOCUMENT_VERSION, resources);
     }
 
     /**

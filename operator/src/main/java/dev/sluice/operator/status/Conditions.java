@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Kubernetes-style conditions: the types and reasons Sluice uses, and how a new set inherits transition times. */
 public final class Conditions {
@@ -18,6 +19,18 @@ public final class Conditions {
     public static final String REASON_RENDERED = "Rendered";
     public static final String REASON_PARTIALLY_ENFORCED = "PartiallyEnforced";
     public static final String REASON_NOT_YET_ENFORCED = "NotYetEnforced";
+    /** Live status (the sidecars' reports): every selected pod enforces the current generation. */
+    public static final String REASON_ENFORCED = "Enforced";
+    public static final String REASON_NO_PODS_SELECTED = "NoPodsSelected";
+    public static final String REASON_PROPAGATING = "Propagating";
+    public static final String REASON_PODS_WITHOUT_SIDECAR = "PodsWithoutSidecar";
+    public static final String REASON_SIDECAR_REJECTED_CONFIG = "SidecarRejectedConfig";
+    /**
+     * Reasons whose message counts pods, so that it follows every rollout: a change of their message alone is written but
+     * not announced as an Event (a change of status or reason is).
+     */
+    public static final Set<String> COUNTING_REASONS = Set.of(REASON_ENFORCED, REASON_NO_PODS_SELECTED, REASON_PROPAGATING,
+            REASON_PODS_WITHOUT_SIDECAR, REASON_PARTIALLY_ENFORCED);
 
     private Conditions() {
     }

@@ -51,10 +51,20 @@ public final class SelectedPods<P extends HasMetadata> {
 
     /** Running or pending pods (not finished, not being deleted) of {@code namespace} that {@code selector} matches; 0 for a missing or invalid selector. */
     public int count(String namespace, LabelSelector selector) {
+        return selected(namespace, selector).size();
+    }
+
+    /** The running or pending pods of {@code namespace} that {@code selector} matches; none for a missing or invalid selector. */
+    public List<Pod> selected(String namespace, LabelSelector selector) {
         if (selector == null || !ConfigValidator.validateSelector(selector, "").isEmpty()) {
-            return 0;
+            return List.of();
         }
-        return (int) pods.list(namespace, pod -> selects(selector, pod)).count();
+        return pods.list(namespace, pod -> selects(selector, pod)).toList();
+    }
+
+    /** Every pod of the watched namespaces, from the informer's cache. */
+    public List<Pod> all() {
+        return pods.list(pod -> true).toList();
     }
 
     /** Whether {@code pod} is running or pending (not finished, not being deleted) and {@code selector} matches it. */

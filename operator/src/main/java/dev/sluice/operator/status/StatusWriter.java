@@ -13,7 +13,8 @@ import java.util.Optional;
  * The one place where the status of every Sluice kind is written: the desired status inherits
  * transition times from the current one and is patched only when it differs. One rule for Events:
  * each change of the {@code Ready} condition (status, reason or message) is announced on the
- * resource, as a Warning while Ready is False and as Normal otherwise.
+ * resource, as a Warning while Ready is False and as Normal otherwise; except a change of message alone
+ * under a reason that counts pods ({@link Conditions#COUNTING_REASONS}), which every rollout makes.
  */
 public final class StatusWriter {
     private final EventRecorder events;
@@ -45,7 +46,7 @@ public final class StatusWriter {
         boolean changed = before.isEmpty()
                 || !Objects.equals(before.get().getStatus(), ready.getStatus())
                 || !Objects.equals(before.get().getReason(), ready.getReason())
-                || !Objects.equals(before.get().getMessage(), ready.getMessage());
+                || !Objects.equals(before.get().getMessage(), ready.getMessage()) && !Conditions.COUNTING_REASONS.contains(ready.getReason());
         if (changed) {
             String type = "False".equals(ready.getStatus()) ? EventRecorder.WARNING : EventRecorder.NORMAL;
             events.record(resource, type, ready.getReason(), ready.getMessage());

@@ -12,7 +12,13 @@ import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.PolicyConfig;
 import dev.sluice.api.config.RedisConfig;
 import dev.sluice.api.config.Scope;
+import dev.sluice.api.config.RenderedResource;
 import dev.sluice.api.config.SidecarConfig;
+import dev.sluice.api.v1alpha1.CircuitBreaker;
+import dev.sluice.operator.Pods;
+import dev.sluice.operator.Resources;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
 import dev.sluice.api.v1alpha1.RateLimitPolicy;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +64,64 @@ class SidecarConfigRendererTest {
         SidecarConfig noPods = SidecarConfigRenderer.render(NS, List.of(shared), List.of(), Optional.empty(),
                 new SidecarConfigRenderer.DocumentDefaults(List.of(), redis), Map.of("shared", 0)).document();
         assertThat(noPods.policies().get(0).replicas()).as("a share of the limit for at least one pod").isEqualTo(1);
+    }
+
+    @Test
+    void theDocumentCarriesItsVersionAndEachResourceAtTheGenerationItsEntryCameFrom() throws Exception {
+        RateLimitPolicy api = policy(NS, "api").rule(rule("global", 100, "1s")).build();
+        api.getMetadata().setGeneration(4L);
+        RateLimitPolicy admin = policy(NS, "admin").rule(rule("global", 10, "1s")).build();
+        CircuitBreaker backend = Resources.breaker(NS, "backend", Resources.inboundBreaker());
+        backend.getMetadata().setGeneration(2L);
+        SidecarConfig first = ConfigLoader.parseUnvalidated(ConfigLoader.toYaml(
+                Renderings.render(NS, List.of(api, admin), List.of(backend), Optional.empty(), List.of()).document()));
+
+        assertThat(first.version()).isEqualTo(SidecarConfig.DOCUMENT_VERSION);
+        assertThat(first.resources()).as("sorted by kind, then name").containsExactly(
+                new RenderedResource("CircuitBreaker", "backend", 2L),
+                new RenderedResource("RateLimitPolicy", "admin", 1L),
+                new RenderedResource("RateLimitPolicy", "api", 4L));
+
+        RateLimitPolicy broken = policy(NS, "api").rule(rule("global", 100, "1 second")).build();
+        broken.getMetadata().setGeneration(5L);
+        RenderedPolicies kept = Renderings.render(NS, List.of(broken, admin), List.of(backend), Optional.of(first), List.of());
+        assertThat(kept.document().resources()).as("a kept entry keeps the generation of its last valid version")
+                .contains(new RenderedResource("RateLimitPolicy", "api", 4L));
+        assertThat(kept.changed()).isFalse();
+
+        RenderedPolicies withheld = Renderings.render(NS, List.of(policy(NS, "new").rule(rule("global", 0, "1s")).build()), List.of(),
+                Optional.empty(), List.of());
+        assertThat(withheld.document().resources()).as("nothing of a withheld resource is in the document").isEmpty();
+    }
+
+    @Test
+    void aGlobalPolicysReplicaCountMovesTheDocumentButNoResourcesGeneration() throws Exception {
+        RateLimitPolicy shared = policy(NS, "shared").rule(rule("global", 300, "1s")).scope(Scope.Global).build();
+        RedisConfig redis = RedisConfig.standalone("redis.shop:6379");
+        SidecarConfig three = SidecarConfigRenderer.render(NS, List.of(shared), List.of(), Optional.empty(),
+                new SidecarConfigRenderer.DocumentDefaults(List.of(), redis), Map.of("shared", 3)).document();
+
+        RenderedPolicies four = SidecarConfigRenderer.render(NS, List.of(shared), List.of(), Optional.of(three),
+                new SidecarConfigRenderer.DocumentDefaults(List.of(), redis), Map.of("shared", 4));
+
+        assertThat(four.changed()).isTrue();
+        assertThat(four.document().generation()).isEqualTo(2L);
+        assertThat(four.document().resources()).isEqualTo(three.resources());
+    }
+
+    @Test
+    void aGlobalPolicysShareCountsTheSelectedPodsWhoseSidecarIsReady() {
+        RateLimitPolicy shared = policy(NS, "shared").rule(rule("global", 300, "1s")).scope(Scope.Global).selecting("app", "web").build();
+        Instant since = Instant.parse("2026-11-28T03:00:00Z");
+        List<Pod> pods = List.of(
+                Pods.pod(NS, "ready-native").injected().ready(since).build(),
+                Pods.pod(NS, "ready-regular").withSidecarContainer().ready(since).build(),
+                Pods.pod(NS, "surge-not-ready").injected().build(),
+                Pods.pod(NS, "no-sidecar").build(),
+                Pods.pod(NS, "other-app").labelled("app", "db").injected().ready(since).build(),
+                Pods.pod(NS, "leaving").injected().ready(since).deleting().build());
+
+        assertThat(NamespaceConfigWriter.globalReplicas(List.of(shared), pods)).containsExactly(Map.entry("shared", 2));
     }
 
     @Test
