@@ -16,6 +16,8 @@ import java.util.Map;
 final class PodReports {
     /** Samples older than this are of no use: rates look back a minute from a 10 s bucket's start. */
     static final Duration KEPT = Duration.ofSeconds(80);
+    /** The closest two kept samples may be. */
+    static final Duration SPACING = Duration.ofSeconds(1);
 
     private final String pod;
     private final String uid;
@@ -48,6 +50,16 @@ final class PodReports {
             rules.put(PodSnapshot.Sample.key(counters.policy(), counters.rule()), counters);
         }
         samples.addLast(new PodSnapshot.Sample(at, rules));
+        // The re-reads after a ConfigMap write come closer together than SPACING: the sample before the newest is dropped when
+        // it is that close to the one before it, so that a pod keeps about one sample a second however often the operator writes.
+        if (samples.size() >= 3) {
+            PodSnapshot.Sample newest = samples.removeLast();
+            PodSnapshot.Sample middle = samples.removeLast();
+            if (!middle.at().isBefore(samples.peekLast().at().plus(SPACING)) || samples.size() == 0) {
+                samples.addLast(middle);
+            }
+            samples.addLast(newest);
+        }
         while (samples.size() > 2 && samples.peekFirst().at().isBefore(at.minus(KEPT))) {
             samples.removeFirst();
         }

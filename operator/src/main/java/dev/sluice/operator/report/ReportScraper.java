@@ -268,13 +268,16 @@ public final class ReportScraper implements AutoCloseable {
     private void setStaleGauge(List<Pod> askable) {
         Instant now = clock.instant();
         Map<String, Integer> counts = new HashMap<>();
+        // One snapshot of each namespace for the round, not one per pod: a namespace of 1,000 pods would otherwise copy
+        // every pod's samples a thousand times.
+        Map<String, Map<String, PodSnapshot>> snapshots = new HashMap<>();
         for (Pod pod : askable) {
             String namespace = pod.getMetadata().getNamespace();
             counts.putIfAbsent(namespace, 0);
             if (!PodSidecars.sidecarReady(pod)) {
                 continue;
             }
-            PodSnapshot snapshot = store.namespace(namespace, now).get(pod.getMetadata().getName());
+            PodSnapshot snapshot = snapshots.computeIfAbsent(namespace, ns -> store.namespace(ns, now)).get(pod.getMetadata().getName());
             if (snapshot == null || snapshot.reporting() == PodSnapshot.Reporting.PENDING) {
                 continue;
             }
