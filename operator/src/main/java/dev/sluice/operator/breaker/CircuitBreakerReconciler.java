@@ -86,7 +86,8 @@ public final class CircuitBreakerReconciler implements Reconciler<CircuitBreaker
         }
         LiveReports.View view = reports.view(namespace, rendered.document().generation());
         Enforcement enforcement = view.enforcement(new Enforcement.Subject(SidecarConfigRenderer.BREAKER_KIND, breaker.getMetadata().getName(),
-                breaker.getMetadata().getGeneration(), rendered.document().effectiveVersion(), rendered.document().generation()), selected);
+                breaker.getMetadata().getGeneration(), rendered.document().effectiveVersion(), rendered.document().generation(),
+                breaker.getStatus() == null ? null : breaker.getStatus().enforcedGeneration()), selected);
         ResourceStatus desired = CircuitBreakerStatus.desired(breaker, rendered, enforcement);
         liveEvents.announce(breaker, breaker.getStatus(), desired);
         return statusWriter.write(breaker, desired);

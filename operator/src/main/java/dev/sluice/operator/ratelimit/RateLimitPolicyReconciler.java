@@ -97,7 +97,8 @@ public final class RateLimitPolicyReconciler implements Reconciler<RateLimitPoli
         String name = policy.getMetadata().getName();
         LiveReports.View view = reports.view(namespace, rendered.document().generation());
         Enforcement enforcement = view.enforcement(new Enforcement.Subject(SidecarConfigRenderer.POLICY_KIND, name,
-                policy.getMetadata().getGeneration(), rendered.document().effectiveVersion(), rendered.document().generation()), selected);
+                policy.getMetadata().getGeneration(), rendered.document().effectiveVersion(), rendered.document().generation(),
+                policy.getStatus() == null ? null : policy.getStatus().enforcedGeneration()), selected);
         ResourceStatus desired = RateLimitPolicyStatus.desired(policy, rendered, enforcement, view.rates(name, selected));
         liveEvents.announce(policy, policy.getStatus(), desired);
         return statusWriter.write(policy, desired);

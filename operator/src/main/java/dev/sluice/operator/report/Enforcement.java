@@ -21,7 +21,10 @@ import java.util.stream.Collectors;
  * names status shows, and whether it is {@code Ready}. Only pods with a ready sidecar are waited for (a sidecar that is
  * not ready holds the pod's port and readiness, so the pod takes no traffic); a pod whose sidecar has not answered yet
  * and became ready less than 3 report intervals ago (or was not asked that long: a new leader) is not held against Ready
- * either, so that a rollout leaves an unchanged resource Ready, but it counts as enforcing only once it reports.
+ * either, so that a rollout leaves an unchanged resource Ready, but it counts as enforcing only once it reports. A pod
+ * this process has not asked yet (a new leader's first seconds) counts as enforcing what the written status said every
+ * pod enforced, when that is the current generation: a restart of the operator changes nothing on the pods, and must
+ * not flip Ready; a generation that moved while no operator looked is waited for.
  *
  * @param selectedPods the live pods the selector matches
  * @param podsWithSidecar those with the Sluice sidecar
@@ -59,9 +62,19 @@ public record Enforcement(int selectedPods, int podsWithSidecar, int enforcingPo
 
     /**
      * The resource whose enforcement is folded: its kind and name as a document's {@code resources} lists them, its
-     * current {@code metadata.generation}, and the document it is rendered into (its format version and generation).
+     * current {@code metadata.generation}, the document it is rendered into (its format version and generation), and the
+     * generation its written status says every reporting pod enforced ({@code enforcedBefore}, null when none).
      */
-    public record Subject(String kind, String name, long generation, int documentVersion, long documentGeneration) {
+    public record Subject(String kind, String name, long generation, int documentVersion, long documentGeneration, Long enforcedBefore) {
+        /** A resource whose status says nothing of enforcement yet. */
+        public Subject(String kind, String name, long generation, int documentVersion, long documentGeneration) {
+            this(kind, name, generation, documentVersion, documentGeneration, null);
+        }
+
+        /** Whether the written status says the pods enforced the current generation. */
+        boolean enforcedAlready() {
+            return enforcedBefore != null && enforcedBefore == generation;
+        }
     }
 
     /**
@@ -80,6 +93,7 @@ public record Enforcement(int selectedPods, int podsWithSidecar, int enforcingPo
         List<Long> reported = new ArrayList<>();
         List<String> oldSidecars = new ArrayList<>();
         List<String> open = new ArrayList<>();
+        boolean trustedBefore = false;
         for (Pod pod : selected.stream().sorted(Comparator.comparing(pod -> pod.getMetadata().getName())).toList()) {
             String name = pod.getMetadata().getName();
             if (!PodSidecars.hasSidecar(pod)) {
@@ -108,9 +122,17 @@ public record Enforcement(int selectedPods, int podsWithSidecar, int enforcingPo
                 starting++;
                 continue;
             }
-            if (report == null && (snapshot == null || snapshot.reporting() == PodSnapshot.Reporting.PENDING
-                    || PodSidecars.readySince(pod).map(since -> since.isAfter(now.minus(grace))).orElse(false))) {
+            if (report == null && PodSidecars.readySince(pod).map(since -> since.isAfter(now.minus(grace))).orElse(false)) {
                 starting++;
+                continue;
+            }
+            if (report == null && (snapshot == null || snapshot.reporting() == PodSnapshot.Reporting.PENDING)) {
+                if (subject.enforcedAlready()) {
+                    enforcing++;
+                    trustedBefore = true;
+                } else {
+                    waitingFor.put(name, "not asked yet");
+                }
                 continue;
             }
             if (!answering) {
@@ -139,8 +161,12 @@ public record Enforcement(int selectedPods, int podsWithSidecar, int enforcingPo
             readiness = new Readiness(true, REASON_ENFORCED, "enforced by " + enforcing + " of " + selectedCount + " selected pods at generation "
                     + subject.generation() + (starting == 0 ? "" : " (" + starting + " starting)"));
         }
+        Optional<Long> enforcedGeneration = reported.stream().min(Long::compare);
+        if (enforcedGeneration.isEmpty() && trustedBefore) {
+            enforcedGeneration = Optional.of(subject.generation());
+        }
         return new Enforcement(selectedCount, withSidecar, enforcing, List.copyOf(waitingFor.keySet()),
-                reported.stream().min(Long::compare), oldSidecars, open, readiness);
+                enforcedGeneration, oldSidecars, open, readiness);
     }
 
     /**

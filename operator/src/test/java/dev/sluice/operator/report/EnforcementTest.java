@@ -121,12 +121,28 @@ class EnforcementTest {
     }
 
     @Test
-    void aPodNotAskedYetIsNotHeldAgainstReadyAfterAnOperatorRestart() {
-        Enforcement enforcement = fold(API, pods("a", "b"), Map.of("b", Reports.pending("b")));
+    void afterAnOperatorRestartPodsNotAskedYetEnforceWhatTheWrittenStatusSaid() {
+        Enforcement.Subject enforcedBefore = new Enforcement.Subject("RateLimitPolicy", "api", 5, 1, 12, 5L);
+
+        Enforcement enforcement = fold(enforcedBefore, pods("a", "b"), Map.of("b", Reports.pending("b")));
 
         assertThat(enforcement.readiness()).isEqualTo(new Enforcement.Readiness(true, "Enforced",
-                "enforced by 0 of 2 selected pods at generation 5 (2 starting)"));
+                "enforced by 2 of 2 selected pods at generation 5"));
+        assertThat(enforcement.enforcingPods()).isEqualTo(2);
+        assertThat(enforcement.enforcedGeneration()).contains(5L);
+    }
+
+    @Test
+    void aGenerationThatMovedWhileNoOperatorLookedIsWaitedFor() {
+        Enforcement.Subject olderBefore = new Enforcement.Subject("RateLimitPolicy", "api", 5, 1, 12, 4L);
+
+        Enforcement enforcement = fold(olderBefore, pods("a", "b"), Map.of("b", Reports.pending("b")));
+
+        assertThat(enforcement.readiness()).isEqualTo(new Enforcement.Readiness(false, "Propagating",
+                "0 of 2 pods enforce generation 5; waiting for a (not asked yet), b (not asked yet)"));
         assertThat(enforcement.enforcedGeneration()).isEmpty();
+        assertThat(fold(API, pods("a", "b"), Map.of()).readiness().reason()).as("a status that says nothing of enforcement")
+                .isEqualTo("Propagating");
     }
 
     @Test
