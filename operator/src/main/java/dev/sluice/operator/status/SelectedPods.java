@@ -8,13 +8,15 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The pods of the watched namespaces, from an informer: a resource's status counts the pods its
+ * The pods of the watched namespaces, from an informer that keeps only what status needs of each ({@link PrunedPods}):
+ * a resource's status counts the pods its
  * selector matches, and a pod that comes, goes or changes labels re-reconciles the resources of its
  * namespace so that the count follows.
  */
@@ -30,6 +32,7 @@ public final class SelectedPods<P extends HasMetadata> {
                 .from(Pod.class, context.getPrimaryResourceClass())
                 .withName("pods")
                 .withSecondaryToPrimaryMapper(pod -> sameNamespace(context, pod))
+                .withItemStore(new TransformingItemStore<>(PrunedPods::prune))
                 .build();
         return new SelectedPods<>(new InformerEventSource<>(configuration, context));
     }
