@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +40,15 @@ public final class NamespaceConfigWriter {
     private final OperatorMetrics metrics;
     private final ConfigReaderAccess readerAccess;
     private final ConcurrentMap<String, Object> namespaceLocks = new ConcurrentHashMap<>();
-    private final Consumer<String> written;
+    private final BiConsumer<String, Long> written;
 
     public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics) {
-        this(client, defaults, metrics, namespace -> { });
+        this(client, defaults, metrics, (namespace, generation) -> { });
     }
 
-    /** @param written told the namespace of each ConfigMap created or changed (the sidecars' reports are then read at once) */
+    /** @param written told the namespace and document generation of each ConfigMap created or changed (the sidecars' reports are then read at once) */
     public NamespaceConfigWriter(KubernetesClient client, SidecarConfigRenderer.DocumentDefaults defaults, OperatorMetrics metrics,
-                                 Consumer<String> written) {
+                                 BiConsumer<String, Long> written) {
         this.client = client;
         this.readerAccess = new ConfigReaderAccess(client);
         this.defaults = defaults;
@@ -123,7 +123,7 @@ public final class NamespaceConfigWriter {
                 LOG.info("Updated ConfigMap {}/{} to generation {}", namespace, SidecarConfigMap.NAME, rendered.document().generation());
             }
             if (written != null) {
-                this.written.accept(namespace);
+                this.written.accept(namespace, rendered.document().generation());
                 readerAccess.ensure(written);
             } else if (readerAccess.needsEnsure(current)) {
                 readerAccess.ensure(current);

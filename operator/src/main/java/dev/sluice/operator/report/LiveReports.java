@@ -68,11 +68,12 @@ public final class LiveReports {
         return scraper;
     }
 
-    /** The operator changed the ConfigMap of {@code namespace}: its sidecars are asked again soon. */
-    public void configWritten(String namespace) {
+    /** The operator changed the ConfigMap of {@code namespace} to document {@code generation}: its sidecars are asked again soon. */
+    public void configWritten(String namespace, long generation) {
+        renderedGenerations.merge(namespace, generation, Math::max);
         ReportScraper current = scraper;
         if (current != null) {
-            current.configWritten(namespace);
+            current.configWritten(namespace, generation);
         }
     }
 

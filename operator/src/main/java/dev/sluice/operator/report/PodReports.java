@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The reports of one pod's sidecar as the scraper receives them: the last one, when it last answered, and the counter
@@ -63,6 +64,10 @@ final class PodReports {
         while (samples.size() > 2 && samples.peekFirst().at().isBefore(at.minus(KEPT))) {
             samples.removeFirst();
         }
+    }
+
+    synchronized Optional<Long> documentGeneration() {
+        return last == null || last.config() == null ? Optional.empty() : Optional.ofNullable(last.config().generation());
     }
 
     /** @param silence how long without an answer makes a sidecar not reporting (3 report intervals) */

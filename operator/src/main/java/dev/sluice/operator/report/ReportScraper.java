@@ -124,8 +124,12 @@ public final class ReportScraper implements AutoCloseable {
         LOG.info("Reading the sidecars' reports every {}", interval);
     }
 
-    /** Asks the pods of {@code namespace} again at once and a few times over the next second: its ConfigMap changed. */
-    public void configWritten(String namespace) {
+    /**
+     * Asks the pods of {@code namespace} again at once and a few times over the next second, its ConfigMap changed to
+     * document {@code generation}: each time only those whose last report does not show that document yet (at 1,000 pods,
+     * asking every pod four times cost the operator more CPU than everything else a patch does).
+     */
+    public void configWritten(String namespace, long generation) {
         ScheduledExecutorService running;
         synchronized (this) {
             running = scheduler;
@@ -136,7 +140,9 @@ public final class ReportScraper implements AutoCloseable {
         for (Duration delay : AFTER_A_WRITE) {
             running.schedule(() -> {
                 try {
-                    scrape(askable().stream().filter(pod -> namespace.equals(pod.getMetadata().getNamespace())).toList());
+                    scrape(askable().stream().filter(pod -> namespace.equals(pod.getMetadata().getNamespace()))
+                            .filter(pod -> store.documentGeneration(namespace, pod.getMetadata().getName()).orElse(-1L) < generation)
+                            .toList());
                 } catch (RuntimeException e) {
                     LOG.warn("Reading the reports of namespace {} failed: {}", namespace, e.toString());
                 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -30,6 +31,12 @@ public final class ReportStore {
         Map<String, PodReports> pods = namespaces.getOrDefault(namespace, new ConcurrentHashMap<>());
         return pods.values().stream().map(reports -> reports.snapshot(now, silence))
                 .collect(Collectors.toUnmodifiableMap(PodSnapshot::pod, snapshot -> snapshot));
+    }
+
+    /** The generation of the document {@code pod}'s last report says it enforces; empty before it answered or while none is in force. */
+    Optional<Long> documentGeneration(String namespace, String pod) {
+        PodReports reports = namespaces.getOrDefault(namespace, new ConcurrentHashMap<>()).get(pod);
+        return reports == null ? Optional.empty() : reports.documentGeneration();
     }
 
     /** Forgets the pods not in {@code live} ({@code namespace/name}): deleted pods leave nothing behind. */

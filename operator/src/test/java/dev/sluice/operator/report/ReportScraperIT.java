@@ -199,8 +199,9 @@ class ReportScraperIT {
     }
 
     @Test
-    void aChangedConfigMapHasItsNamespaceAskedAgainWithinASecond() {
+    void aChangedConfigMapHasItsNamespaceAskedAgainWithinASecondButNotThePodsThatHaveItAlready() {
         FakeSidecar a = sidecar("a", "127.0.0.2").answer(report(7, API_4, "", "", null));
+        FakeSidecar b = sidecar("b", "127.0.0.3").answer(report(8, API_4, "", "", null));
         Pod other = Pods.pod("other", "x").injected().ready(clock.instant()).ip("127.0.0.5").build();
         FakeSidecar x = FakeSidecar.on("127.0.0.5").answer(report(1, "", "", "", null));
         sidecars.add(x);
@@ -210,11 +211,12 @@ class ReportScraperIT {
                 triggers(), rendered, registry);
         this.scraper = scraper;
         scraper.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.requests() == 1 && x.requests() == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.requests() == 1 && b.requests() == 1 && x.requests() == 1);
 
-        scraper.configWritten(NS);
+        scraper.configWritten(NS, 8);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> a.requests() == 1 + ReportScraper.AFTER_A_WRITE.size());
+        assertThat(b.requests()).as("a pod that reported document 8 already").isEqualTo(1);
         assertThat(x.requests()).as("another namespace waits for its round").isEqualTo(1);
     }
 
