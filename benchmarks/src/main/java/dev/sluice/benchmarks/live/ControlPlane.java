@@ -1,7 +1,7 @@
 package dev.sluice.benchmarks.live;
 
+import dev.sluice.sidecar.watch.ApiServerTls;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,14 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * etcd and kube-apiserver as processes of their own (the binaries e2e/cluster/build.sh puts in
@@ -117,7 +113,7 @@ final class ControlPlane implements AutoCloseable {
 
     /** Polls {@code /readyz} (anonymous requests may read it) until it answers 200. */
     private void awaitReady(Duration limit) throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting(caFile())).build();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustingCa()).build();
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -171,22 +167,12 @@ final class ControlPlane implements AutoCloseable {
         Processes.stop(etcd, Duration.ofSeconds(10));
     }
 
-    /** An SSLContext trusting only the certificates in {@code caFile}. */
-    static SSLContext trusting(Path caFile) throws IOException {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            trusted.load(null, null);
-            int index = 0;
-            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trusted.setCertificateEntry("ca-" + index++, certificate);
-            }
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
+    /** An SSLContext trusting only this control plane's CA, as the sidecars' watches do ({@link ApiServerTls}). */
+    private SSLContext trustingCa() throws IOException {
+        try {
+            return ApiServerTls.trusting(caFile());
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot trust " + caFile + ": " + e, e);
+            throw new IOException("cannot trust " + caFile() + ": " + e, e);
         }
     }
 }

@@ -13,11 +13,11 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** An SSLContext that trusts only the certificates of a PEM bundle: the cluster's root CA, not the JVM's. */
-final class ApiServerTls {
+public final class ApiServerTls {
     private ApiServerTls() {
     }
 
-    static SSLContext trusting(Path caFile) throws IOException, GeneralSecurityException {
+    public static SSLContext trusting(Path caFile) throws IOException, GeneralSecurityException {
         Collection<? extends Certificate> certificates;
         try (InputStream in = Files.newInputStream(caFile)) {
             certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
