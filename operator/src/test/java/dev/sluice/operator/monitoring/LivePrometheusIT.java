@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.sluice.api.inject.InjectionNames;
 import dev.sluice.api.v1alpha1.JobQuota;
 import dev.sluice.api.v1alpha1.JobQuotaSpec;
 import dev.sluice.operator.MockCluster;
@@ -20,6 +21,8 @@ import dev.sluice.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -148,6 +151,8 @@ class LivePrometheusIT {
              LiveSidecar sidecar = LiveSidecar.start(directory, SIDECAR_CONFIG, URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()));
              LivePrometheus prometheus = LivePrometheus.start(directory, prometheusConfig(rulesFile, sidecar.adminPort(), operator.httpPort()))) {
             await().atMost(PATIENCE).until(sidecar::ready);
+            // A pod whose sidecar is this one, so that the leader reads its report: sluice_sidecars_stale{namespace}.
+            client.resource(injectedPod("shop", "web-2", sidecar.adminPort())).create();
             await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(prometheus.targets())
                     .extracting(target -> target.path("health").asText()).containsExactly("up", "up"));
 
@@ -365,7 +370,7 @@ class LivePrometheusIT {
                         + JobUpdateWebhook.PROBE_ANSWER).build()).always();
         OperatorSettings settings = new OperatorSettings(Set.of(), 0, false, OperatorSettings.DEFAULT_LEASE_NAME, "sluice-system", List.of(),
                 OperatorSettings.DEFAULT_LOG_LEVEL, false, false, WebhookSettings.loopback("sluice-system/sluice-webhook-tls", List.of()), null,
-                InjectionSettings.enabled("localhost/sluice-sidecar:test"));
+                InjectionSettings.enabled("localhost/sluice-sidecar:test")).withReportInterval(Duration.ofMillis(500));
         SluiceOperator operator = SluiceOperator.start(client, settings, Clock.systemUTC());
         JobQuota quota = new JobQuota();
         quota.setMetadata(new ObjectMetaBuilder().withNamespace("batch").withName("quota").build());
@@ -374,6 +379,21 @@ class LivePrometheusIT {
         client.resource(Resources.policy("broken", "api").rule(Resources.rule("global", 100, "1s")).build()).create();
         client.resource(Resources.policy("batch", "api").rule(Resources.rule("global", 100, "1s")).build()).create();
         return operator;
+    }
+
+    /** A pod as the injector and the kubelet leave it: the sidecar's admin port on this machine, ready, Running at 127.0.0.1. */
+    private static Pod injectedPod(String namespace, String name, int adminPort) {
+        return new PodBuilder()
+                .withNewMetadata().withNamespace(namespace).withName(name).addToLabels("app", "web").endMetadata()
+                .withNewSpec()
+                .addNewInitContainer().withName(InjectionNames.SIDECAR_CONTAINER).withImage("localhost/sluice-sidecar:test").withRestartPolicy("Always")
+                .addNewPort().withName(InjectionNames.ADMIN_PORT_NAME).withContainerPort(adminPort).endPort().endInitContainer()
+                .addNewContainer().withName("app").withImage("example/app").endContainer()
+                .endSpec()
+                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+                .addNewInitContainerStatus().withName(InjectionNames.SIDECAR_CONTAINER).withReady(true).endInitContainerStatus()
+                .endStatus()
+                .build();
     }
 
     /**
