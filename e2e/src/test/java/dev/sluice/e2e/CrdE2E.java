@@ -43,9 +43,9 @@ class CrdE2E {
         String sluice = cluster.kubectl().run("get", "sluice", "-n", namespace).orThrow().stdout();
 
         // In the order a user reads them, AGE last.
-        assertThat(columns(rlp)).containsExactly("NAME", "MODE", "SCOPE", "SELECTED", "READY", "AGE");
+        assertThat(columns(rlp)).containsExactly("NAME", "MODE", "SCOPE", "SELECTED", "ENFORCING", "REJECTED", "READY", "AGE");
         assertThat(rlp).containsPattern("shop-api\\s.*Enforce\\s+Local");
-        assertThat(columns(cb)).containsExactly("NAME", "TARGET", "SELECTED", "READY", "AGE");
+        assertThat(columns(cb)).containsExactly("NAME", "TARGET", "SELECTED", "ENFORCING", "OPEN", "READY", "AGE");
         assertThat(cb).containsPattern("payments-api\\s.*Outbound");
         assertThat(header(wide)).contains("REASON");
         assertThat(wide).contains("shop-api", "payments-api", "ROUTE", "payments");

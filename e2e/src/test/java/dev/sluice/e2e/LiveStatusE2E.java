@@ -111,8 +111,12 @@ class LiveStatusE2E {
         waitReady("rlp/web");
         waitReady("rlp/other");
         waitReady("circuitbreaker/web");
-        assertThat(status("rlp/web").path("enforcing").asText()).isEqualTo(REPLICAS + "/" + REPLICAS);
-        assertThat(status("circuitbreaker/web").path("enforcing").asText()).isEqualTo(REPLICAS + "/" + REPLICAS);
+        // Ready does not wait for a sidecar ready for less than 3 report intervals that has not reported yet (a rollout must
+        // leave a policy Ready), but it counts as enforcing only once it reports: the pods just became Ready.
+        await("every sidecar reporting").atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status("rlp/web").path("enforcing").asText()).isEqualTo(REPLICAS + "/" + REPLICAS);
+            assertThat(status("circuitbreaker/web").path("enforcing").asText()).isEqualTo(REPLICAS + "/" + REPLICAS);
+        });
         String otherSince = readySince("rlp/other");
 
         List<Pod> pods = SampleApp.awaitReadyPods(cluster, NAMESPACE, "web", REPLICAS);

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
@@ -15,6 +16,8 @@ import javax.net.ssl.SSLContext;
 public final class WebhookServer implements AutoCloseable {
     /** Enough to take a burst of concurrent calls; decisions of one namespace queue on its lock anyway. */
     private static final int THREADS = 16;
+    /** How long stopping waits for the calls in progress: a decision takes milliseconds. */
+    private static final int STOP_GRACE_SECONDS = 2;
 
     private final HttpsServer server;
     private final ExecutorService executor;
@@ -46,7 +49,18 @@ public final class WebhookServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        // Calls in progress finish (and their decisions are counted) before the caller flushes the counts: with stop(0)
+        // and shutdownNow, a decision still running when a replica stopped could be counted after its last flush, and
+        // a JobQuota's admittedTotal came out one short after a rolling upgrade (JobQuotaE2E, in one CI run of several).
+        server.stop(STOP_GRACE_SECONDS);
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
