@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SluiceOperator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceOperator.class);
+    /** How long stopping waits for the reconciliations in progress to end. */
+    static final Duration RECONCILIATION_TERMINATION = Duration.ofSeconds(10);
 
     private final Operator operator;
     private final ProbeServer probes;
@@ -103,6 +106,10 @@ public final class SluiceOperator implements AutoCloseable {
         Operator operator = new Operator(overrider -> {
             overrider.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
+                    // JOSDK's default is not to wait: a reconciliation still running (resuming queued Jobs) is
+                    // interrupted and may finish after the replica's last flush of its JobQuota decisions,
+                    // which then miss from the totals. Well under the pod's 30 s grace period.
+                    .withReconciliationTerminationTimeout(RECONCILIATION_TERMINATION)
                     .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
             if (settings.leaderElection()) {
