@@ -105,6 +105,20 @@ public final class Kubectl {
         }
     }
 
+    /**
+     * Starts a kubectl that runs until it ends by itself or is destroyed (e.g. {@code logs -f}), what it
+     * prints on stdout and stderr written to {@code output}.
+     */
+    public Process start(Path output, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString()));
+        command.addAll(List.of(args));
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command, e);
+        }
+    }
+
     public Path kubeconfig() {
         return kubeconfig;
     }

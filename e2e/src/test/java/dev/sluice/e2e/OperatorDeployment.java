@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +65,8 @@ public final class OperatorDeployment {
 
     private final TestCluster cluster;
     private final Path logs;
+    /** Guarded by this: the operator pods whose logs are followed, by name. */
+    private final Map<String, Process> followed = new HashMap<>();
 
     private OperatorDeployment(TestCluster cluster, Path logs) {
         this.cluster = cluster;
@@ -236,10 +239,22 @@ public final class OperatorDeployment {
         }
     }
 
-    /** Saves the logs of the operator's containers now running (and of their previous instances) under the logs folder. */
+    /**
+     * Saves the logs of the operator's containers now running (and of their previous instances) under
+     * the logs folder, and follows each pod's container from the first time it is seen to its end into
+     * {@code <pod>.followed.log}: what a replica logs while it stops (a rolling upgrade, a scale-down, a
+     * force-delete) is kept after its pod is gone.
+     */
     synchronized void collectLogs() {
         for (Pod pod : pods()) {
             String name = pod.getMetadata().getName();
+            Process following = followed.get(name);
+            boolean running = pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                    && pod.getStatus().getContainerStatuses().stream().anyMatch(container -> container.getState().getRunning() != null);
+            // kubectl ends by itself when the container does; or at once if it has not started yet: then again.
+            if (following == null || !following.isAlive() && running) {
+                followed.put(name, cluster.kubectl().start(logs.resolve(name + ".followed.log"), "logs", "-f", "-n", NAMESPACE, name));
+            }
             for (boolean previous : new boolean[] {true, false}) {
                 Kubectl.Result log = cluster.kubectl().run("logs", "-n", NAMESPACE, name, "--previous=" + previous);
                 if (log.succeeded() && !log.stdout().isEmpty()) {
@@ -247,6 +262,12 @@ public final class OperatorDeployment {
                 }
             }
         }
+    }
+
+    /** Stops following the pods' logs (the cluster goes down). */
+    synchronized void stopFollowingLogs() {
+        followed.values().forEach(Process::destroy);
+        followed.clear();
     }
 
     /** The logs {@link #collectLogs} saved, by file. */

@@ -82,8 +82,12 @@ public final class TestCluster implements AutoCloseable {
         TestCluster cluster;
         try {
             Path kubeconfig = node.kubeconfig();
-            cluster = new TestCluster(node, before, Kubectl.of(kubeconfig),
-                    new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build(), images);
+            Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+            // Longer than the API server may wait for the webhooks (chart: webhook.timeoutSeconds, 10 s by
+            // default, up to 30): with the client's 10 s, a creation the API server was still admitting
+            // timed out here, the client sent it again, and the test saw 409 AlreadyExists for its own Job.
+            config.setRequestTimeout((int) Duration.ofSeconds(60).toMillis());
+            cluster = new TestCluster(node, before, Kubectl.of(kubeconfig), new KubernetesClientBuilder().withConfig(config).build(), images);
         } catch (IOException e) {
             node.down(OWNER);
             throw new UncheckedIOException(e);
@@ -197,6 +201,7 @@ public final class TestCluster implements AutoCloseable {
             try {
                 if (operator != null) {
                     operator.collectLogs();
+                    operator.stopFollowingLogs();
                 }
             } finally {
                 client.close();
