@@ -98,7 +98,7 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), new ProxyOverhead(registry));
+        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), settings.upgradeIdleTimeout(), new ProxyOverhead(registry));
         gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())

@@ -40,37 +40,45 @@ import org.xnio.channels.StreamSinkChannel;
  * connections of an {@link UpstreamClient}.
  */
 public final class Forwarder implements EnforcedHandler {
+    /**
+     * How long an upgraded connection (a WebSocket) may carry nothing either way before it is closed, unless the sidecar
+     * is told otherwise: long enough for an application's own pings, short enough that a peer gone without a FIN frees them.
+     */
+    public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
     private static final byte[] NO_BODY = new byte[0];
 
     private final UpstreamClient app;
     private final long appTimeoutNanos;
     private final ProxyOverhead overhead;
+    private final long tunnelIdleNanos;
 
-    private Forwarder(UpstreamClient app, long appTimeoutNanos, ProxyOverhead overhead) {
+    private Forwarder(UpstreamClient app, long appTimeoutNanos, ProxyOverhead overhead, long tunnelIdleNanos) {
         this.app = app;
         this.appTimeoutNanos = appTimeoutNanos;
         this.overhead = overhead;
+        this.tunnelIdleNanos = tunnelIdleNanos;
     }
 
     /**
      * The traffic port's forwarder: a request no guard covers goes to {@code app} in one attempt within
      * {@code timeout}, a guarded one to its guard's client (the same pool for the app); {@code overhead}
-     * gets the sidecar's part of each request that reaches the app.
+     * gets the sidecar's part of each request that reaches the app. An upgraded connection (a WebSocket) is closed
+     * once nothing has moved either way for {@code tunnelIdle}.
      */
-    public static Forwarder toApp(UpstreamClient app, Duration timeout, ProxyOverhead overhead) {
-        return new Forwarder(app, timeout.toNanos(), overhead);
+    public static Forwarder toApp(UpstreamClient app, Duration timeout, Duration tunnelIdle, ProxyOverhead overhead) {
+        return new Forwarder(app, timeout.toNanos(), overhead, tunnelIdle.toNanos());
     }
 
     /** An outbound route's forwarder: a route is compiled only with a breaker, so its calls always have a guard. */
     public static Forwarder toRoute() {
-        return new Forwarder(null, 0, null);
+        return new Forwarder(null, 0, null, DEFAULT_TUNNEL_IDLE_TIMEOUT.toNanos());
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
         Guard guard = enforced.guard();
-        Call call = guard == null ? new Call(exchange, null, app, appTimeoutNanos, overhead)
-                : new Call(exchange, guard, guard.client(), guard.timeoutNanos(), overhead);
+        Call call = guard == null ? new Call(exchange, null, app, appTimeoutNanos, overhead, tunnelIdleNanos)
+                : new Call(exchange, guard, guard.client(), guard.timeoutNanos(), overhead, tunnelIdleNanos);
         RetryRules retry = call.retry;
         if (retry != null) {
             retry.budget().onRequest();
@@ -111,6 +119,7 @@ public final class Forwarder implements EnforcedHandler {
         private final UpstreamClient client;
         private final long timeoutNanos;
         private final ProxyOverhead overhead;
+        private final long tunnelIdleNanos;
         private long untilFirstSend = -1;
         private long responseArrived;
         private byte[] body;
@@ -126,7 +135,7 @@ public final class Forwarder implements EnforcedHandler {
         private XnioExecutor.Key timer;
         private ClientConnection connection;
 
-        Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead) {
+        Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead, long tunnelIdleNanos) {
             this.exchange = exchange;
             this.guard = guard;
             this.breaker = guard == null ? null : guard.breaker();
@@ -134,6 +143,7 @@ public final class Forwarder implements EnforcedHandler {
             this.client = client;
             this.timeoutNanos = timeoutNanos;
             this.overhead = overhead;
+            this.tunnelIdleNanos = tunnelIdleNanos;
         }
 
         /** Starts the next attempt; the breaker's permission for the first was taken on arrival. */
@@ -243,7 +253,7 @@ public final class Forwarder implements EnforcedHandler {
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
                 // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it.
                 closeAttempt(mine);
-                Transport.tunnel(received, exchange);
+                Tunnel.open(received, exchange, tunnelIdleNanos);
                 recordOverhead();
                 return;
             }

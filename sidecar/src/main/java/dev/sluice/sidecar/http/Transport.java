@@ -1,7 +1,6 @@
 package dev.sluice.sidecar.http;
 
 import io.undertow.client.ClientExchange;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
@@ -16,10 +15,7 @@ import java.util.Set;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
-import org.xnio.StreamConnection;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.channels.StreamSourceChannel;
 
 /**
  * The transport of one attempt of {@link Forwarder}: what is copied from the client's request
@@ -134,46 +130,6 @@ final class Transport {
                     done.run();
                     finishWrites(sink, broken);
                 }, broken, broken, exchange.getConnection().getByteBufferPool());
-    }
-
-    /**
-     * Answers an upgrade the app accepted (101) and, once the client has the answer, joins the two
-     * connections: bytes flow both ways until either side closes, which closes both. The upstream
-     * connection becomes the tunnel's and never returns to a pool.
-     */
-    static void tunnel(ClientExchange received, HttpServerExchange exchange) {
-        exchange.getResponseHeaders().putAll(Headers.UPGRADE, received.getResponse().getResponseHeaders().get(Headers.UPGRADE));
-        exchange.upgradeChannel((clientSide, upgraded) -> {
-            StreamConnection appSide = null;
-            try {
-                appSide = received.getConnection().performUpgrade();
-                ChannelExceptionHandler<java.nio.channels.Channel> broken = new ClosingExceptionHandler(clientSide, appSide);
-                ByteBufferPool pool = received.getConnection().getBufferPool();
-                pipe(appSide.getSourceChannel(), clientSide.getSinkChannel(), broken, pool);
-                pipe(clientSide.getSourceChannel(), appSide.getSinkChannel(), broken, pool);
-            } catch (IOException e) {
-                IoUtils.safeClose(clientSide, appSide);
-            }
-        });
-        exchange.endExchange();
-    }
-
-    /** One direction of a tunnel: what arrives is written on; the end of it shuts the other side's writes down. */
-    private static void pipe(StreamSourceChannel from, StreamSinkChannel to, ChannelExceptionHandler<java.nio.channels.Channel> broken,
-                             ByteBufferPool pool) {
-        Transfer.initiateTransfer(from, to, ChannelListeners.closingChannelListener(),
-                ChannelListeners.writeShutdownChannelListener(ChannelListeners.flushingChannelListener(ChannelListeners.closingChannelListener(),
-                        ChannelListeners.closingChannelExceptionHandler()), ChannelListeners.closingChannelExceptionHandler()),
-                broken, broken, pool);
-    }
-
-    /** Closes both ends of a tunnel when either fails. */
-    private record ClosingExceptionHandler(StreamConnection one, StreamConnection other)
-            implements ChannelExceptionHandler<java.nio.channels.Channel> {
-        @Override
-        public void handleException(java.nio.channels.Channel channel, IOException exception) {
-            IoUtils.safeClose(channel, one, other);
-        }
     }
 
     /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */
