@@ -3,6 +3,7 @@ package dev.sluice.sidecar;
 import dev.sluice.api.flags.Flags;
 import dev.sluice.sidecar.drain.DrainToken;
 import dev.sluice.sidecar.http.Forwarder;
+import dev.sluice.sidecar.http.UpstreamClient;
 import dev.sluice.sidecar.watch.ConfigMapWatchSettings;
 import java.net.URI;
 import java.nio.file.Path;
@@ -73,7 +74,9 @@ public record SidecarSettings(
               --config FILE            configuration document, YAML or JSON        (SLUICE_CONFIG)
               --config-optional        a missing config file enforces nothing (traffic passes
                                        through) until it appears, instead of an error (SLUICE_CONFIG_OPTIONAL=true)
-              --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081 (SLUICE_UPSTREAM)
+              --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081, or
+                                       h2c://127.0.0.1:8081 for an app that speaks HTTP/2 in
+                                       cleartext (gRPC)                             (SLUICE_UPSTREAM)
               --port N                 traffic port, default 8080                   (SLUICE_PORT)
               --admin-port N           admin port, default 9090                     (SLUICE_ADMIN_PORT)
               --bind ADDRESS           address both ports listen on, default 0.0.0.0 (SLUICE_BIND_ADDRESS)
@@ -187,8 +190,8 @@ public record SidecarSettings(
     private static URI upstreamUri(String value) {
         try {
             URI uri = URI.create(value);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--upstream '" + value + "' must be an http:// or https:// URL with a host");
+            if (!UpstreamClient.SCHEMES.contains(String.valueOf(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("--upstream '" + value + "' must be an http://, https:// or h2c:// URL with a host");
             }
             return uri;
         } catch (IllegalArgumentException e) {

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
-import org.xnio.channels.StreamSinkChannel;
 
 /**
  * The one way a request reaches its upstream, the pod's app or an outbound route's API. Under a
@@ -33,7 +32,8 @@ import org.xnio.channels.StreamSinkChannel;
  * Content-Length, which is then read into memory first; any other body, and every body when nothing
  * is retried, streams to the upstream and is retried only after a connection failure, when none of it
  * was sent. A response is passed on, status and headers and a streamed body, as soon as its attempt
- * is not going to be retried: nothing is retried once the response has started.
+ * is not going to be retried: nothing is retried once the response has started. A gRPC call's body has no
+ * Content-Length (over HTTP/2 it ends with its stream), so it always streams: a call is never replayed.
  *
  * <p>This class decides about attempts (permission, timeout, retry, giving up); what one attempt
  * copies and streams between the client and the upstream is {@link Transport}'s, over the pooled
@@ -89,13 +89,16 @@ public final class Forwarder implements EnforcedHandler {
             return;
         }
         long length = exchange.getRequestContentLength();
-        boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+        // Chunked over HTTP/1; over HTTP/2 (gRPC) a body needs no Content-Length and ends with its stream, so a request
+        // still open after its headers has one.
+        boolean unknownLength = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)
+                || length < 0 && !exchange.isRequestComplete();
         boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
-        if (!chunked && length <= 0) {
+        if (!unknownLength && length <= 0) {
             call.body = NO_BODY;
             call.replayable = retryableMethod;
             exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
-        } else if (retryableMethod && !chunked && length <= retry.maxBodyBytes()) {
+        } else if (retryableMethod && !unknownLength && length <= retry.maxBodyBytes()) {
             exchange.getRequestReceiver().receiveFullBytes((ex, bytes) -> {
                 call.body = bytes;
                 call.replayable = true;
@@ -134,6 +137,8 @@ public final class Forwarder implements EnforcedHandler {
         private long attemptStart;
         private XnioExecutor.Key timer;
         private ClientConnection connection;
+        /** The attempt's exchange with the upstream once its request is sent; null before. */
+        private ClientExchange upstreamExchange;
 
         Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead, long tunnelIdleNanos) {
             this.exchange = exchange;
@@ -157,6 +162,7 @@ public final class Forwarder implements EnforcedHandler {
             int mine = ++seq;
             attemptOver = false;
             connection = null;
+            upstreamExchange = null;
             attemptStart = System.nanoTime();
             timer = exchange.getIoThread().executeAfter(() -> timedOut(mine), timeoutNanos, TimeUnit.NANOSECONDS);
             client.connect(exchange, new ClientCallback<>() {
@@ -188,8 +194,10 @@ public final class Forwarder implements EnforcedHandler {
                 @Override
                 public void completed(ClientExchange sent) {
                     if (stale(mine)) {
+                        client.discard(connection, sent);
                         return;
                     }
+                    upstreamExchange = sent;
                     sent.setResponseListener(new ClientCallback<>() {
                         @Override
                         public void completed(ClientExchange received) {
@@ -203,7 +211,7 @@ public final class Forwarder implements EnforcedHandler {
                             failedAttempt(mine, FailureKind.Reset);
                         }
                     });
-                    writeBody(mine, sent.getRequestChannel());
+                    writeBody(mine, sent);
                 }
 
                 @Override
@@ -213,14 +221,14 @@ public final class Forwarder implements EnforcedHandler {
             });
         }
 
-        private void writeBody(int mine, StreamSinkChannel upstream) {
+        private void writeBody(int mine, ClientExchange sent) {
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> failedAttempt(mine, FailureKind.Reset);
             if (body != null) {
-                Transport.writeBuffered(body, upstream, broken);
+                Transport.writeBuffered(body, sent.getRequestChannel(), broken);
                 return;
             }
             bodyStreamed = true;
-            Transport.streamRequestBody(exchange, upstream, broken);
+            Transport.streamRequestBody(exchange, sent, broken);
         }
 
         private void responded(int mine, ClientExchange received) {
@@ -231,7 +239,7 @@ public final class Forwarder implements EnforcedHandler {
             if (retry != null && retry.retriesStatus(status)) {
                 if (mayRetry(replayable)) {
                     closeAttempt(mine);
-                    IoUtils.safeClose(received.getConnection());
+                    client.discard(received.getConnection(), received);
                     if (attempt > 1) {
                         guard.retried(false);
                     }
@@ -251,7 +259,7 @@ public final class Forwarder implements EnforcedHandler {
             Transport.copyResponseHead(received, exchange);
             boolean upgrade = Transport.isUpgrade(exchange);
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
-                // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it.
+                // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it, or until it idles out.
                 closeAttempt(mine);
                 Tunnel.open(received, exchange, tunnelIdleNanos);
                 recordOverhead();
@@ -261,9 +269,9 @@ public final class Forwarder implements EnforcedHandler {
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
                 closeAttempt(mine);
                 if (!released) {
-                    IoUtils.safeClose(used);
+                    client.discard(used, received);
                 }
-                IoUtils.safeClose(exchange.getConnection());
+                resetClient();
             };
             Transport.streamResponseBody(received, exchange, () -> {
                 closeAttempt(mine);
@@ -271,7 +279,7 @@ public final class Forwarder implements EnforcedHandler {
                 if (upgrade || bodyStreamed && !exchange.isRequestComplete()) {
                     // An upgrade the app refused leaves the connection expecting one; an answer before the client
                     // finished its body leaves it still sending the body. Neither is fit for another request.
-                    IoUtils.safeClose(used);
+                    client.discard(used, received);
                 } else {
                     client.release(used);
                 }
@@ -292,8 +300,8 @@ public final class Forwarder implements EnforcedHandler {
             }
             if (committed) {
                 closeAttempt(mine);
-                IoUtils.safeClose(connection);
-                IoUtils.safeClose(exchange.getConnection());
+                client.discard(connection, upstreamExchange);
+                resetClient();
                 return;
             }
             failedAttempt(mine, FailureKind.Timeout);
@@ -304,9 +312,9 @@ public final class Forwarder implements EnforcedHandler {
                 return;
             }
             closeAttempt(mine);
-            IoUtils.safeClose(connection);
+            client.discard(connection, upstreamExchange);
             if (committed) {
-                IoUtils.safeClose(exchange.getConnection());
+                resetClient();
                 return;
             }
             if (breaker != null) {
@@ -347,6 +355,14 @@ public final class Forwarder implements EnforcedHandler {
         private void backOff() {
             long delay = retry.delayNanos(attempt);
             exchange.getIoThread().executeAfter(this::attempt, delay, TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * Ends a response that cannot be finished, so that the client sees a broken response rather than a short one:
+         * its connection is closed, which over HTTP/2 resets only its stream ({@code Http2ServerConnection}), not the others.
+         */
+        private void resetClient() {
+            IoUtils.safeClose(exchange.getConnection());
         }
 
         private boolean stale(int mine) {
