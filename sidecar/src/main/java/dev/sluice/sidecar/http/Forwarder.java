@@ -232,7 +232,7 @@ public final class Forwarder implements EnforcedHandler {
         }
 
         private void responded(int mine, ClientExchange received) {
-            int status = received.getResponse().getResponseCode();
+            int status = Grpc.upstreamStatus(received.getResponse());
             responseArrived = System.nanoTime();
             long took = responseArrived - attemptStart;
             boolean success = breaker == null || breaker.onResponse(status, took);
@@ -332,8 +332,7 @@ public final class Forwarder implements EnforcedHandler {
                 guard.retried(false);
             }
             // 502, not 503, when the app cannot be reached: 503 is the sidecar's own shedding and open circuits.
-            exchange.setStatusCode(kind == FailureKind.Timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY);
-            exchange.endExchange();
+            Rejections.upstreamFailed(exchange, kind == FailureKind.Timeout);
         }
 
         /** Whether another attempt may be made, taking a retry from the budget if so. */
