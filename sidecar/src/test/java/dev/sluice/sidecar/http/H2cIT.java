@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +44,8 @@ class H2cIT {
     private Sidecar sidecar;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
     private final AtomicInteger requests = new AtomicInteger();
+    /** The sidecar's end of each connection requests reached the app on, one entry per request. */
+    private final List<String> peers = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch holding = new CountDownLatch(1);
 
@@ -88,6 +91,24 @@ class H2cIT {
                 .send(HttpRequest.newBuilder(traffic("/echo")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(fromHttp1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
         assertThat(fromHttp1.body()).isEqualTo("HTTP/2.0 GET /echo ");
+    }
+
+    @Test
+    void requestsToAnH2cAppAreStreamsOfOneSharedConnection() throws Exception {
+        start("policies: []\n", "h2c");
+        assertThat(client.send(HttpRequest.newBuilder(traffic("/echo")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            streams.add(client.sendAsync(HttpRequest.newBuilder(traffic("/echo")).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> stream : streams) {
+            assertThat(stream.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+
+        // The client's one connection is served by one I/O thread of the sidecar, whose one connection to the app
+        // carries every request once the first has opened it: none is closed after its response.
+        assertThat(peers).hasSize(11);
+        assertThat(peers.stream().distinct().count()).as("connections from the sidecar to the app: %s", peers).isEqualTo(1);
     }
 
     @Test
@@ -166,6 +187,7 @@ class H2cIT {
         app = Undertow.builder().addHttpListener(0, "127.0.0.1").setServerOption(UndertowOptions.ENABLE_HTTP2, true)
                 .setHandler(exchange -> exchange.getRequestReceiver().receiveFullString((ex, body) -> {
                     requests.incrementAndGet();
+                    peers.add(String.valueOf(ex.getSourceAddress()));
                     ex.getResponseHeaders().put(PROTOCOL_SEEN, ex.getProtocol().toString());
                     ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
                     if (ex.getRequestPath().equals("/hold")) {
