@@ -98,13 +98,16 @@ public final class Sidecar implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
-        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), new ProxyOverhead(registry));
+        Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), settings.upgradeIdleTimeout(), new ProxyOverhead(registry));
         gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
                 // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
+                // HTTP/2 in cleartext beside HTTP/1.1, by prior knowledge or Upgrade: h2c (gRPC clients use the former); each
+                // stream is a request of its own to every handler below (docs/protocols.md).
+                .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
                 // Outermost, so that even the 503s of a shutdown close their connection.
                 .setHandler(new DrainHandler(drain, gracefulShutdown))
                 .build();

@@ -2,6 +2,8 @@ package dev.sluice.sidecar;
 
 import dev.sluice.api.flags.Flags;
 import dev.sluice.sidecar.drain.DrainToken;
+import dev.sluice.sidecar.http.Forwarder;
+import dev.sluice.sidecar.http.UpstreamClient;
 import dev.sluice.sidecar.watch.ConfigMapWatchSettings;
 import java.net.URI;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ import java.util.function.UnaryOperator;
  * @param logLevel the root log level, upper case; {@link Main} sets it, a {@link Sidecar} does not read it
  * @param configWatch the ConfigMap watched on the API server for the configuration ({@code --config-watch}); null
  *     reads the file only
+ * @param upgradeIdleTimeout how long an upgraded connection (a WebSocket) may carry nothing either way before it is closed
  */
 public record SidecarSettings(
         Path configFile,
@@ -46,7 +49,8 @@ public record SidecarSettings(
         boolean configOptional,
         DrainToken drainToken,
         String logLevel,
-        ConfigMapWatchSettings configWatch) {
+        ConfigMapWatchSettings configWatch,
+        Duration upgradeIdleTimeout) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -56,6 +60,7 @@ public record SidecarSettings(
     public static final int DEFAULT_CONNECTIONS_PER_THREAD = 32;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final String DEFAULT_LOG_LEVEL = "INFO";
+    public static final Duration DEFAULT_UPGRADE_IDLE_TIMEOUT = Forwarder.DEFAULT_TUNNEL_IDLE_TIMEOUT;
 
     /** Validate the configuration and exit instead of serving. */
     static final String CHECK = "check";
@@ -69,13 +74,19 @@ public record SidecarSettings(
               --config FILE            configuration document, YAML or JSON        (SLUICE_CONFIG)
               --config-optional        a missing config file enforces nothing (traffic passes
                                        through) until it appears, instead of an error (SLUICE_CONFIG_OPTIONAL=true)
-              --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081 (SLUICE_UPSTREAM)
+              --upstream URL           the app behind the sidecar, e.g. http://127.0.0.1:8081, or
+                                       h2c://127.0.0.1:8081 for an app that speaks HTTP/2 in
+                                       cleartext (gRPC)                             (SLUICE_UPSTREAM)
               --port N                 traffic port, default 8080                   (SLUICE_PORT)
               --admin-port N           admin port, default 9090                     (SLUICE_ADMIN_PORT)
               --bind ADDRESS           address both ports listen on, default 0.0.0.0 (SLUICE_BIND_ADDRESS)
               --pod-labels FILE        the pod's labels (downward API file); without it
                                        every policy applies                         (SLUICE_POD_LABELS)
               --upstream-timeout DUR   504 after this long, default 30s             (SLUICE_UPSTREAM_TIMEOUT)
+              --upgrade-idle-timeout DUR
+                                       close an upgraded connection (WebSocket) that carried
+                                       nothing either way for this long, default 1h; the
+                                       upstream timeout covers its handshake only (SLUICE_UPGRADE_IDLE_TIMEOUT)
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
               --log-level LEVEL        trace, debug, info, warn or error, any case; default info (SLUICE_LOG_LEVEL)
               --config-watch NS/NAME   also watch that ConfigMap on the API server (key named like the
@@ -101,7 +112,7 @@ public record SidecarSettings(
     private static Map<String, String> flags() {
         Map<String, String> flags = new LinkedHashMap<>();
         for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval",
-            "log-level", CONFIG_OPTIONAL, "config-watch", "api-token", "api-ca", "api-server"}) {
+            "log-level", CONFIG_OPTIONAL, "config-watch", "api-token", "api-ca", "api-server", "upgrade-idle-timeout"}) {
             flags.put(flag, Flags.variable(flag));
         }
         flags.put("bind", "SLUICE_BIND_ADDRESS");
@@ -135,6 +146,7 @@ public record SidecarSettings(
         String reload = flags.apply("reload-interval");
         String optional = flags.apply(CONFIG_OPTIONAL);
         String logLevel = flags.apply("log-level");
+        String upgradeIdle = flags.apply("upgrade-idle-timeout");
         Path configFile = configFile(flags);
         return new SidecarSettings(
                 configFile,
@@ -150,7 +162,8 @@ public record SidecarSettings(
                 optional != null && Flags.bool("--config-optional", optional),
                 DrainToken.of(env.get(DrainToken.ENVIRONMENT_VARIABLE)),
                 logLevel == null ? DEFAULT_LOG_LEVEL : Flags.logLevel("--log-level", logLevel),
-                configWatch(flags, configFile, env));
+                configWatch(flags, configFile, env),
+                upgradeIdle == null ? DEFAULT_UPGRADE_IDLE_TIMEOUT : Flags.duration("--upgrade-idle-timeout", upgradeIdle));
     }
 
     /** The watch {@code --config-watch} asks for, on the key named like the config file; null without the flag. */
@@ -177,8 +190,8 @@ public record SidecarSettings(
     private static URI upstreamUri(String value) {
         try {
             URI uri = URI.create(value);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--upstream '" + value + "' must be an http:// or https:// URL with a host");
+            if (!UpstreamClient.SCHEMES.contains(String.valueOf(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("--upstream '" + value + "' must be an http://, https:// or h2c:// URL with a host");
             }
             return uri;
         } catch (IllegalArgumentException e) {
@@ -190,36 +203,42 @@ public record SidecarSettings(
     /** Settings for a sidecar on loopback with free ports, as tests and the demo start it. */
     public static SidecarSettings loopback(Path configFile, URI upstream) {
         return new SidecarSettings(configFile, upstream, "127.0.0.1", 0, 0, null, DEFAULT_UPSTREAM_TIMEOUT,
-                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL, null);
+                Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL, null,
+                DEFAULT_UPGRADE_IDLE_TIMEOUT);
     }
 
     public SidecarSettings withPodLabels(Path file) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, file, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
     }
 
     public SidecarSettings withUpstreamTimeout(Duration timeout) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, timeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
     }
 
     public SidecarSettings withConfigOptional() {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, true, drainToken, logLevel, configWatch);
+                connectionsPerThread, shutdownGrace, true, drainToken, logLevel, configWatch, upgradeIdleTimeout);
     }
 
     public SidecarSettings withDrainToken(String token) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel, configWatch);
+                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel, configWatch, upgradeIdleTimeout);
     }
 
     public SidecarSettings withShutdownGrace(Duration grace) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, grace, configOptional, drainToken, logLevel, configWatch);
+                connectionsPerThread, grace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
+    }
+
+    public SidecarSettings withUpgradeIdleTimeout(Duration timeout) {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, timeout);
     }
 
     public SidecarSettings withConfigWatch(ConfigMapWatchSettings watch) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, watch);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, watch, upgradeIdleTimeout);
     }
 }

@@ -92,7 +92,8 @@ class InForceReadOnceIT {
     private void serveCountedChain(Supplier<Enforcement> inForce) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         UpstreamClient app = closer.keep(UpstreamClient.inbound(fixture.upstream.uri(), SidecarSettings.DEFAULT_CONNECTIONS_PER_THREAD));
-        Forwarder forwarder = Forwarder.toApp(app, SidecarSettings.DEFAULT_UPSTREAM_TIMEOUT, new ProxyOverhead(registry));
+        Forwarder forwarder = Forwarder.toApp(app, SidecarSettings.DEFAULT_UPSTREAM_TIMEOUT, Forwarder.DEFAULT_TUNNEL_IDLE_TIMEOUT,
+                new ProxyOverhead(registry));
         counted = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)

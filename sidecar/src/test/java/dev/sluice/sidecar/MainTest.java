@@ -124,7 +124,7 @@ class MainTest {
         assertThat(run("--config", write("policies: []\n").toString())).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).contains("--upstream (or SLUICE_UPSTREAM) is required");
         assertThat(run("--config", "c.yaml", "--upstream", "ftp://x")).isEqualTo(Main.EXIT_USAGE);
-        assertThat(err()).contains("--upstream 'ftp://x' must be an http:// or https:// URL");
+        assertThat(err()).contains("--upstream 'ftp://x' must be an http://, https:// or h2c:// URL");
         assertThat(run("--config", "c.yaml", "--upstream", "http://x", "--port", "70000")).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).contains("--port '70000' is not a port");
         assertThat(run("--config", "c.yaml", "--upstream", "http://x", "--colour", "blue")).isEqualTo(Main.EXIT_USAGE);

@@ -36,6 +36,19 @@ class SidecarSettingsTest {
     }
 
     @Test
+    void anH2cUpstreamAndTheUpgradeIdleTimeoutAreRead() {
+        SidecarSettings settings = settings(Map.of("SLUICE_UPGRADE_IDLE_TIMEOUT", "10m"), "--config", "c.yaml", "--upstream", "h2c://127.0.0.1:9000");
+
+        assertThat(settings.upstream()).isEqualTo(URI.create("h2c://127.0.0.1:9000"));
+        assertThat(settings.upgradeIdleTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(settings(Map.of(), REQUIRED).upgradeIdleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(settings(Map.of(), "--config=c.yaml", "--upstream=http://x", "--upgrade-idle-timeout=90s").upgradeIdleTimeout())
+                .isEqualTo(Duration.ofSeconds(90));
+        assertThatThrownBy(() -> settings(Map.of(), "--config=c.yaml", "--upstream=http://x", "--upgrade-idle-timeout=0s"))
+                .hasMessageStartingWith("--upgrade-idle-timeout '0s' must be longer than zero");
+    }
+
+    @Test
     void theConfigIsRequiredUnlessSaidOptionalByFlagOrVariable() {
         assertThat(settings(Map.of(), REQUIRED).configOptional()).isFalse();
         assertThat(settings(Map.of("SLUICE_CONFIG_OPTIONAL", "true"), REQUIRED).configOptional()).isTrue();

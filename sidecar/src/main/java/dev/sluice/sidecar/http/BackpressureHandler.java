@@ -107,7 +107,7 @@ public final class BackpressureHandler implements EnforcedHandler {
         @Override
         public void exchangeEvent(HttpServerExchange exchange, NextListener nextListener) {
             try {
-                int status = exchange.getStatusCode();
+                int status = Grpc.httpStatus(exchange);
                 gate.release(startNanos, System.nanoTime() - startNanos, inFlightAtStart, status == 503 || status == 504);
             } finally {
                 nextListener.proceed();

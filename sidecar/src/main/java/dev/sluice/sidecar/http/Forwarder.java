@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
-import org.xnio.channels.StreamSinkChannel;
 
 /**
  * The one way a request reaches its upstream, the pod's app or an outbound route's API. Under a
@@ -33,44 +32,53 @@ import org.xnio.channels.StreamSinkChannel;
  * Content-Length, which is then read into memory first; any other body, and every body when nothing
  * is retried, streams to the upstream and is retried only after a connection failure, when none of it
  * was sent. A response is passed on, status and headers and a streamed body, as soon as its attempt
- * is not going to be retried: nothing is retried once the response has started.
+ * is not going to be retried: nothing is retried once the response has started. A gRPC call's body has no
+ * Content-Length (over HTTP/2 it ends with its stream), so it always streams: a call is never replayed.
  *
  * <p>This class decides about attempts (permission, timeout, retry, giving up); what one attempt
  * copies and streams between the client and the upstream is {@link Transport}'s, over the pooled
  * connections of an {@link UpstreamClient}.
  */
 public final class Forwarder implements EnforcedHandler {
+    /**
+     * How long an upgraded connection (a WebSocket) may carry nothing either way before it is closed, unless the sidecar
+     * is told otherwise: long enough for an application's own pings, short enough that a peer gone without a FIN frees them.
+     */
+    public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
     private static final byte[] NO_BODY = new byte[0];
 
     private final UpstreamClient app;
     private final long appTimeoutNanos;
     private final ProxyOverhead overhead;
+    private final long tunnelIdleNanos;
 
-    private Forwarder(UpstreamClient app, long appTimeoutNanos, ProxyOverhead overhead) {
+    private Forwarder(UpstreamClient app, long appTimeoutNanos, ProxyOverhead overhead, long tunnelIdleNanos) {
         this.app = app;
         this.appTimeoutNanos = appTimeoutNanos;
         this.overhead = overhead;
+        this.tunnelIdleNanos = tunnelIdleNanos;
     }
 
     /**
      * The traffic port's forwarder: a request no guard covers goes to {@code app} in one attempt within
      * {@code timeout}, a guarded one to its guard's client (the same pool for the app); {@code overhead}
-     * gets the sidecar's part of each request that reaches the app.
+     * gets the sidecar's part of each request that reaches the app. An upgraded connection (a WebSocket) is closed
+     * once nothing has moved either way for {@code tunnelIdle}.
      */
-    public static Forwarder toApp(UpstreamClient app, Duration timeout, ProxyOverhead overhead) {
-        return new Forwarder(app, timeout.toNanos(), overhead);
+    public static Forwarder toApp(UpstreamClient app, Duration timeout, Duration tunnelIdle, ProxyOverhead overhead) {
+        return new Forwarder(app, timeout.toNanos(), overhead, tunnelIdle.toNanos());
     }
 
     /** An outbound route's forwarder: a route is compiled only with a breaker, so its calls always have a guard. */
     public static Forwarder toRoute() {
-        return new Forwarder(null, 0, null);
+        return new Forwarder(null, 0, null, DEFAULT_TUNNEL_IDLE_TIMEOUT.toNanos());
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange, Enforced enforced) throws Exception {
         Guard guard = enforced.guard();
-        Call call = guard == null ? new Call(exchange, null, app, appTimeoutNanos, overhead)
-                : new Call(exchange, guard, guard.client(), guard.timeoutNanos(), overhead);
+        Call call = guard == null ? new Call(exchange, null, app, appTimeoutNanos, overhead, tunnelIdleNanos)
+                : new Call(exchange, guard, guard.client(), guard.timeoutNanos(), overhead, tunnelIdleNanos);
         RetryRules retry = call.retry;
         if (retry != null) {
             retry.budget().onRequest();
@@ -81,13 +89,16 @@ public final class Forwarder implements EnforcedHandler {
             return;
         }
         long length = exchange.getRequestContentLength();
-        boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+        // Chunked over HTTP/1; over HTTP/2 (gRPC) a body needs no Content-Length and ends with its stream, so a request
+        // still open after its headers has one.
+        boolean unknownLength = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)
+                || length < 0 && !exchange.isRequestComplete();
         boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
-        if (!chunked && length <= 0) {
+        if (!unknownLength && length <= 0) {
             call.body = NO_BODY;
             call.replayable = retryableMethod;
             exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
-        } else if (retryableMethod && !chunked && length <= retry.maxBodyBytes()) {
+        } else if (retryableMethod && !unknownLength && length <= retry.maxBodyBytes()) {
             exchange.getRequestReceiver().receiveFullBytes((ex, bytes) -> {
                 call.body = bytes;
                 call.replayable = true;
@@ -111,6 +122,7 @@ public final class Forwarder implements EnforcedHandler {
         private final UpstreamClient client;
         private final long timeoutNanos;
         private final ProxyOverhead overhead;
+        private final long tunnelIdleNanos;
         private long untilFirstSend = -1;
         private long responseArrived;
         private byte[] body;
@@ -125,8 +137,10 @@ public final class Forwarder implements EnforcedHandler {
         private long attemptStart;
         private XnioExecutor.Key timer;
         private ClientConnection connection;
+        /** The attempt's exchange with the upstream once its request is sent; null before. */
+        private ClientExchange upstreamExchange;
 
-        Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead) {
+        Call(HttpServerExchange exchange, Guard guard, UpstreamClient client, long timeoutNanos, ProxyOverhead overhead, long tunnelIdleNanos) {
             this.exchange = exchange;
             this.guard = guard;
             this.breaker = guard == null ? null : guard.breaker();
@@ -134,6 +148,7 @@ public final class Forwarder implements EnforcedHandler {
             this.client = client;
             this.timeoutNanos = timeoutNanos;
             this.overhead = overhead;
+            this.tunnelIdleNanos = tunnelIdleNanos;
         }
 
         /** Starts the next attempt; the breaker's permission for the first was taken on arrival. */
@@ -147,6 +162,7 @@ public final class Forwarder implements EnforcedHandler {
             int mine = ++seq;
             attemptOver = false;
             connection = null;
+            upstreamExchange = null;
             attemptStart = System.nanoTime();
             timer = exchange.getIoThread().executeAfter(() -> timedOut(mine), timeoutNanos, TimeUnit.NANOSECONDS);
             client.connect(exchange, new ClientCallback<>() {
@@ -178,8 +194,10 @@ public final class Forwarder implements EnforcedHandler {
                 @Override
                 public void completed(ClientExchange sent) {
                     if (stale(mine)) {
+                        client.discard(connection, sent);
                         return;
                     }
+                    upstreamExchange = sent;
                     sent.setResponseListener(new ClientCallback<>() {
                         @Override
                         public void completed(ClientExchange received) {
@@ -193,7 +211,7 @@ public final class Forwarder implements EnforcedHandler {
                             failedAttempt(mine, FailureKind.Reset);
                         }
                     });
-                    writeBody(mine, sent.getRequestChannel());
+                    writeBody(mine, sent);
                 }
 
                 @Override
@@ -203,25 +221,25 @@ public final class Forwarder implements EnforcedHandler {
             });
         }
 
-        private void writeBody(int mine, StreamSinkChannel upstream) {
+        private void writeBody(int mine, ClientExchange sent) {
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> failedAttempt(mine, FailureKind.Reset);
             if (body != null) {
-                Transport.writeBuffered(body, upstream, broken);
+                Transport.writeBuffered(body, sent.getRequestChannel(), broken);
                 return;
             }
             bodyStreamed = true;
-            Transport.streamRequestBody(exchange, upstream, broken);
+            Transport.streamRequestBody(exchange, sent, broken);
         }
 
         private void responded(int mine, ClientExchange received) {
-            int status = received.getResponse().getResponseCode();
+            int status = Grpc.upstreamStatus(received.getResponse());
             responseArrived = System.nanoTime();
             long took = responseArrived - attemptStart;
             boolean success = breaker == null || breaker.onResponse(status, took);
             if (retry != null && retry.retriesStatus(status)) {
                 if (mayRetry(replayable)) {
                     closeAttempt(mine);
-                    IoUtils.safeClose(received.getConnection());
+                    client.discard(received.getConnection(), received);
                     if (attempt > 1) {
                         guard.retried(false);
                     }
@@ -241,9 +259,9 @@ public final class Forwarder implements EnforcedHandler {
             Transport.copyResponseHead(received, exchange);
             boolean upgrade = Transport.isUpgrade(exchange);
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
-                // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it.
+                // The timeout is the handshake's; a tunnel lasts as long as its two ends keep it, or until it idles out.
                 closeAttempt(mine);
-                Transport.tunnel(received, exchange);
+                Tunnel.open(received, exchange, tunnelIdleNanos);
                 recordOverhead();
                 return;
             }
@@ -251,9 +269,9 @@ public final class Forwarder implements EnforcedHandler {
             ChannelExceptionHandler<java.nio.channels.Channel> broken = (channel, e) -> {
                 closeAttempt(mine);
                 if (!released) {
-                    IoUtils.safeClose(used);
+                    client.discard(used, received);
                 }
-                IoUtils.safeClose(exchange.getConnection());
+                resetClient();
             };
             Transport.streamResponseBody(received, exchange, () -> {
                 closeAttempt(mine);
@@ -261,7 +279,7 @@ public final class Forwarder implements EnforcedHandler {
                 if (upgrade || bodyStreamed && !exchange.isRequestComplete()) {
                     // An upgrade the app refused leaves the connection expecting one; an answer before the client
                     // finished its body leaves it still sending the body. Neither is fit for another request.
-                    IoUtils.safeClose(used);
+                    client.discard(used, received);
                 } else {
                     client.release(used);
                 }
@@ -282,8 +300,8 @@ public final class Forwarder implements EnforcedHandler {
             }
             if (committed) {
                 closeAttempt(mine);
-                IoUtils.safeClose(connection);
-                IoUtils.safeClose(exchange.getConnection());
+                client.discard(connection, upstreamExchange);
+                resetClient();
                 return;
             }
             failedAttempt(mine, FailureKind.Timeout);
@@ -294,9 +312,9 @@ public final class Forwarder implements EnforcedHandler {
                 return;
             }
             closeAttempt(mine);
-            IoUtils.safeClose(connection);
+            client.discard(connection, upstreamExchange);
             if (committed) {
-                IoUtils.safeClose(exchange.getConnection());
+                resetClient();
                 return;
             }
             if (breaker != null) {
@@ -314,8 +332,7 @@ public final class Forwarder implements EnforcedHandler {
                 guard.retried(false);
             }
             // 502, not 503, when the app cannot be reached: 503 is the sidecar's own shedding and open circuits.
-            exchange.setStatusCode(kind == FailureKind.Timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY);
-            exchange.endExchange();
+            Rejections.upstreamFailed(exchange, kind == FailureKind.Timeout);
         }
 
         /** Whether another attempt may be made, taking a retry from the budget if so. */
@@ -337,6 +354,14 @@ public final class Forwarder implements EnforcedHandler {
         private void backOff() {
             long delay = retry.delayNanos(attempt);
             exchange.getIoThread().executeAfter(this::attempt, delay, TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * Ends a response that cannot be finished, so that the client sees a broken response rather than a short one:
+         * its connection is closed, which over HTTP/2 resets only its stream ({@code Http2ServerConnection}), not the others.
+         */
+        private void resetClient() {
+            IoUtils.safeClose(exchange.getConnection());
         }
 
         private boolean stale(int mine) {

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides each request against the rate limits in force and either refuses it (429, or 503 when a
- * Global rule that fails closed cannot reach its store) or passes it on with the rate-limit fields
- * set. Runs on the I/O thread: Local counters never block, and neither do Global rules decided from
+ * Global rule that fails closed cannot reach its store; a gRPC call gets RESOURCE_EXHAUSTED or
+ * UNAVAILABLE instead, see {@link Grpc}) or passes it on with the rate-limit fields set. Runs on the I/O thread: Local counters never block, and neither do Global rules decided from
  * what this sidecar holds. A request that needs the shared store leaves the I/O thread without
  * blocking it ({@code dispatch} with nothing to run) and resumes on it when the store has answered.
  *
@@ -57,6 +57,10 @@ public final class RateLimitHandler implements HttpHandler {
             throws Exception {
         if (error != null) {
             LOG.error("rate-limit decision failed unexpectedly; answering 500", error);
+            if (Grpc.isCall(exchange)) {
+                Grpc.refuse(exchange, Grpc.INTERNAL, "the sidecar failed to decide the rate limits", StatusCodes.INTERNAL_SERVER_ERROR, -1);
+                return;
+            }
             exchange.setStatusCode(StatusCodes.INTERNAL_SERVER_ERROR);
             exchange.endExchange();
             return;
@@ -67,6 +71,12 @@ public final class RateLimitHandler implements HttpHandler {
     private void finish(HttpServerExchange exchange, Enforced enforced, Decision decision, boolean allowed, StringBuilder text)
             throws Exception {
         if (decision.unavailableRule() != null) {
+            if (Grpc.isCall(exchange)) {
+                exchange.getResponseHeaders().put(RateLimitHeaders.RETRY_AFTER, 1);
+                Grpc.refuse(exchange, Grpc.UNAVAILABLE, RateLimitHeaders.unavailableMessage(decision), StatusCodes.SERVICE_UNAVAILABLE,
+                        RateLimitHeaders.STORE_RETRY_AFTER_MILLIS);
+                return;
+            }
             exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
             exchange.getResponseHeaders().put(RateLimitHeaders.RETRY_AFTER, 1);
@@ -76,6 +86,11 @@ public final class RateLimitHandler implements HttpHandler {
         RateLimitHeaders.write(decision, exchange.getResponseHeaders(), text);
         if (allowed) {
             next.handleRequest(exchange, enforced);
+            return;
+        }
+        if (Grpc.isCall(exchange)) {
+            Grpc.refuse(exchange, Grpc.RESOURCE_EXHAUSTED, RateLimitHeaders.rejectionMessage(decision), StatusCodes.TOO_MANY_REQUESTS,
+                    RateLimitHeaders.retryAfterMillis(decision));
             return;
         }
         exchange.setStatusCode(StatusCodes.TOO_MANY_REQUESTS);

@@ -26,7 +26,10 @@ final class RateLimitHeaders {
     static final HttpString X_REMAINING = new HttpString("X-RateLimit-Remaining");
     static final HttpString X_RESET = new HttpString("X-RateLimit-Reset");
     static final HttpString RETRY_AFTER = new HttpString("Retry-After");
+    /** How soon a client may retry when a Global rule's store is unreachable. */
+    static final long STORE_RETRY_AFTER_MILLIS = 1000;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private RateLimitHeaders() {
     }
@@ -95,9 +98,20 @@ final class RateLimitHeaders {
         Json.string(body, limit.name()).append(",\"requests\":").append(limit.requests()).append(",\"period\":");
         Json.string(body, limit.period()).append(",\"burst\":").append(limit.capacity()).append("},\"retryAfterSeconds\":")
                 .append(retryAfter).append(",\"message\":");
-        Json.string(body, "rate limit exceeded: rule " + rule.rule() + " of policy " + rule.policy() + " allows "
-                + limit.describe() + "; retry in " + retryAfter + "s");
+        Json.string(body, rejectionMessage(decision));
         return body.append("}\n").toString();
+    }
+
+    /** Why a request was refused, in words: the 429's message, and a gRPC call's {@code grpc-message}. */
+    static String rejectionMessage(Decision decision) {
+        RuleLimiter rule = decision.rejectedBy();
+        return "rate limit exceeded: rule " + rule.rule() + " of policy " + rule.policy() + " allows "
+                + decision.rejectedLimit().describe() + "; retry in " + Math.max(1, seconds(decision.retryAfterNanos())) + "s";
+    }
+
+    /** The delay before a refused request may succeed, in milliseconds, at least one: gRPC's retry pushback. */
+    static long retryAfterMillis(Decision decision) {
+        return Math.max(1, (decision.retryAfterNanos() + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI);
     }
 
     /** The JSON body of a 503 from a Global rule that fails closed while its store is unreachable. */
@@ -107,9 +121,14 @@ final class RateLimitHeaders {
         body.append("{\"error\":\"rate_limit_store_unavailable\",\"status\":503,\"policy\":");
         Json.string(body, rule.policy()).append(",\"rule\":");
         Json.string(body, rule.rule()).append(",\"retryAfterSeconds\":1,\"message\":");
-        Json.string(body, "rule " + rule.rule() + " of policy " + rule.policy() + " shares its limits through Redis, which is"
-                + " unreachable; the policy fails closed (failureMode: Closed)");
+        Json.string(body, unavailableMessage(decision));
         return body.append("}\n").toString();
+    }
+
+    static String unavailableMessage(Decision decision) {
+        RuleLimiter rule = decision.unavailableRule();
+        return "rule " + rule.rule() + " of policy " + rule.policy() + " shares its limits through Redis, which is"
+                + " unreachable; the policy fails closed (failureMode: Closed)";
     }
 
     static long seconds(long nanos) {

@@ -8,7 +8,10 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
 
-/** The sidecar's own 503s: an open circuit and backpressure, each with a JSON body that says why and {@code Retry-After}. */
+/**
+ * The sidecar's own 503s: an open circuit and backpressure, each with a JSON body that says why and {@code Retry-After};
+ * a gRPC call gets UNAVAILABLE with the same words and delay instead ({@link Grpc}).
+ */
 final class Rejections {
     /** Shedding and queue refusals clear as soon as requests finish: clients should come back soon, not in lockstep later. */
     static final long OVERLOAD_RETRY_AFTER_SECONDS = 1;
@@ -22,9 +25,10 @@ final class Rejections {
         Json.string(body, breaker.name()).append(",\"target\":");
         Json.string(body, breaker.target()).append(",\"state\":");
         Json.string(body, breaker.stateLabel()).append(",\"retryAfterSeconds\":").append(retryAfter).append(",\"message\":");
-        Json.string(body, "circuit breaker " + breaker.name() + " (" + breaker.target() + ") is " + breaker.stateLabel()
-                + ": the upstream failed too often, calls are refused without trying it; retry in " + retryAfter + "s");
-        send(exchange, retryAfter, body.append("}\n").toString());
+        String message = "circuit breaker " + breaker.name() + " (" + breaker.target() + ") is " + breaker.stateLabel()
+                + ": the upstream failed too often, calls are refused without trying it; retry in " + retryAfter + "s";
+        Json.string(body, message);
+        send(exchange, retryAfter, body.append("}\n").toString(), message);
     }
 
     static void overloaded(HttpServerExchange exchange, ConcurrencyGate gate, Priorities.Priority priority, GateMetrics.Reason reason) {
@@ -40,14 +44,32 @@ final class Rejections {
             case QUEUE_FULL -> "the concurrency limit is reached and its wait queue is full";
             case QUEUE_TIMEOUT -> "no slot under the concurrency limit freed up within the longest wait";
         };
-        Json.string(body, "overloaded: " + why + " (policy " + gate.policy() + "); retry in " + OVERLOAD_RETRY_AFTER_SECONDS + "s");
-        send(exchange, OVERLOAD_RETRY_AFTER_SECONDS, body.append("}\n").toString());
+        String message = "overloaded: " + why + " (policy " + gate.policy() + "); retry in " + OVERLOAD_RETRY_AFTER_SECONDS + "s";
+        Json.string(body, message);
+        send(exchange, OVERLOAD_RETRY_AFTER_SECONDS, body.append("}\n").toString(), message);
     }
 
-    private static void send(HttpServerExchange exchange, long retryAfterSeconds, String body) {
+    /** The upstream could not be reached (502) or did not answer in time (504), the gRPC way for a gRPC call. */
+    static void upstreamFailed(HttpServerExchange exchange, boolean timedOut) {
+        int status = timedOut ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY;
+        if (Grpc.isCall(exchange)) {
+            Grpc.refuse(exchange, timedOut ? Grpc.DEADLINE_EXCEEDED : Grpc.UNAVAILABLE,
+                    timedOut ? "the upstream did not answer within the sidecar's timeout" : "the sidecar could not reach the upstream",
+                    status, -1);
+            return;
+        }
+        exchange.setStatusCode(status);
+        exchange.endExchange();
+    }
+
+    private static void send(HttpServerExchange exchange, long retryAfterSeconds, String body, String message) {
+        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds);
+        if (Grpc.isCall(exchange)) {
+            Grpc.refuse(exchange, Grpc.UNAVAILABLE, message, StatusCodes.SERVICE_UNAVAILABLE, retryAfterSeconds * 1000);
+            return;
+        }
         exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfterSeconds);
         exchange.getResponseSender().send(body);
     }
 }

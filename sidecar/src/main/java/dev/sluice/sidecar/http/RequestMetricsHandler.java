@@ -37,7 +37,8 @@ public final class RequestMetricsHandler implements HttpHandler {
     private void record(HttpServerExchange exchange, ExchangeCompletionListener.NextListener nextListener) {
         try {
             long start = exchange.getRequestStartTime();
-            int statusClass = exchange.getStatusCode() / 100;
+            // A gRPC call the sidecar refused is answered 200: counted as the status it stands for.
+            int statusClass = Grpc.httpStatus(exchange) / 100;
             if (start > 0 && statusClass >= 1 && statusClass <= 5) {
                 byStatusClass[statusClass].record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             }

@@ -1,8 +1,8 @@
 package dev.sluice.sidecar.http;
 
 import io.undertow.client.ClientExchange;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -16,10 +16,7 @@ import java.util.Set;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
-import org.xnio.StreamConnection;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.channels.StreamSourceChannel;
 
 /**
  * The transport of one attempt of {@link Forwarder}: what is copied from the client's request
@@ -28,7 +25,11 @@ import org.xnio.channels.StreamSourceChannel;
  */
 final class Transport {
     private static final Set<HttpString> HOP_BY_HOP = Set.of(Headers.CONNECTION, Headers.KEEP_ALIVE, new HttpString("Proxy-Connection"), Headers.EXPECT,
-            Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"));
+            Headers.UPGRADE, Headers.TE, Headers.TRAILER, new HttpString("Proxy-Authorization"),
+            // The client's settings for an Upgrade: h2c, which the sidecar's own server took.
+            new HttpString("HTTP2-Settings"));
+
+    private static final String TRAILERS = "trailers";
 
     private Transport() {
     }
@@ -41,8 +42,10 @@ final class Transport {
     }
 
     /**
-     * The request's headers as the upstream gets them: hop-by-hop headers dropped, the length of a
-     * buffered body, the Host the upstream expects, and for the app the {@code X-Forwarded-*} headers
+     * The request's headers as the upstream gets them: hop-by-hop headers dropped but {@code TE: trailers}
+     * (a gRPC server expects it, and it is the one TE HTTP/2 allows), the length of a buffered body, a
+     * streamed body without a length marked chunked (Undertow's client, HTTP/1 or HTTP/2, sends no body
+     * without one of the two: a gRPC request over HTTP/2 has neither), the Host the upstream expects, and for the app the {@code X-Forwarded-*} headers
      * Undertow's proxy handler sets: {@code -For} appended to, {@code -Proto}, {@code -Server},
      * {@code -Host} and {@code -Port} kept when the client sent them.
      *
@@ -61,6 +64,12 @@ final class Transport {
             if (body.length > 0 || in.contains(Headers.CONTENT_LENGTH)) {
                 out.put(Headers.CONTENT_LENGTH, body.length);
             }
+        } else if (!out.contains(Headers.CONTENT_LENGTH)) {
+            out.put(Headers.TRANSFER_ENCODING, Headers.CHUNKED.toString());
+        }
+        String te = in.getFirst(Headers.TE);
+        if (te != null && te.trim().equalsIgnoreCase(TRAILERS)) {
+            out.put(Headers.TE, TRAILERS);
         }
         if (isUpgrade(exchange)) {
             out.putAll(Headers.UPGRADE, in.get(Headers.UPGRADE));
@@ -98,10 +107,17 @@ final class Transport {
         new BufferWriter(ByteBuffer.wrap(body), broken).handleEvent(upstream);
     }
 
-    /** Streams the client's request body to the upstream as it arrives, then ends it. */
-    static void streamRequestBody(HttpServerExchange exchange, StreamSinkChannel upstream, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-        Transfer.initiateTransfer(exchange.getRequestChannel(), upstream, ChannelListeners.closingChannelListener(),
-                channel -> finishWrites(channel, broken), broken, broken, exchange.getConnection().getByteBufferPool());
+    /** Streams the client's request body to the upstream as it arrives, then its trailers if it had any, then ends it. */
+    static void streamRequestBody(HttpServerExchange exchange, ClientExchange sent, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
+        Transfer.initiateTransfer(exchange.getRequestChannel(), sent.getRequestChannel(), ChannelListeners.closingChannelListener(),
+                channel -> {
+                    // Undertow's server keeps a request's trailers under REQUEST_TRAILERS; its client sends RESPONSE_TRAILERS.
+                    HeaderMap trailers = exchange.getAttachment(HttpAttachments.REQUEST_TRAILERS);
+                    if (trailers != null) {
+                        sent.putAttachment(HttpAttachments.RESPONSE_TRAILERS, copy(trailers));
+                    }
+                    finishWrites(channel, broken);
+                }, broken, broken, exchange.getConnection().getByteBufferPool());
     }
 
     /** The upstream's status and headers onto the client's response; hop-by-hop headers and those the sidecar set (rate limits) stay as they are. */
@@ -131,49 +147,23 @@ final class Transport {
         // end, so a listener set on it then is never called, and the connection would never be handed back.
         Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(), null,
                 sink -> {
+                    // The trailers (gRPC's grpc-status and grpc-message) are read with the end of the body, before this runs.
+                    // Undertow's client keeps a response's under REQUEST_TRAILERS; its server sends RESPONSE_TRAILERS.
+                    HeaderMap trailers = received.getAttachment(HttpAttachments.REQUEST_TRAILERS);
+                    if (trailers != null) {
+                        exchange.putAttachment(HttpAttachments.RESPONSE_TRAILERS, copy(trailers));
+                    }
                     done.run();
                     finishWrites(sink, broken);
                 }, broken, broken, exchange.getConnection().getByteBufferPool());
     }
 
-    /**
-     * Answers an upgrade the app accepted (101) and, once the client has the answer, joins the two
-     * connections: bytes flow both ways until either side closes, which closes both. The upstream
-     * connection becomes the tunnel's and never returns to a pool.
-     */
-    static void tunnel(ClientExchange received, HttpServerExchange exchange) {
-        exchange.getResponseHeaders().putAll(Headers.UPGRADE, received.getResponse().getResponseHeaders().get(Headers.UPGRADE));
-        exchange.upgradeChannel((clientSide, upgraded) -> {
-            StreamConnection appSide = null;
-            try {
-                appSide = received.getConnection().performUpgrade();
-                ChannelExceptionHandler<java.nio.channels.Channel> broken = new ClosingExceptionHandler(clientSide, appSide);
-                ByteBufferPool pool = received.getConnection().getBufferPool();
-                pipe(appSide.getSourceChannel(), clientSide.getSinkChannel(), broken, pool);
-                pipe(clientSide.getSourceChannel(), appSide.getSinkChannel(), broken, pool);
-            } catch (IOException e) {
-                IoUtils.safeClose(clientSide, appSide);
-            }
-        });
-        exchange.endExchange();
-    }
-
-    /** One direction of a tunnel: what arrives is written on; the end of it shuts the other side's writes down. */
-    private static void pipe(StreamSourceChannel from, StreamSinkChannel to, ChannelExceptionHandler<java.nio.channels.Channel> broken,
-                             ByteBufferPool pool) {
-        Transfer.initiateTransfer(from, to, ChannelListeners.closingChannelListener(),
-                ChannelListeners.writeShutdownChannelListener(ChannelListeners.flushingChannelListener(ChannelListeners.closingChannelListener(),
-                        ChannelListeners.closingChannelExceptionHandler()), ChannelListeners.closingChannelExceptionHandler()),
-                broken, broken, pool);
-    }
-
-    /** Closes both ends of a tunnel when either fails. */
-    private record ClosingExceptionHandler(StreamConnection one, StreamConnection other)
-            implements ChannelExceptionHandler<java.nio.channels.Channel> {
-        @Override
-        public void handleException(java.nio.channels.Channel channel, IOException exception) {
-            IoUtils.safeClose(channel, one, other);
+    private static HeaderMap copy(HeaderMap in) {
+        HeaderMap out = new HeaderMap();
+        for (HeaderValues values : in) {
+            out.putAll(values.getHeaderName(), values);
         }
+        return out;
     }
 
     /** Writes a buffered body, then ends the request; waits for the channel to be writable instead of spinning. */

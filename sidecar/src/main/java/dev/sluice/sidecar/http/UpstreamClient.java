@@ -2,13 +2,16 @@ package dev.sluice.sidecar.http;
 
 import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
+import io.undertow.client.ClientExchange;
 import io.undertow.client.UndertowClient;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
 import java.net.URI;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import org.xnio.IoUtils;
@@ -23,9 +26,20 @@ import org.xnio.ssl.XnioSsl;
  * Undertow's asynchronous client: one pool of keep-alive connections per I/O thread, touched only by
  * that thread (a request, its connection and every callback stay on the exchange's I/O thread), so
  * the pool needs no lock. https upstreams use the JVM's default trust store.
+ *
+ * <p>An {@code h2c://} upstream speaks HTTP/2 in cleartext with prior knowledge (a gRPC server does):
+ * each I/O thread then shares one connection between all its requests, each a stream of it, and a
+ * failed or abandoned request resets its stream, never the connection the others use.
  */
 public final class UpstreamClient implements AutoCloseable {
+    /** The upstream URL schemes the sidecar forwards to. */
+    public static final Set<String> SCHEMES = Set.of("http", "https", "h2c");
+    /** Undertow's name for HTTP/2 over cleartext with prior knowledge (no {@code Upgrade: h2c} round trip first). */
+    private static final String H2C_PRIOR_KNOWLEDGE = "h2c-prior";
+
+    /** Where to connect, in the scheme Undertow's client picks its protocol by. */
     private final URI upstream;
+    private final boolean multiplexed;
     private final String basePath;
     private final String hostHeader;
     private final boolean forwardedHeaders;
@@ -34,10 +48,13 @@ public final class UpstreamClient implements AutoCloseable {
     // Without TCP_NODELAY a request's headers and body, written apart, wait on the app's delayed ACK.
     private final OptionMap options = OptionMap.create(Options.TCP_NODELAY, true);
     private final Map<XnioIoThread, ArrayDeque<ClientConnection>> idle = new ConcurrentHashMap<>();
+    /** The one HTTP/2 connection of each I/O thread, for an h2c upstream. */
+    private final Map<XnioIoThread, ClientConnection> shared = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private UpstreamClient(URI upstream, boolean outbound, int maxIdlePerThread) {
-        this.upstream = URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
+        this.multiplexed = "h2c".equals(upstream.getScheme());
+        this.upstream = URI.create((multiplexed ? H2C_PRIOR_KNOWLEDGE : upstream.getScheme()) + "://" + upstream.getRawAuthority());
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         this.hostHeader = outbound ? upstream.getRawAuthority() : null;
@@ -56,9 +73,13 @@ public final class UpstreamClient implements AutoCloseable {
         return new UpstreamClient(api, true, maxIdlePerThread);
     }
 
-    /** An idle connection of this exchange's I/O thread, or a new one. */
+    /** An idle connection of this exchange's I/O thread, or a new one; for h2c, the thread's shared connection. */
     void connect(HttpServerExchange exchange, ClientCallback<ClientConnection> callback) {
         XnioIoThread thread = exchange.getIoThread();
+        if (multiplexed) {
+            connectShared(exchange, thread, callback);
+            return;
+        }
         ArrayDeque<ClientConnection> pool = idle.get(thread);
         if (pool != null) {
             for (ClientConnection connection = pool.pollLast(); connection != null; connection = pool.pollLast()) {
@@ -71,8 +92,39 @@ public final class UpstreamClient implements AutoCloseable {
         UndertowClient.getInstance().connect(callback, upstream, thread, ssl, exchange.getConnection().getByteBufferPool(), options);
     }
 
+    private void connectShared(HttpServerExchange exchange, XnioIoThread thread, ClientCallback<ClientConnection> callback) {
+        ClientConnection current = shared.get(thread);
+        if (current != null && current.isOpen()) {
+            callback.completed(current);
+            return;
+        }
+        UndertowClient.getInstance().connect(new ClientCallback<>() {
+            @Override
+            public void completed(ClientConnection opened) {
+                // Requests that arrived while it was being opened each opened one: the first to finish is shared, the others
+                // serve the request that opened them and are closed after it.
+                ClientConnection now = shared.get(thread);
+                if (!closed && (now == null || !now.isOpen())) {
+                    shared.put(thread, opened);
+                }
+                callback.completed(opened);
+            }
+
+            @Override
+            public void failed(IOException e) {
+                callback.failed(e);
+            }
+        }, upstream, thread, ssl, exchange.getConnection().getByteBufferPool(), options);
+    }
+
     /** Returns a connection whose exchange is over to its thread's pool, or closes it. */
     void release(ClientConnection connection) {
+        if (multiplexed) {
+            if (closed || !connection.isOpen() || shared.get(connection.getIoThread()) != connection) {
+                IoUtils.safeClose(connection);
+            }
+            return;
+        }
         if (closed || !connection.isOpen()) {
             IoUtils.safeClose(connection);
             return;
@@ -82,6 +134,22 @@ public final class UpstreamClient implements AutoCloseable {
             IoUtils.safeClose(connection);
         } else {
             pool.addLast(connection);
+        }
+    }
+
+    /**
+     * Gives up on an exchange that cannot be finished (it failed, timed out, or left its connection unfit for another
+     * request): over HTTP/1 its connection is closed; over h2c only its stream is reset, as other requests share the
+     * connection. {@code exchange} is null when the request was not sent yet.
+     */
+    void discard(ClientConnection connection, ClientExchange exchange) {
+        if (connection == null) {
+            return;
+        }
+        if (!multiplexed || shared.get(connection.getIoThread()) != connection) {
+            IoUtils.safeClose(connection);
+        } else if (exchange != null) {
+            IoUtils.safeClose(exchange.getRequestChannel(), exchange.getResponseChannel());
         }
     }
 
@@ -115,6 +183,7 @@ public final class UpstreamClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        shared.forEach((thread, connection) -> thread.execute(() -> IoUtils.safeClose(connection)));
         idle.forEach((thread, pool) -> thread.execute(() -> {
             for (ClientConnection connection = pool.pollLast(); connection != null; connection = pool.pollLast()) {
                 IoUtils.safeClose(connection);

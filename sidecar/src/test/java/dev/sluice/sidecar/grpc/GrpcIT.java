@@ -1,0 +1,297 @@
+package dev.sluice.sidecar.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.sluice.sidecar.Sidecar;
+import dev.sluice.sidecar.SidecarSettings;
+import dev.sluice.sidecar.grpc.test.Words;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * gRPC through the sidecar, grpc-java on both ends over loopback: the client speaks HTTP/2 to the
+ * sidecar by prior knowledge, the sidecar to the server over h2c ({@code --upstream h2c://}). Calls and
+ * their trailers pass; what the sidecar refuses reaches the client as a gRPC status it understands.
+ */
+class GrpcIT {
+    private static final String SERVICE = "sluice.test.Echo";
+    /** {@code rpc Say (Words) returns (Words)}: the descriptor protoc-gen-grpc-java would generate. */
+    private static final MethodDescriptor<Words, Words> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
+    /** {@code rpc Repeat (Words) returns (stream Words)}. */
+    private static final MethodDescriptor<Words, Words> REPEAT = method("Repeat", MethodDescriptor.MethodType.SERVER_STREAMING);
+    private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
+
+    @TempDir
+    Path directory;
+    private Server server;
+    private Sidecar sidecar;
+    private ManagedChannel channel;
+    private Echo echo;
+    private final AtomicInteger calls = new AtomicInteger();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch holding = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+        if (sidecar != null) {
+            sidecar.close();
+        }
+        if (server != null) {
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void unaryAndServerStreamingCallsPassWithTheirTrailers() throws Exception {
+        start("policies: []\n");
+
+        assertThat(echo.say(words("hello")).getText()).isEqualTo("hello");
+        assertThat(texts(echo.repeat(words("again").toBuilder().setCount(5).build()))).containsExactly("again", "again", "again", "again", "again");
+
+        // A call that fails at once: its status and message come trailers-only, in the response's headers.
+        StatusRuntimeException notFound = catchThrowableOfType(StatusRuntimeException.class,
+                () -> echo.say(words("x").toBuilder().setFailWith(Status.Code.NOT_FOUND.value()).build()));
+        assertThat(notFound.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(notFound.getStatus().getDescription()).isEqualTo("failed as asked: 100% sure");
+
+        // A stream that fails after messages: the status comes in real trailers, after the data.
+        List<String> received = new ArrayList<>();
+        Iterator<Words> stream = echo.repeat(words("part").toBuilder().setCount(3).setFailWith(Status.Code.FAILED_PRECONDITION.value()).build());
+        StatusRuntimeException failed = catchThrowableOfType(StatusRuntimeException.class, () -> stream.forEachRemaining(w -> received.add(w.getText())));
+        assertThat(received).containsExactly("part", "part", "part");
+        assertThat(failed.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(failed.getStatus().getDescription()).isEqualTo("failed as asked: 100% sure");
+    }
+
+    @Test
+    void aRateLimitedCallIsResourceExhaustedWithTheRetryDelay() throws Exception {
+        start("""
+                policies:
+                  - name: grpc
+                    rules:
+                      - name: say
+                        match: {path: {exact: /sluice.test.Echo/Say}}
+                        limits: [{requests: 3, period: 1h}]
+                """);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(echo.say(words("call " + i)).getText()).isEqualTo("call " + i);
+        }
+        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("one too many")));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(refused.getStatus().getDescription()).startsWith("rate limit exceeded: rule say of policy grpc allows 3");
+        Metadata trailers = refused.getTrailers();
+        assertThat(Long.parseLong(trailers.get(PUSHBACK))).isPositive();
+        assertThat(Long.parseLong(trailers.get(RETRY_AFTER))).isPositive();
+        assertThat(calls.get()).as("calls that reached the server").isEqualTo(3);
+        // The limit is the method's: the other method of the service is not limited.
+        assertThat(texts(echo.repeat(words("still").toBuilder().setCount(2).build()))).containsExactly("still", "still");
+    }
+
+    @Test
+    void keysCanBeTheServiceAndTheMethod() throws Exception {
+        start("""
+                policies:
+                  - name: grpc
+                    rules:
+                      - name: per-method
+                        match: {path: {prefix: /sluice.test.Echo/}}
+                        key: [{type: PathSegment, segment: 0}, {type: PathSegment, segment: 1}]
+                        limits: [{requests: 2, period: 1h}]
+                """);
+
+        echo.say(words("a"));
+        echo.say(words("b"));
+        assertThat(texts(echo.repeat(words("c").toBuilder().setCount(1).build()))).containsExactly("c");
+        assertThat(texts(echo.repeat(words("d").toBuilder().setCount(1).build()))).containsExactly("d");
+
+        assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("e"))).getStatus().getCode())
+                .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> texts(echo.repeat(words("f").toBuilder().setCount(1).build())))
+                .getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    }
+
+    @Test
+    void anOpenCircuitIsUnavailable() throws Exception {
+        start("""
+                breakers:
+                  - name: app
+                    target: Inbound
+                    failureRateThreshold: 50
+                    minimumNumberOfCalls: 4
+                    slidingWindow: {type: Count, size: 4}
+                    waitDurationInOpenState: 1h
+                """);
+        Words failing = words("x").toBuilder().setFailWith(Status.Code.UNAVAILABLE.value()).build();
+        for (int i = 0; i < 4; i++) {
+            StatusRuntimeException fromServer = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(failing));
+            assertThat(fromServer.getStatus().getDescription()).isEqualTo("failed as asked: 100% sure");
+        }
+
+        StatusRuntimeException open = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("healthy again")));
+
+        assertThat(open.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(open.getStatus().getDescription()).startsWith("circuit breaker app (").contains(") is open");
+        assertThat(Long.parseLong(open.getTrailers().get(PUSHBACK))).isPositive();
+        assertThat(calls.get()).as("an open circuit does not call the server").isEqualTo(4);
+    }
+
+    @Test
+    void aShedCallIsUnavailableWhileAnotherStreamOfTheConnectionHoldsTheSlot() throws Exception {
+        start("""
+                policies:
+                  - name: grpc
+                    rules:
+                      - name: all
+                        limits: [{requests: 1000000, period: 1s}]
+                    backpressure:
+                      concurrency: {maxConcurrent: 1, queueSize: 0}
+                """);
+        CountDownLatch done = new CountDownLatch(1);
+        ClientCalls.asyncServerStreamingCall(channel.newCall(REPEAT, CallOptions.DEFAULT), words("hold").toBuilder().setCount(1).build(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(Words value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.countDown();
+                    }
+                });
+        assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first call reached the server").isTrue();
+
+        StatusRuntimeException shed = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("second stream")));
+
+        assertThat(shed.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(shed.getStatus().getDescription()).startsWith("overloaded:");
+        release.countDown();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(echo.say(words("after")).getText()).isEqualTo("after");
+    }
+
+    private static MethodDescriptor<Words, Words> method(String name, MethodDescriptor.MethodType type) {
+        return MethodDescriptor.<Words, Words>newBuilder()
+                .setType(type)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
+                .setRequestMarshaller(ProtoUtils.marshaller(Words.getDefaultInstance()))
+                .setResponseMarshaller(ProtoUtils.marshaller(Words.getDefaultInstance()))
+                .build();
+    }
+
+    /** The client's blocking stub, as generated code would offer it, each call with a deadline. */
+    private record Echo(ManagedChannel channel) {
+        Words say(Words request) {
+            return ClientCalls.blockingUnaryCall(channel, SAY, options(), request);
+        }
+
+        Iterator<Words> repeat(Words request) {
+            return ClientCalls.blockingServerStreamingCall(channel, REPEAT, options(), request);
+        }
+
+        private static CallOptions options() {
+            return CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Words words(String text) {
+        return Words.newBuilder().setText(text).build();
+    }
+
+    private static List<String> texts(Iterator<Words> stream) {
+        List<String> texts = new ArrayList<>();
+        stream.forEachRemaining(w -> texts.add(w.getText()));
+        return texts;
+    }
+
+    /** The Echo server, a sidecar in front of it over h2c, and a client channel to the sidecar. */
+    private void start(String config) throws Exception {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new EchoService().definition()).build().start();
+        Path file = directory.resolve("sidecar.yaml");
+        Files.writeString(file, config);
+        sidecar = new Sidecar(SidecarSettings.loopback(file, URI.create("h2c://127.0.0.1:" + server.getPort()))).start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port()).usePlaintext().build();
+        echo = new Echo(channel);
+    }
+
+    private final class EchoService {
+        ServerServiceDefinition definition() {
+            return ServerServiceDefinition.builder(SERVICE)
+                    .addMethod(SAY, ServerCalls.asyncUnaryCall(this::say))
+                    .addMethod(REPEAT, ServerCalls.asyncServerStreamingCall(this::repeat))
+                    .build();
+        }
+
+        void say(Words request, StreamObserver<Words> response) {
+            calls.incrementAndGet();
+            if (request.getFailWith() != 0) {
+                response.onError(failure(request));
+                return;
+            }
+            response.onNext(words(request.getText()));
+            response.onCompleted();
+        }
+
+        void repeat(Words request, StreamObserver<Words> response) {
+            calls.incrementAndGet();
+            if (request.getText().equals("hold")) {
+                holding.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (int i = 0; i < request.getCount(); i++) {
+                response.onNext(words(request.getText()));
+            }
+            if (request.getFailWith() != 0) {
+                response.onError(failure(request));
+                return;
+            }
+            response.onCompleted();
+        }
+
+        /** A message with a character gRPC percent-encodes, to see it decoded intact. */
+        private static StatusRuntimeException failure(Words request) {
+            return Status.fromCodeValue(request.getFailWith()).withDescription("failed as asked: 100% sure").asRuntimeException();
+        }
+    }
+}
