@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,9 +138,21 @@ class OutboundRouteIT {
         return fixture.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build());
     }
 
+    /**
+     * A port free now, below the ephemeral range (Linux: 32768 and up), where the sidecar binds it a
+     * moment later: a port the kernel handed out for this would be from the range every outgoing
+     * connection of the machine takes its local port from, and with load running beside the tests one
+     * of them took it in between ("Address already in use").
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException inUse) {
+                // another one
+            }
         }
+        throw new IOException("no free port between 20000 and 32000 in 100 attempts");
     }
 }
