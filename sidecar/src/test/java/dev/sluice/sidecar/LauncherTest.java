@@ -12,15 +12,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The jar's launcher, src/main/dist/sluice-sidecar, run for real with a {@code java} that prints its arguments. */
 class LauncherTest {
     private static final Path LAUNCHER = Path.of("src/main/dist/sluice-sidecar");
+    private static final Pattern POM_FLAG = Pattern.compile("<jvmFlag>([^<]+)</jvmFlag>");
+    private static final Pattern SCRIPT_FLAG = Pattern.compile("^  (-\\S+) \\\\$", Pattern.MULTILINE);
 
     @TempDir
     Path directory;
+
+    @Test
+    void theLauncherAppliesTheImagesFlagsInTheSameOrder() throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        List<String> imageFlags = all(POM_FLAG.matcher(pom));
+        List<String> launcherFlags = all(SCRIPT_FLAG.matcher(Files.readString(LAUNCHER)));
+
+        assertThat(imageFlags).contains("-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=16m");
+        // The image also sets its temporary directory, which a host has already.
+        assertThat(launcherFlags).isEqualTo(imageFlags.stream().filter(flag -> !flag.startsWith("-Djava.io.tmpdir")).toList());
+    }
 
     @Test
     void theJarsFlagsComeAfterTheJarAndJavaOptsAfterTheDefaults() throws Exception {
@@ -77,5 +92,13 @@ class LauncherTest {
         builder.environment().put("JAVA_HOME", directory.resolve("jdk").toString());
         builder.environment().putAll(env);
         return builder.start();
+    }
+
+    private static List<String> all(Matcher matcher) {
+        List<String> found = new ArrayList<>();
+        while (matcher.find()) {
+            found.add(matcher.group(1));
+        }
+        return found;
     }
 }
