@@ -4,8 +4,9 @@
 #   start   from exec to the admin port's /readyz answering 200 (polled every 5 ms), and the CPU time the
 #           process used until then
 #   idle    VmRSS and the cgroup's usage 5 s after ready
-#   load    wrk, 32 connections, keep-alive, WRK_SECONDS (10) against the traffic port, then VmRSS, the
-#           cgroup's usage and peak, threads, and whether the kernel OOM-killed anything in the cgroup
+#   load    wrk, 32 connections, keep-alive, WRK_SECONDS (10) against the traffic port, then VmRSS, its
+#           peak (VmHWM, the whole run), the cgroup's usage and peak, threads, and whether the kernel
+#           OOM-killed anything in the cgroup
 # in ROUNDS (3) interleaved rounds. With NMT=1 one more run per variant with -XX:NativeMemoryTracking=summary
 # prints `jcmd VM.native_memory summary` after the load (NMT costs memory itself: its figures are not in
 # the table).
@@ -19,7 +20,8 @@
 #   plain   java -jar with the JVM's defaults, no memory limit (the issue's 408 MiB)
 # Needs root (cgroups), nginx and wrk (apt-get install -y nginx-light wrk), curl, a built sidecar
 # (mvn -o -q -B -P '!images' -pl api,sidecar -am package -DskipTests). Knobs: ROUNDS, WRK_SECONDS, NMT,
-# PORT_BASE (18400), JAVA_HOME.
+# PORT_BASE (18400), JAVA_HOME, CONFIG (default: one limit never reached, every request forwarded;
+# examples/sidecar.yaml refuses most of wrk's requests, from one client, with 429).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +34,7 @@ jcmd=${JAVA_HOME:+$JAVA_HOME/bin/}jcmd
 jar=$here/sidecar/target/sluice-sidecar.jar
 before_jar=${BEFORE_JAR:-$jar}
 launcher=$here/sidecar/target/sluice-sidecar
-config=$here/examples/sidecar.yaml
+config=${CONFIG:-}
 variants=("$@")
 (( ${#variants[@]} )) || variants=(before after)
 work=$(mktemp -d)
@@ -72,9 +74,16 @@ cgroup_ooms() {
 }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+peak_rss_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # CPU milliseconds (user + system, all threads) the process has used: start-up on a busy machine is
 # better compared by this than by the wall clock
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"; }
+
+# The configuration: CONFIG, or one limit that is never reached, so that every request is forwarded.
+if [ -z "$config" ]; then
+  config=$work/allowed.yaml
+  printf 'policies:\n  - name: api\n    rules:\n      - name: all\n        limits: [{requests: 1000000000, period: 1s}]\n' > "$config"
+fi
 
 # The upstream: nginx answering a small 200 on loopback, access log off.
 mkdir -p "$work/nginx"
@@ -109,7 +118,7 @@ limit_of() { case $1 in before) echo $((256 * 1048576)) ;; after) echo $((128 * 
 
 # run VARIANT ROUND [JAVA_OPTS]: one measured run; prints a row
 run() {
-  local variant=$1 round=$2 opts=${3:-} cg pid t0 t1 start_cpu ready=0 idle_rss idle_cg load_rss load_cg peak threads ooms rps
+  local variant=$1 round=$2 opts=${3:-} cg pid t0 t1 start_cpu ready=0 idle_rss idle_cg load_rss peak_rss load_cg peak threads ooms rps
   cg=$(make_cgroup "$variant-$round" "$(limit_of "$variant")")
   t0=$EPOCHREALTIME
   # shellcheck disable=SC2046 # the command line is words
@@ -129,9 +138,9 @@ run() {
   rps=$(wrk -t2 -c32 -d"${wrk_seconds}s" "http://127.0.0.1:$traffic_port/api/hello" | sed -n 's/^Requests\/sec: *//p')
   sleep 1
   if kill -0 "$pid" 2>/dev/null; then
-    load_rss=$(rss_kib "$pid") threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$pid/status")
+    load_rss=$(rss_kib "$pid") peak_rss=$(peak_rss_kib "$pid") threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$pid/status")
   else
-    load_rss=0 threads=0
+    load_rss=0 peak_rss=0 threads=0
   fi
   load_cg=$(cgroup_usage "$cg") peak=$(cgroup_peak "$cg") ooms=$(cgroup_ooms "$cg")
   if [ -n "$opts" ] && kill -0 "$pid" 2>/dev/null; then
@@ -142,14 +151,14 @@ run() {
   wait "$pid" 2>/dev/null || true
   rmdir "$cg" && cgroups=("${cgroups[@]/$cg}")
   [ -n "$opts" ] && return 0
-  printf '%-7s %5s %9.0f %9.0f %9s %9s %9s %9s %9s %7s %5s %9.0f\n' "$variant" "$round" \
+  printf '%-7s %5s %9.0f %9.0f %9s %9s %9s %9s %9s %9s %7s %5s %9.0f\n' "$variant" "$round" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) * 1000 }')" "$start_cpu" "$(mib $((idle_rss * 1024)))" "$(mib "$idle_cg")" \
-    "$(mib $((load_rss * 1024)))" "$(mib "$load_cg")" "$(mib "$peak")" "$threads" "${ooms:-0}" "${rps:-0}"
+    "$(mib $((load_rss * 1024)))" "$(mib $((peak_rss * 1024)))" "$(mib "$load_cg")" "$(mib "$peak")" "$threads" "${ooms:-0}" "${rps:-0}"
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(uname -r), cgroup v$((v2 ? 2 : 1)), $("$java" -version 2>&1 | sed -n 2p)"
 echo "limits: before $(mib "$(limit_of before)") MiB, after $(mib "$(limit_of after)") MiB; wrk -t2 -c32 -d${wrk_seconds}s; MiB"
-printf '%-7s %5s %9s %9s %9s %9s %9s %9s %9s %7s %5s %9s\n' variant round start_ms start_cpu idle_rss idle_cg load_rss load_cg peak_cg threads ooms req/s
+printf '%-7s %5s %9s %9s %9s %9s %9s %9s %9s %9s %7s %5s %9s\n' variant round start_ms start_cpu idle_rss idle_cg load_rss peak_rss load_cg peak_cg threads ooms req/s
 for round in $(seq "$rounds"); do
   for variant in "${variants[@]}"; do run "$variant" "$round"; done
 done
