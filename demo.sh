@@ -153,7 +153,9 @@ wait_ready() { # what url timeout-seconds
 standalone_demo() {
   if [[ -z "$seconds" && ! -t 1 ]]; then seconds=20; fi
   jar=sidecar/target/sluice-sidecar.jar
-  if [[ ! -f "$jar" ]] || [[ -n "$(find api/src sidecar/src -newer "$jar" -type f -print -quit)" ]]; then
+  # the jar's launcher, built next to it: the image's JVM flags and the class data sharing archive
+  launcher=sidecar/target/sluice-sidecar
+  if [[ ! -f "$jar" || ! -x "$launcher" ]] || [[ -n "$(find api/src sidecar/src -newer "$jar" -type f -print -quit)" ]]; then
     echo "building the sidecar (mvn package)..."
     mvn -B -q -DskipTests -pl api,sidecar -am package
   fi
@@ -161,7 +163,7 @@ standalone_demo() {
   traffic_url=http://127.0.0.1:$port admin_url=http://127.0.0.1:$admin
   java examples/SampleUpstream.java "$upstream" > "$work/upstream.log" 2>&1 &
   pids+=($!)
-  java -jar "$jar" --config examples/sidecar.yaml --upstream "http://127.0.0.1:$upstream" \
+  "$launcher" --config examples/sidecar.yaml --upstream "http://127.0.0.1:$upstream" \
     --bind 127.0.0.1 --port "$port" --admin-port "$admin" > "$work/sidecar.log" 2>&1 &
   pids+=($!)
   wait_ready "the sample app" "http://127.0.0.1:$upstream/" 20

@@ -243,7 +243,7 @@ class ChartIT {
                 "SLUICE_SIDECAR_REDIS_SECRET", "redis-auth/password"));
         ResourceRequirements resources = new KubernetesSerialization().unmarshal(env.get("SLUICE_SIDECAR_RESOURCES"), ResourceRequirements.class);
         assertThat(resources.getRequests()).containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("20m"), "memory", new Quantity("128Mi")));
-        assertThat(resources.getLimits()).containsExactlyEntriesOf(Map.of("memory", new Quantity("256Mi")));
+        assertThat(resources.getLimits()).containsExactlyEntriesOf(Map.of("memory", new Quantity("128Mi")));
 
         env.put("KUBERNETES_SERVICE_HOST", "10.96.0.1");
         WebhookSettings webhook = OperatorSettings.parse(new String[0], env).webhook();

@@ -9,6 +9,7 @@ import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.config.ConfigFiles;
 import dev.sluice.sidecar.limit.LimiterClock;
 import dev.sluice.sidecar.redis.RedisPassword;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,6 +64,17 @@ public final class Main {
             printErrors(settings.configFile(), e, err);
             sidecar.close();
             return EXIT_INVALID_CONFIG;
+        }
+        if (TrainingRun.requested()) {
+            try {
+                TrainingRun.exercise(sidecar);
+            } catch (IOException e) {
+                err.println("sluice-sidecar: the training run's requests failed: " + e);
+                return 1;
+            } finally {
+                sidecar.close();
+            }
+            return 0;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sluice-shutdown"));
         return -1;

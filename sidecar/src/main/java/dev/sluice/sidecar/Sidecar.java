@@ -93,15 +93,14 @@ public final class Sidecar implements AutoCloseable {
     public Sidecar start() throws InvalidConfigException {
         watcher.loadInitial();
         awaitRedis();
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
 
         Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), settings.upgradeIdleTimeout(), new ProxyOverhead(registry));
         gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
+        ServerBuffers buffers = ServerBuffers.forThisJvm();
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
+                .setBufferSize(buffers.size())
+                .setDirectBuffers(true)
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
                 // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
@@ -115,6 +114,8 @@ public final class Sidecar implements AutoCloseable {
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
+                .setBufferSize(buffers.size())
+                .setDirectBuffers(true)
                 .setHandler(AdminHandlers.create(inForce, watcher, configMapWatch == null ? null : configMapWatch::status, routes, registry,
                         () -> serving,
                         () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken()),
@@ -128,6 +129,12 @@ public final class Sidecar implements AutoCloseable {
             configMapWatch.start();
         }
         serving = true;
+        // The JVM's own meters once the sidecar serves: nothing before ready needs them, and binding them
+        // (notification listeners on every collector, the operating system's bean) is start-up time.
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
         LOG.info("sidecar {} (document version {}) serving on {} in front of {}, admin on {}", version, SidecarConfig.DOCUMENT_VERSION,
                 address(traffic), settings.upstream(), address(admin));
         return this;

@@ -34,10 +34,13 @@ public record InjectionSettings(boolean enabled, String image, String pullPolicy
     public static final int DEFAULT_DRAIN_SECONDS = 5;
     public static final int MAX_DRAIN_SECONDS = 300;
     public static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
-    /** The chart's defaults: enough for the sidecar under light traffic, and a memory limit so that a leak cannot starve the app. */
+    /**
+     * The chart's defaults: enough for the sidecar under light traffic, and a memory limit so that a leak cannot starve
+     * the app. The sidecar image sizes its JVM from that limit and fits 128Mi under load (docs/benchmarks.md).
+     */
     public static final ResourceRequirements DEFAULT_RESOURCES = new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("128Mi"))
-            .addToLimits("memory", new Quantity("256Mi")).build();
+            .addToLimits("memory", new Quantity("128Mi")).build();
     /** The flags, each falling back to its environment variable SLUICE_<NAME>. */
     public static final Set<String> FLAGS = Set.of("injection", "sidecar-image", "sidecar-image-pull-policy", "sidecar-resources",
             "sidecar-admin-port", "sidecar-drain-seconds", "injection-allowed-images", "injection-resource-overrides", "sidecar-redis-secret");
@@ -48,7 +51,7 @@ public record InjectionSettings(boolean enabled, String image, String pullPolicy
                                       Always, IfNotPresent or Never (env SLUICE_SIDECAR_IMAGE_PULL_POLICY; default IfNotPresent)
               --sidecar-resources=JSON
                                       the sidecar's ResourceRequirements, e.g. {"requests":{"cpu":"50m"},"limits":{"memory":"256Mi"}}
-                                      (env SLUICE_SIDECAR_RESOURCES; default requests cpu 50m memory 128Mi, limits memory 256Mi)
+                                      (env SLUICE_SIDECAR_RESOURCES; default requests cpu 50m memory 128Mi, limits memory 128Mi)
               --sidecar-admin-port=N  the sidecar's admin port (env SLUICE_SIDECAR_ADMIN_PORT; default 15021)
               --sidecar-drain-seconds=N
                                       the app's preStop wait while the sidecar drains, 0-300 (env SLUICE_SIDECAR_DRAIN_SECONDS; default 5)
@@ -115,7 +118,7 @@ public record InjectionSettings(boolean enabled, String image, String pullPolicy
             parsed = STRICT.readValue(json, ResourceRequirements.class);
         } catch (Exception e) {
             throw new IllegalArgumentException("--sidecar-resources must be a ResourceRequirements as JSON, e.g. "
-                    + "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"256Mi\"}}, got '" + json + "': "
+                    + "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"128Mi\"}}, got '" + json + "': "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
         if (parsed == null) {

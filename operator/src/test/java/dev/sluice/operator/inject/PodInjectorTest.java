@@ -509,7 +509,7 @@ class PodInjectorTest {
 
         Injected aboveLimit = injected(pod().annotation(InjectionNames.SIDECAR_MEMORY, "1Gi").container(httpApp()).build());
         assertThat(sidecar(aboveLimit.pod()).getResources()).isEqualTo(InjectionSettings.DEFAULT_RESOURCES);
-        assertThat(aboveLimit.warnings()).singleElement().asString().contains("memory request 1Gi is above its limit 256Mi");
+        assertThat(aboveLimit.warnings()).singleElement().asString().contains("memory request 1Gi is above its limit 128Mi");
     }
 
     @Test
