@@ -39,6 +39,7 @@ final class Rejections {
             case SHED -> "priority " + priority.name() + " is shed from " + priority.shedAtPercent() + "% utilisation of the concurrency limit";
             case QUEUE_FULL -> "the concurrency limit is reached and its wait queue is full";
             case QUEUE_TIMEOUT -> "no slot under the concurrency limit freed up within the longest wait";
+            case PARKED_FULL -> "the concurrency limit is reached and the sidecar already holds as many waiting requests as it may (--max-parked)";
         };
         Json.string(body, "overloaded: " + why + " (policy " + gate.policy() + "); retry in " + OVERLOAD_RETRY_AFTER_SECONDS + "s");
         send(exchange, OVERLOAD_RETRY_AFTER_SECONDS, body.append("}\n").toString());
