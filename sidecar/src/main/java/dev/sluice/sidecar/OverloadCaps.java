@@ -40,13 +40,15 @@ public record OverloadCaps(int maxConnections, int maxParked) {
 
     /**
      * The defaults under a limit of {@code descriptors} open files: a quarter of them (at least
-     * {@link #RESERVED_DESCRIPTORS}) is kept for what is not a client connection, the rest may be client connections,
-     * up to {@link #MAX_CONNECTIONS_CEILING}. Half the connections may be parked requests: a parked request holds
-     * its connection while it waits, and the other half stays free for requests that are admitted or refused at once.
+     * {@link #RESERVED_DESCRIPTORS}) is kept for what is neither a client connection nor its request's connection to
+     * the app, and half the rest may be client connections, up to {@link #MAX_CONNECTIONS_CEILING}: a request in
+     * flight holds two descriptors, since the pool to the app keeps idle connections but opens one per busy request.
+     * Half the connections may be parked requests: a parked request holds its connection while it waits, and the other
+     * half stays free for requests that are admitted or refused at once.
      */
     public static OverloadCaps forDescriptorLimit(long descriptors) {
         long reserved = Math.max(RESERVED_DESCRIPTORS, descriptors / 4);
-        int connections = (int) Math.max(1, Math.min(MAX_CONNECTIONS_CEILING, descriptors - reserved));
+        int connections = (int) Math.max(1, Math.min(MAX_CONNECTIONS_CEILING, (descriptors - reserved) / 2));
         return new OverloadCaps(connections, Math.max(1, connections / 2));
     }
 

@@ -82,7 +82,7 @@ public record SidecarSettings(
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
               --log-level LEVEL        trace, debug, info, warn or error, any case; default info (SLUICE_LOG_LEVEL)
               --max-connections N      client connections the traffic port holds open at once; more wait
-                                       unaccepted until one closes. Default 3/4 of the open-file
+                                       unaccepted until one closes. Default 3/8 of the open-file
                                        limit, at most 4096                          (SLUICE_MAX_CONNECTIONS)
               --max-parked N           requests waiting at concurrency gates at once (all policies);
                                        more are refused with 503 at once. Default half of

@@ -7,12 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class OverloadCapsTest {
     @Test
-    void aQuarterOfTheDescriptorsIsKeptForEverythingButClientConnectionsUpToTheCeiling() {
+    void halfOfWhatAQuarterLeavesMayBeClientConnectionsEachWithItsConnectionToTheAppUpToTheCeiling() {
         assertThat(OverloadCaps.forDescriptorLimit(1_048_576)).isEqualTo(new OverloadCaps(4096, 2048));
         assertThat(OverloadCaps.forDescriptorLimit(20_000)).isEqualTo(new OverloadCaps(4096, 2048));
-        assertThat(OverloadCaps.forDescriptorLimit(4096)).isEqualTo(new OverloadCaps(3072, 1536));
-        assertThat(OverloadCaps.forDescriptorLimit(1024)).as("at least 256 kept").isEqualTo(new OverloadCaps(768, 384));
-        assertThat(OverloadCaps.forDescriptorLimit(300)).isEqualTo(new OverloadCaps(44, 22));
+        assertThat(OverloadCaps.forDescriptorLimit(8192)).isEqualTo(new OverloadCaps(3072, 1536));
+        assertThat(OverloadCaps.forDescriptorLimit(1024)).as("at least 256 kept").isEqualTo(new OverloadCaps(384, 192));
+        assertThat(OverloadCaps.forDescriptorLimit(300)).isEqualTo(new OverloadCaps(22, 11));
         assertThat(OverloadCaps.forDescriptorLimit(100)).as("a limit too low to keep anything still serves").isEqualTo(new OverloadCaps(1, 1));
     }
 
