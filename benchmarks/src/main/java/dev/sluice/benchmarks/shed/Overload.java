@@ -73,16 +73,18 @@ public final class Overload {
 
         List<Process> started = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> started.forEach(Process::destroyForcibly)));
-        Process upstream = start(started, work.resolve("upstream.log"), javaCommand("-cp", ownJar(), FixedServiceUpstream.class.getName(),
-                "--threads", Integer.toString(threads), "--service-ms", Integer.toString(serviceMs)));
-        int upstreamPort = upstreamPort(work.resolve("upstream.log"), upstream);
-
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         ObjectMapper json = new ObjectMapper();
         for (int round = 1; round <= rounds; round++) {
             for (Map.Entry<String, Path> jar : jars.entrySet()) {
                 System.out.printf(Locale.ROOT, "%n== round %d, sidecar %s (%s), load average %s%n", round, jar.getKey(), jar.getValue(), loadAverage());
-                Sidecar sidecar = Sidecar.start(started, work, jar.getKey() + "-" + round, jar.getValue(), config, upstreamPort, sidecarFlags);
+                // A new upstream for each sidecar: one left with a backlog (without backpressure, requests the generator
+                // gave up on still wait in its queue) would slow the next sidecar down.
+                Path upstreamLog = work.resolve("upstream-" + jar.getKey() + "-" + round + ".log");
+                Process upstream = start(started, upstreamLog, javaCommand("-cp", ownJar(), FixedServiceUpstream.class.getName(),
+                        "--threads", Integer.toString(threads), "--service-ms", Integer.toString(serviceMs)));
+                Sidecar sidecar = Sidecar.start(started, work, jar.getKey() + "-" + round, jar.getValue(), config,
+                        upstreamPort(upstreamLog, upstream), sidecarFlags);
                 try {
                     Path targets = targets(work, sidecar.port);
                     attack(vegeta, work, "warmup", targets, capacity * overload, warmupSeconds, sidecar, json);
@@ -93,11 +95,11 @@ public final class Overload {
                     runs.computeIfAbsent(jar.getKey(), k -> new ArrayList<>()).add(new Run(unloaded, loaded, sidecar.maxDescriptors, warmupDescriptors));
                 } finally {
                     sidecar.stop(started);
+                    upstream.destroyForcibly().waitFor();
+                    started.remove(upstream);
                 }
             }
         }
-        upstream.destroy();
-        upstream.waitFor(10, TimeUnit.SECONDS);
         summary(runs);
     }
 
@@ -175,7 +177,20 @@ public final class Overload {
             }
         }
         Files.deleteIfExists(results);
+        settle(sidecar);
         return result;
+    }
+
+    /**
+     * Waits (at most 30 s) until the sidecar holds no more descriptors than when it became ready, give or take a few:
+     * requests the generator gave up on may still be in flight or waiting at the upstream, and the next phase must not
+     * start on a gate they still fill.
+     */
+    private static void settle(Sidecar sidecar) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ProcessSampler.descriptors(sidecar.process.pid()) > sidecar.readyDescriptors + 16 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
     }
 
     /** The targets vegeta cycles through: one per priority, in the order of {@link #PRIORITIES}. */
@@ -211,12 +226,14 @@ public final class Overload {
         final String name;
         final Process process;
         final int port;
+        final int readyDescriptors;
         int maxDescriptors;
 
         private Sidecar(String name, Process process, int port) {
             this.name = name;
             this.process = process;
             this.port = port;
+            this.readyDescriptors = ProcessSampler.descriptors(process.pid());
         }
 
         static Sidecar start(List<Process> started, Path work, String name, Path jar, Path config, int upstreamPort, List<String> flags)

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class PhaseResult {
     private static final Pattern ADDRESS = Pattern.compile("\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+");
-    private static final Pattern REQUEST = Pattern.compile("^[A-Z]+ \"[^\"]*\": ");
+    private static final Pattern REQUEST = Pattern.compile("^[A-Za-z]+ \"[^\"]*\": ");
     private static final Pattern PRIORITY = Pattern.compile("[?&]p=([a-z]+)");
 
     final String name;
