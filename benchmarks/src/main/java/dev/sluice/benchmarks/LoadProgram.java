@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 
 /**
- * What the load programs ({@code ForwarderLoad}, {@code ShedLoad}) share: the client that sends their load,
- * the sidecar document they start from, and their command line.
+ * What the load programs ({@code ForwarderLoad}, {@code Overload}) share: the client that sends a load from
+ * within the program, the sidecar document they start from, and their command line.
  */
 public final class LoadProgram {
     private LoadProgram() {

@@ -5,6 +5,7 @@ import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.api.config.SidecarConfig;
 import dev.sluice.sidecar.admin.AdminHandlers;
 import dev.sluice.sidecar.admin.Report;
+import dev.sluice.sidecar.backpressure.ParkingLot;
 import dev.sluice.sidecar.config.ConfigWatcher;
 import dev.sluice.sidecar.drain.Drain;
 import dev.sluice.sidecar.drain.DrainEndpoint;
@@ -26,6 +27,7 @@ import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
 import dev.sluice.sidecar.route.OutboundRoutes;
 import dev.sluice.sidecar.watch.ConfigMapWatch;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -45,6 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.Options;
+import org.xnio.management.XnioServerMXBean;
 
 /**
  * One sidecar: a traffic port that enforces the configured limits in front of the app, and an admin
@@ -95,12 +99,21 @@ public final class Sidecar implements AutoCloseable {
         awaitRedis();
 
         Forwarder forwarder = Forwarder.toApp(app, settings.upstreamTimeout(), settings.upgradeIdleTimeout(), new ProxyOverhead(registry));
-        gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry));
+        OverloadCaps caps = settings.caps();
+        ParkingLot parking = new ParkingLot(caps.maxParked());
+        Gauge.builder("sluice_parked_requests", parking, ParkingLot::parked)
+                .description("Requests waiting at the concurrency gates, over every policy (at most --max-parked)").register(registry);
+        gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry, parking));
         ServerBuffers buffers = ServerBuffers.forThisJvm();
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setBufferSize(buffers.size())
                 .setDirectBuffers(true)
+                // At the cap, XNIO's accept thread stops accepting (connections wait in the kernel's backlog, holding no
+                // descriptor of ours) and starts again as soon as one closes: low water at the cap, since resuming
+                // accepts costs nothing and a lower mark would only leave the backlog waiting longer.
+                .setSocketOption(Options.CONNECTION_HIGH_WATER, caps.maxConnections())
+                .setSocketOption(Options.CONNECTION_LOW_WATER, caps.maxConnections())
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
                 // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
@@ -123,6 +136,7 @@ public final class Sidecar implements AutoCloseable {
                 .build();
         admin.start();
         traffic.start();
+        registerConnectionGauges(caps);
         routes.start(traffic.getWorker());
         watcher.watch(settings.reloadInterval());
         if (configMapWatch != null) {
@@ -135,8 +149,9 @@ public final class Sidecar implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        LOG.info("sidecar {} (document version {}) serving on {} in front of {}, admin on {}", version, SidecarConfig.DOCUMENT_VERSION,
-                address(traffic), settings.upstream(), address(admin));
+        LOG.info("sidecar {} (document version {}) serving on {} in front of {}, admin on {}; at most {} client connections and {}"
+                + " waiting requests", version, SidecarConfig.DOCUMENT_VERSION, address(traffic), settings.upstream(), address(admin),
+                caps.maxConnections(), caps.maxParked());
         return this;
     }
 
@@ -145,8 +160,25 @@ public final class Sidecar implements AutoCloseable {
      * per request, by the rate limits, and handed down as one snapshot: a reload never splits a request
      * ({@code InForceReadOnceIT} counts the reads).
      */
-    static HttpHandler trafficChain(Supplier<? extends Enforced> inForce, EnforcedHandler forwarder, MeterRegistry registry) {
-        return new RequestMetricsHandler(registry, new RateLimitHandler(inForce, new BackpressureHandler(forwarder)));
+    static HttpHandler trafficChain(Supplier<? extends Enforced> inForce, EnforcedHandler forwarder, MeterRegistry registry,
+            ParkingLot parking) {
+        return new RequestMetricsHandler(registry, new RateLimitHandler(inForce, new BackpressureHandler(forwarder, parking)));
+    }
+
+    /**
+     * The traffic port's open client connections, as XNIO counts them against the cap (the outbound routes' listeners,
+     * on the same worker, are not counted). XNIO counts on each I/O thread and waits for the answers, so only threads
+     * outside the traffic worker (the admin port's, a scrape's) read it.
+     */
+    private void registerConnectionGauges(OverloadCaps caps) {
+        String port = ":" + port();
+        traffic.getWorker().getMXBean().getServerMXBeans().stream()
+                .filter(server -> server.getBindAddress().endsWith(port))
+                .findFirst()
+                .ifPresent(server -> Gauge.builder("sluice_connections_open", server, XnioServerMXBean::getConnectionCount)
+                        .description("Client connections open on the traffic port (at most --max-connections)").register(registry));
+        Gauge.builder("sluice_connections_max", caps, OverloadCaps::maxConnections)
+                .description("The most client connections the traffic port holds (--max-connections)").register(registry);
     }
 
     /**

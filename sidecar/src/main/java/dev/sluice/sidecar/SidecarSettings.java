@@ -34,6 +34,8 @@ import java.util.function.UnaryOperator;
  * @param configWatch the ConfigMap watched on the API server for the configuration ({@code --config-watch}); null
  *     reads the file only
  * @param upgradeIdleTimeout how long an upgraded connection (a WebSocket) may carry nothing either way before it is closed
+ * @param caps the most client connections and parked requests the traffic port holds ({@code --max-connections},
+ *     {@code --max-parked})
  */
 public record SidecarSettings(
         Path configFile,
@@ -50,7 +52,8 @@ public record SidecarSettings(
         DrainToken drainToken,
         String logLevel,
         ConfigMapWatchSettings configWatch,
-        Duration upgradeIdleTimeout) {
+        Duration upgradeIdleTimeout,
+        OverloadCaps caps) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -89,6 +92,12 @@ public record SidecarSettings(
                                        upstream timeout covers its handshake only (SLUICE_UPGRADE_IDLE_TIMEOUT)
               --reload-interval DUR    how often the config file is checked, default 2s (SLUICE_RELOAD_INTERVAL)
               --log-level LEVEL        trace, debug, info, warn or error, any case; default info (SLUICE_LOG_LEVEL)
+              --max-connections N      client connections the traffic port holds open at once; more wait
+                                       unaccepted until one closes. Default 3/8 of the open-file
+                                       limit, at most 4096                          (SLUICE_MAX_CONNECTIONS)
+              --max-parked N           requests waiting at concurrency gates at once (all policies);
+                                       more are refused with 503 at once. Default half of
+                                       --max-connections                            (SLUICE_MAX_PARKED)
               --config-watch NS/NAME   also watch that ConfigMap on the API server (key named like the
                                        --config file): changes apply at once, not when the kubelet
                                        refreshes the volume                        (SLUICE_CONFIG_WATCH)
@@ -112,7 +121,7 @@ public record SidecarSettings(
     private static Map<String, String> flags() {
         Map<String, String> flags = new LinkedHashMap<>();
         for (String flag : new String[] {"config", "upstream", "port", "admin-port", "pod-labels", "upstream-timeout", "reload-interval",
-            "log-level", CONFIG_OPTIONAL, "config-watch", "api-token", "api-ca", "api-server", "upgrade-idle-timeout"}) {
+            "log-level", CONFIG_OPTIONAL, "config-watch", "api-token", "api-ca", "api-server", "upgrade-idle-timeout", "max-connections", "max-parked"}) {
             flags.put(flag, Flags.variable(flag));
         }
         flags.put("bind", "SLUICE_BIND_ADDRESS");
@@ -163,7 +172,36 @@ public record SidecarSettings(
                 DrainToken.of(env.get(DrainToken.ENVIRONMENT_VARIABLE)),
                 logLevel == null ? DEFAULT_LOG_LEVEL : Flags.logLevel("--log-level", logLevel),
                 configWatch(flags, configFile, env),
-                upgradeIdle == null ? DEFAULT_UPGRADE_IDLE_TIMEOUT : Flags.duration("--upgrade-idle-timeout", upgradeIdle));
+                upgradeIdle == null ? DEFAULT_UPGRADE_IDLE_TIMEOUT : Flags.duration("--upgrade-idle-timeout", upgradeIdle),
+                caps(flags));
+    }
+
+    /**
+     * The caps given by flag, each defaulting as {@link OverloadCaps#defaults()} says; {@code --max-connections} alone
+     * also lowers the default of {@code --max-parked} to half of it.
+     */
+    private static OverloadCaps caps(UnaryOperator<String> flags) {
+        String connections = flags.apply("max-connections");
+        String parked = flags.apply("max-parked");
+        OverloadCaps caps = OverloadCaps.defaults();
+        if (connections != null) {
+            int max = count("--max-connections", connections, 1);
+            caps = new OverloadCaps(max, Math.max(1, max / 2));
+        }
+        return parked == null ? caps : caps.withMaxParked(count("--max-parked", parked, 0));
+    }
+
+    /** A whole number of at least {@code min} given to {@code flag}; anything else is an error naming the flag and the value. */
+    private static int count(String flag, String value, int min) {
+        try {
+            int count = Integer.parseInt(value.trim());
+            if (count >= min) {
+                return count;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the value
+        }
+        throw new IllegalArgumentException(flag + " '" + value + "' must be a whole number of at least " + min);
     }
 
     /** The watch {@code --config-watch} asks for, on the key named like the config file; null without the flag. */
@@ -204,41 +242,46 @@ public record SidecarSettings(
     public static SidecarSettings loopback(Path configFile, URI upstream) {
         return new SidecarSettings(configFile, upstream, "127.0.0.1", 0, 0, null, DEFAULT_UPSTREAM_TIMEOUT,
                 Duration.ofMillis(200), DEFAULT_CONNECTIONS_PER_THREAD, Duration.ofSeconds(2), false, null, DEFAULT_LOG_LEVEL, null,
-                DEFAULT_UPGRADE_IDLE_TIMEOUT);
+                DEFAULT_UPGRADE_IDLE_TIMEOUT, OverloadCaps.defaults());
     }
 
     public SidecarSettings withPodLabels(Path file) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, file, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout, caps);
     }
 
     public SidecarSettings withUpstreamTimeout(Duration timeout) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, timeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout, caps);
     }
 
     public SidecarSettings withConfigOptional() {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, true, drainToken, logLevel, configWatch, upgradeIdleTimeout);
+                connectionsPerThread, shutdownGrace, true, drainToken, logLevel, configWatch, upgradeIdleTimeout, caps);
     }
 
     public SidecarSettings withDrainToken(String token) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel, configWatch, upgradeIdleTimeout);
+                connectionsPerThread, shutdownGrace, configOptional, DrainToken.of(token), logLevel, configWatch, upgradeIdleTimeout, caps);
     }
 
     public SidecarSettings withShutdownGrace(Duration grace) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, grace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout);
+                connectionsPerThread, grace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout, caps);
     }
 
     public SidecarSettings withUpgradeIdleTimeout(Duration timeout) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, timeout);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, timeout, caps);
+    }
+
+    public SidecarSettings withCaps(OverloadCaps overloadCaps) {
+        return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, configWatch, upgradeIdleTimeout, overloadCaps);
     }
 
     public SidecarSettings withConfigWatch(ConfigMapWatchSettings watch) {
         return new SidecarSettings(configFile, upstream, bindAddress, port, adminPort, podLabelsFile, upstreamTimeout, reloadInterval,
-                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, watch, upgradeIdleTimeout);
+                connectionsPerThread, shutdownGrace, configOptional, drainToken, logLevel, watch, upgradeIdleTimeout, caps);
     }
 }

@@ -88,7 +88,7 @@ class AdminIT {
             // Not polled again while the test runs: a second read of the pipe would wait for a writer.
             Sidecar sidecar = new Sidecar(new SidecarSettings(config, upstream.uri(), "127.0.0.1", 0, adminPort, null,
                     loopback.upstreamTimeout(), Duration.ofHours(1), loopback.connectionsPerThread(), loopback.shutdownGrace(), false, null,
-                    loopback.logLevel(), null, loopback.upgradeIdleTimeout()));
+                    loopback.logLevel(), null, loopback.upgradeIdleTimeout(), loopback.caps()));
             Future<Sidecar> started = starting.submit(sidecar::start);
             try {
                 assertThatThrownBy(() -> new Socket("127.0.0.1", adminPort).close()).as("the admin port before the configuration is read")

@@ -3,6 +3,7 @@ package dev.sluice.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.sidecar.backpressure.ParkingLot;
 import dev.sluice.sidecar.enforce.Enforcement;
 import dev.sluice.sidecar.http.Forwarder;
 import dev.sluice.sidecar.http.ProxyOverhead;
@@ -97,7 +98,7 @@ class InForceReadOnceIT {
         counted = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
-                .setHandler(Sidecar.trafficChain(inForce, forwarder, registry))
+                .setHandler(Sidecar.trafficChain(inForce, forwarder, registry, new ParkingLot(100)))
                 .build();
         counted.start();
     }

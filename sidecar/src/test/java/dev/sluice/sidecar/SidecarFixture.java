@@ -57,7 +57,12 @@ public final class SidecarFixture implements AutoCloseable {
 
     /** A sidecar on a manual clock in front of an upstream that answers up to {@code upstreamThreads} requests at once. */
     public static SidecarFixture withUpstreamThreads(Path directory, String config, Instant start, int upstreamThreads) throws Exception {
-        return new SidecarFixture(directory, config, new ManualClock(start), UnaryOperator.identity(), new TestUpstream(upstreamThreads));
+        return withUpstreamThreads(directory, config, start, upstreamThreads, UnaryOperator.identity());
+    }
+
+    public static SidecarFixture withUpstreamThreads(Path directory, String config, Instant start, int upstreamThreads,
+                                                     UnaryOperator<SidecarSettings> settings) throws Exception {
+        return new SidecarFixture(directory, config, new ManualClock(start), settings, new TestUpstream(upstreamThreads));
     }
 
     /**

@@ -119,6 +119,27 @@ class SidecarSettingsTest {
                 .hasMessage("--log-level must be trace, debug, info, warn or error (any case), got 'verbose'");
     }
 
+    @Test
+    void theCapsDefaultToTheOpenFileLimitAndAreSetByFlagOrVariable() {
+        assertThat(settings(Map.of(), REQUIRED).caps()).isEqualTo(OverloadCaps.defaults());
+        assertThat(settings(Map.of("SLUICE_MAX_CONNECTIONS", "1000"), REQUIRED).caps()).as("half may be parked")
+                .isEqualTo(new OverloadCaps(1000, 500));
+        assertThat(settings(Map.of("SLUICE_MAX_PARKED", "0"), "--max-connections=10", "--config=c.yaml", "--upstream=http://x").caps())
+                .isEqualTo(new OverloadCaps(10, 0));
+        assertThat(settings(Map.of(), "--max-connections", "1", "--config=c.yaml", "--upstream=http://x").caps())
+                .isEqualTo(new OverloadCaps(1, 1));
+    }
+
+    @Test
+    void aCapThatIsNotACountIsRefusedNamingTheFlagAndTheValue() {
+        assertThatThrownBy(() -> settings(Map.of("SLUICE_MAX_CONNECTIONS", "0"), REQUIRED))
+                .hasMessage("--max-connections '0' must be a whole number of at least 1");
+        assertThatThrownBy(() -> settings(Map.of(), "--max-connections=lots", "--config=c.yaml", "--upstream=http://x"))
+                .hasMessage("--max-connections 'lots' must be a whole number of at least 1");
+        assertThatThrownBy(() -> settings(Map.of("SLUICE_MAX_PARKED", "-1"), REQUIRED))
+                .hasMessage("--max-parked '-1' must be a whole number of at least 0");
+    }
+
     private static SidecarSettings settings(Map<String, String> env, String... args) {
         return SidecarSettings.of(SidecarSettings.flags(args, env), env);
     }

@@ -20,7 +20,9 @@ public final class GateMetrics {
 
     /** Why a request was refused at a gate, as the {@code reason} label and the JSON body say it. */
     public enum Reason {
-        SHED("shed"), QUEUE_FULL("queue_full"), QUEUE_TIMEOUT("queue_timeout");
+        SHED("shed"), QUEUE_FULL("queue_full"), QUEUE_TIMEOUT("queue_timeout"),
+        /** The sidecar's room for waiting requests over every policy ({@code --max-parked}) is full. */
+        PARKED_FULL("parked_full");
 
         private final String label;
 

@@ -8,8 +8,10 @@ import dev.sluice.sidecar.watch.WatchedDocument;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.sluice.sidecar.log.ThrottledLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,11 +56,17 @@ import org.slf4j.LoggerFactory;
  * from the same ConfigMap (same uid) is ignored and logged; a recreated ConfigMap (a new uid) is accepted whatever its
  * generation. An absent ConfigMap (or key) enforces nothing, as a missing optional file does. The pod's labels are
  * still polled, and a change of them applies the watched document again.
+ *
+ * <p>A file that cannot be opened because the process is out of file descriptors ({@code EMFILE}, {@code ENFILE}: an
+ * overload, not the file) is not refused: what is in force stays, no refusal is shown, and the next poll looks
+ * again. Nothing a poll throws stops the polling.
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
     /** What {@link #lastSeenDigest} holds while the file is absent: no digest of content is this. */
     private static final String ABSENT = "absent";
+    /** How the JDK words {@code EMFILE} (this process) and {@code ENFILE} (the whole system) on Linux and macOS. */
+    private static final List<String> OUT_OF_DESCRIPTORS = List.of("Too many open files", "Too many open files in system");
 
     private final Path configFile;
     private final boolean optional;
@@ -74,6 +82,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private WatchedDocument watched;
     private Map<String, String> lastSeenLabels;
     private ScheduledExecutorService poller;
+    private final ThrottledLog skippedPolls = new ThrottledLog();
 
     /**
      * @param optional whether a missing {@code configFile} means nothing to enforce rather than an error
@@ -110,7 +119,31 @@ public final class ConfigWatcher implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        poller.scheduleWithFixedDelay(this::reload, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One poll. A scheduled task that throws is never run again, and a sidecar out of file descriptors can throw
+     * where nothing else does (a class loaded for the first time from a jar it cannot open), so whatever a poll
+     * throws is logged and the next poll runs as usual, loading the document again; only the JVM's own failures (out of
+     * memory) go on up.
+     */
+    private void poll() {
+        try {
+            reload();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            forgetLastSeen();
+            if (skippedPolls.due(clock.millis() * 1_000_000L) >= 0) {
+                LOG.error("looking at configuration {} failed; what is in force stays, the next poll looks again", configFile, e);
+            }
+        }
+    }
+
+    /** Makes the next poll load the document even if unchanged: the one last seen was neither put in force nor refused. */
+    private synchronized void forgetLastSeen() {
+        lastSeenDigest = null;
     }
 
     /**
@@ -132,11 +165,29 @@ public final class ConfigWatcher implements AutoCloseable {
             lastSeenDigest = null;
             return refuse(ConfigSource.file(configFile), null, null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         } catch (IOException e) {
+            if (outOfDescriptors(e)) {
+                return skip(e);
+            }
             // Forget the content last seen, so that the file is compiled again once it can be read.
             lastSeenDigest = null;
             return refuse(ConfigSource.file(configFile), null, null, List.of(new FieldError("", "cannot read " + configFile + ": " + e)), null);
         }
         return load(text, ConfigSource.file(configFile));
+    }
+
+    /** Whether {@code e} says the process (or the system) is out of file descriptors, which says nothing of the file. */
+    static boolean outOfDescriptors(IOException e) {
+        return e instanceof FileSystemException failure && failure.getReason() != null
+                && OUT_OF_DESCRIPTORS.contains(failure.getReason().trim());
+    }
+
+    /** A look that could not be taken: nothing changes, and the next poll looks again. */
+    private boolean skip(IOException e) {
+        long skipped = skippedPolls.due(clock.millis() * 1_000_000L);
+        if (skipped >= 0) {
+            LOG.warn("{} poll(s) of the configuration skipped: {}; what is in force stays, the next poll looks again", skipped, e.toString());
+        }
+        return lastFailure.get() == null;
     }
 
     /**
@@ -175,6 +226,9 @@ public final class ConfigWatcher implements AutoCloseable {
         try {
             labels = podLabelsFile == null ? null : PodLabels.read(podLabelsFile);
         } catch (IOException e) {
+            if (outOfDescriptors(e)) {
+                return skip(e);
+            }
             lastSeenDigest = null;
             return refuse(source, text, null, List.of(new FieldError("", "cannot read pod labels from " + podLabelsFile + ": " + e)), null);
         }

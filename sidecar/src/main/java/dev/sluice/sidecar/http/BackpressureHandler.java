@@ -2,6 +2,7 @@ package dev.sluice.sidecar.http;
 
 import dev.sluice.sidecar.backpressure.ConcurrencyGate;
 import dev.sluice.sidecar.backpressure.GateMetrics;
+import dev.sluice.sidecar.backpressure.ParkingLot;
 import dev.sluice.sidecar.backpressure.PolicyGate;
 import dev.sluice.sidecar.backpressure.Priorities;
 import io.undertow.server.ExchangeCompletionListener;
@@ -15,13 +16,17 @@ import org.xnio.XnioExecutor;
  * and frees its slots when its exchange completes. A request that must wait is parked: the exchange
  * is dispatched without a task, so it holds no thread, and it is resumed on its own I/O thread when
  * a slot frees up, or refused with 503 when its longest wait is over. A request goes through the
- * gates of the configuration it arrived under, even if a reload swaps them while it waits.
+ * gates of the configuration it arrived under, even if a reload swaps them while it waits. A request parks only
+ * while the sidecar's {@link ParkingLot} has room (its gate's queue bounds it too); otherwise it is refused at once,
+ * so that waiting requests cannot pile up past {@code --max-parked} however many policies apply.
  */
 public final class BackpressureHandler implements EnforcedHandler {
     private final EnforcedHandler next;
+    private final ParkingLot parking;
 
-    public BackpressureHandler(EnforcedHandler next) {
+    public BackpressureHandler(EnforcedHandler next, ParkingLot parking) {
         this.next = next;
+        this.parking = parking;
     }
 
     @Override
@@ -46,11 +51,20 @@ public final class BackpressureHandler implements EnforcedHandler {
             }
             case SHED -> refuse(exchange, policyGate, priority, GateMetrics.Reason.SHED);
             case QUEUE_FULL -> refuse(exchange, policyGate, priority, GateMetrics.Reason.QUEUE_FULL);
-            default -> exchange.dispatch(SameThreadExecutor.INSTANCE, () -> park(exchange, enforced, index, priority));
+            default -> {
+                if (parking.tryPark()) {
+                    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> park(exchange, enforced, index, priority));
+                } else {
+                    refuse(exchange, policyGate, priority, GateMetrics.Reason.PARKED_FULL);
+                }
+            }
         }
     }
 
-    /** Runs once the handler chain has returned and the exchange is dispatched, so that waking it from another thread is safe. */
+    /**
+     * Runs once the handler chain has returned and the exchange is dispatched, so that waking it from another thread is safe.
+     * The request holds a place in the parking lot, given back once: when it is admitted, or refused.
+     */
     private void park(HttpServerExchange exchange, Enforced enforced, int index, Priorities.Priority priority) {
         PolicyGate policyGate = enforced.gates()[index];
         ConcurrencyGate gate = policyGate.gate();
@@ -59,11 +73,18 @@ public final class BackpressureHandler implements EnforcedHandler {
             case ADMITTED -> parked.admitted();
             case QUEUED -> parked.timeout = exchange.getIoThread().executeAfter(() -> {
                 if (gate.cancel(priority, parked)) {
+                    parking.leave();
                     exchange.dispatch(SameThreadExecutor.INSTANCE, ex -> refuse(ex, policyGate, priority, GateMetrics.Reason.QUEUE_TIMEOUT));
                 }
             }, gate.maxWaitNanos(), TimeUnit.NANOSECONDS);
-            case SHED -> exchange.dispatch(SameThreadExecutor.INSTANCE, ex -> refuse(ex, policyGate, priority, GateMetrics.Reason.SHED));
-            default -> exchange.dispatch(SameThreadExecutor.INSTANCE, ex -> refuse(ex, policyGate, priority, GateMetrics.Reason.QUEUE_FULL));
+            case SHED -> {
+                parking.leave();
+                exchange.dispatch(SameThreadExecutor.INSTANCE, ex -> refuse(ex, policyGate, priority, GateMetrics.Reason.SHED));
+            }
+            default -> {
+                parking.leave();
+                exchange.dispatch(SameThreadExecutor.INSTANCE, ex -> refuse(ex, policyGate, priority, GateMetrics.Reason.QUEUE_FULL));
+            }
         }
     }
 
@@ -91,6 +112,7 @@ public final class BackpressureHandler implements EnforcedHandler {
 
         @Override
         public void admitted() {
+            parking.leave();
             XnioExecutor.Key key = timeout;
             if (key != null) {
                 key.remove();

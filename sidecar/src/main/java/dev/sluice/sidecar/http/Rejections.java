@@ -43,6 +43,7 @@ final class Rejections {
             case SHED -> "priority " + priority.name() + " is shed from " + priority.shedAtPercent() + "% utilisation of the concurrency limit";
             case QUEUE_FULL -> "the concurrency limit is reached and its wait queue is full";
             case QUEUE_TIMEOUT -> "no slot under the concurrency limit freed up within the longest wait";
+            case PARKED_FULL -> "the concurrency limit is reached and the sidecar already holds as many waiting requests as it may (--max-parked)";
         };
         String message = "overloaded: " + why + " (policy " + gate.policy() + "); retry in " + OVERLOAD_RETRY_AFTER_SECONDS + "s";
         Json.string(body, message);

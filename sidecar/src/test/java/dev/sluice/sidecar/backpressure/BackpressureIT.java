@@ -139,6 +139,69 @@ class BackpressureIT {
     }
 
     @Test
+    void pastTheSidecarsCapOnParkedRequestsARequestIsRefusedAtOnceWhateverItsQueueHolds() throws Exception {
+        // Two policies, each with room for 10 waiting requests; the sidecar has room for 3 over both.
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
+                policies:
+                  - name: api
+                %s
+                    backpressure:
+                      concurrency: {maxConcurrent: 1, queueSize: 10, maxWait: 60s}
+                  - name: app
+                %s
+                    backpressure:
+                      concurrency: {maxConcurrent: 1, queueSize: 10, maxWait: 60s}
+                """.formatted(RULE, RULE), START, 8, settings -> settings.withCaps(settings.caps().withMaxParked(3))));
+        CompletableFuture<HttpResponse<String>> holder = fixture.client.sendAsync(
+                HttpRequest.newBuilder(fixture.traffic("/hold")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.upstream.held.get() == 1);
+        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(fixture.client.sendAsync(HttpRequest.newBuilder(fixture.traffic("/")).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.metric("sluice_parked_requests") == 3);
+
+        HttpResponse<String> refused = fixture.get("/");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(ConcurrencyBody.reason(refused)).isEqualTo("parked_full");
+        assertThat(ConfigLoader.json().readTree(refused.body()).path("message").asText()).contains("--max-parked");
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(fixture.metric("sluice_shed_requests_total{policy=\"api\",priority=\"default\",reason=\"parked_full\"}")).isEqualTo(1);
+
+        fixture.upstream.releaseHeld();
+        assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        for (CompletableFuture<HttpResponse<String>> response : waiting) {
+            assertThat(response.get(20, TimeUnit.SECONDS).statusCode()).as("a parked request, admitted when the slot freed up").isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.metric("sluice_parked_requests") == 0);
+        assertThat(fixture.get("/").statusCode()).as("every place given back").isEqualTo(200);
+    }
+
+    @Test
+    void aRequestRefusedAfterItsWaitGivesItsPlaceBack() throws Exception {
+        fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
+                policies:
+                  - name: api
+                %s
+                    backpressure:
+                      concurrency: {maxConcurrent: 1, queueSize: 10, maxWait: 100ms}
+                """.formatted(RULE), START, 8, settings -> settings.withCaps(settings.caps().withMaxParked(1))));
+        CompletableFuture<HttpResponse<String>> holder = fixture.client.sendAsync(
+                HttpRequest.newBuilder(fixture.traffic("/hold")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.upstream.held.get() == 1);
+
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> timedOut = fixture.get("/");
+            assertThat(timedOut.statusCode()).isEqualTo(503);
+            assertThat(ConcurrencyBody.reason(timedOut)).as("attempt %d", i).isEqualTo("queue_timeout");
+        }
+        assertThat(fixture.metric("sluice_parked_requests")).isZero();
+        fixture.upstream.releaseHeld();
+        assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void theAdaptiveLimitFallsWhenUpstreamLatencyRises() throws Exception {
         fixture = closer.keep(SidecarFixture.withUpstreamThreads(directory, """
                 policies:

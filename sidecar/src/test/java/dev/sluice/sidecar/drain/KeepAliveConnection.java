@@ -14,12 +14,12 @@ import java.util.TreeMap;
  * One HTTP/1.1 connection that the test holds, as a keep-alive client (a connection pool, another proxy)
  * does: requests one after another on the same socket, and a look at whether the server closed it.
  */
-final class KeepAliveConnection implements AutoCloseable {
+public final class KeepAliveConnection implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    KeepAliveConnection(int port) throws IOException {
+    public KeepAliveConnection(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         // Only a bound on a test that would otherwise hang: every read here has its answer on the way.
         socket.setSoTimeout(60_000);
@@ -28,25 +28,25 @@ final class KeepAliveConnection implements AutoCloseable {
     }
 
     /** A response: its status, its headers by lower-case name, its body. */
-    record Response(int status, Map<String, String> headers, String body) {
-        boolean closesConnection() {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public boolean closesConnection() {
             return "close".equalsIgnoreCase(headers.get("connection"));
         }
     }
 
     /** Sends {@code GET path} without waiting for the answer. */
-    void send(String path) throws IOException {
+    public void send(String path) throws IOException {
         out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
 
-    Response get(String path) throws IOException {
+    public Response get(String path) throws IOException {
         send(path);
         return read();
     }
 
     /** The next response on the connection, its body read by Content-Length or chunks. */
-    Response read() throws IOException {
+    public Response read() throws IOException {
         String statusLine = line();
         Map<String, String> headers = new TreeMap<>();
         for (String header = line(); !header.isEmpty(); header = line()) {
@@ -67,7 +67,7 @@ final class KeepAliveConnection implements AutoCloseable {
     }
 
     /** Whether the server closed the connection: the next read finds its end rather than data. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         return in.read() == -1;
     }
 

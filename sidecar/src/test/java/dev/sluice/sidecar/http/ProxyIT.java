@@ -122,7 +122,7 @@ class ProxyIT {
                 NO_LIMITS, java.time.Instant.now(), settings -> new dev.sluice.sidecar.SidecarSettings(settings.configFile(),
                         URI.create("http://127.0.0.1:" + closedPort), settings.bindAddress(), 0, 0, null,
                         settings.upstreamTimeout(), settings.reloadInterval(), settings.connectionsPerThread(), settings.shutdownGrace(),
-                        settings.configOptional(), settings.drainToken(), settings.logLevel(), null, settings.upgradeIdleTimeout()))) {
+                        settings.configOptional(), settings.drainToken(), settings.logLevel(), null, settings.upgradeIdleTimeout(), settings.caps()))) {
             assertThat(down.get("/").statusCode()).isEqualTo(502);
             assertThat(down.get("/").statusCode()).isEqualTo(502);
         }
