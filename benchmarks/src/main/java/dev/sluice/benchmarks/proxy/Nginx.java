@@ -48,6 +48,8 @@ final class Nginx implements AutoCloseable {
         String server = """
                 server {
                   listen 127.0.0.1:%d backlog=4096;
+                  # limit_req_zone's key for one shared limit: nginx does not count requests whose key is empty.
+                  server_name bench;
                   location / {
                     %s
                     proxy_pass http://app;

@@ -35,7 +35,8 @@ record Options(int rounds, List<Mode> modes, int seconds, int connections, doubl
               --load-cpus LIST         taskset CPU list of wrk, vegeta, the upstream and redis-server, default 0
               --sidecar-jar FILE       default sidecar/target/sluice-sidecar.jar
               --svg FILE               the plot, default docs/images/proxy-comparison.svg; none for no plot
-              --jfr DIR                record a JFR profile (CPU and allocation) of each mode's sidecar into DIR
+              --jfr DIR                record a JFR profile (CPU and allocation) of each mode's sidecar during its
+                                       rounds (after the warm-up) into DIR/sidecar-MODE.jfr
             """;
 
     private static final Map<String, String> DEFAULTS = defaults();

@@ -19,11 +19,15 @@ final class ProcStats {
     private ProcStats() {
     }
 
-    /** User plus system CPU seconds of {@code pid} and its children (nginx's workers), threads included; 0 for a process gone. */
+    /** User plus system CPU seconds of {@code pid} and its children (nginx's workers), threads included; NaN once it is gone. */
     static double treeCpuSeconds(long pid) {
         double seconds = cpuSeconds(Path.of("/proc", String.valueOf(pid), "stat"));
-        for (long child : children(pid)) {
-            seconds += cpuSeconds(Path.of("/proc", String.valueOf(child), "stat"));
+        if (Double.isNaN(seconds)) {
+            return seconds;
+        }
+        for (long worker : children(pid)) {
+            double child = cpuSeconds(Path.of("/proc", String.valueOf(worker), "stat"));
+            seconds += Double.isNaN(child) ? 0 : child; // a worker that ended meanwhile
         }
         return seconds;
     }
@@ -58,8 +62,9 @@ final class ProcStats {
                 } catch (IOException e) {
                     continue; // the thread ended meanwhile
                 }
-                if (threadName.test(comm)) {
-                    seconds += cpuSeconds(task.resolve("stat"));
+                double thread = cpuSeconds(task.resolve("stat"));
+                if (threadName.test(comm) && !Double.isNaN(thread)) {
+                    seconds += thread;
                 }
             }
         } catch (IOException e) {
@@ -85,7 +90,7 @@ final class ProcStats {
     private static double cpuSeconds(Path stat) {
         String[] fields = fieldsAfterName(stat);
         // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
-        return fields == null ? 0 : (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+        return fields == null ? Double.NaN : (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
     }
 
     /** The fields after the command name, which is in parentheses and may hold spaces; null for a process gone. */

@@ -38,6 +38,7 @@ public final class ProfileSummary {
         Map<String, Double> ownFrames = new HashMap<>();
         Map<String, Double> packages = new HashMap<>();
         Map<String, Double> threads = new HashMap<>();
+        Map<String, Double> frameTypes = new HashMap<>();
         Map<String, Double> allocationSites = new HashMap<>();
         Map<String, Double> allocatedClasses = new HashMap<>();
         long samples = 0;
@@ -54,6 +55,7 @@ public final class ProfileSummary {
                 selfFrames.merge(frame(frames.get(0)), 1.0, Double::sum);
                 packages.merge(packageOf(frames.get(0)), 1.0, Double::sum);
                 ownFrames.merge(firstOwn(frames), 1.0, Double::sum);
+                frameTypes.merge(frames.get(0).getType(), 1.0, Double::sum);
                 threads.merge(event.getThread("sampledThread") == null ? "?" : event.getThread("sampledThread").getJavaName(), 1.0, Double::sum);
             } else if (type.equals("jdk.ObjectAllocationSample")) {
                 double weight = event.getLong("weight");
@@ -69,6 +71,8 @@ public final class ProfileSummary {
                 samples, top, "%");
         print("CPU samples by package of the top frame", packages, samples, top, "%");
         print("CPU samples by thread", threads, samples, top, "%");
+        print("CPU samples by how the top frame ran (a warm request path is JIT compiled or inlined, not interpreted)", frameTypes,
+                samples, top, "%");
         print("allocation by site (top frame ← first dev.sluice frame)", allocationSites, allocated, top, "%");
         print("allocation by class", allocatedClasses, allocated, top, "%");
     }

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,6 +26,11 @@ import java.util.Map;
  * <p>Not a test: run by hand (docs/benchmarks.md, "Proxy path against nginx"); {@link Options#USAGE} lists the flags.
  */
 public final class ProxyComparison {
+    /** Long enough for C2 to compile the sidecar's request path (tens of thousands of requests) even on a busy CPU. */
+    private static final int WARM_UP_SECONDS = 8;
+    /** A pause between measurements, so that what one left in the proxies' queues is not counted in the next. */
+    private static final long SETTLE_MILLIS = 500;
+
     private final Options options;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Path work;
@@ -54,8 +60,9 @@ public final class ProxyComparison {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             comparison.run();
+            comparison.deleteWork();
         } catch (IllegalStateException | IOException e) {
-            System.err.println("ProxyComparison: " + e.getMessage());
+            System.err.println("ProxyComparison: " + e.getMessage() + " (logs and configurations kept in " + comparison.work + ")");
             comparison.stopAll();
             System.exit(1);
         } finally {
@@ -112,10 +119,10 @@ public final class ProxyComparison {
                     options.memoryLimitBytes()));
         }
         List<String> sidecarOptions = new ArrayList<>(javaOptions);
+        Path recording = null;
         if (options.jfrDirectory() != null) {
             Files.createDirectories(options.jfrDirectory());
-            sidecarOptions.add("-XX:StartFlightRecording=filename=" + options.jfrDirectory().resolve("sidecar-" + mode.id + ".jfr")
-                    + ",settings=profile");
+            recording = options.jfrDirectory().resolve("sidecar-" + mode.id + ".jfr");
             // Undertow's and XNIO's stacks are deep: the default 64 frames would often cut off the sidecar's own code.
             sidecarOptions.add("-XX:FlightRecorderOptions=stackdepth=128");
         }
@@ -131,9 +138,13 @@ public final class ProxyComparison {
         urls.put(Target.SLUICE, "http://127.0.0.1:" + sidecar.port + "/");
 
         // Warm-up, not reported: the sidecar's JIT compiles its request path, both proxies open their upstream connections.
-        wrk.run(urls.get(Target.SLUICE), options.seconds(), mode.distinctClients());
+        wrk.run(urls.get(Target.SLUICE), Math.max(WARM_UP_SECONDS, options.seconds()), mode.distinctClients());
         wrk.run(urls.get(Target.NGINX), 1, mode.distinctClients());
 
+        if (recording != null) {
+            // Recorded from here on: the warm request path under load, not the start-up and the JIT's first minutes.
+            sidecar.startRecording(recording);
+        }
         double sidecarCpu = sidecar.cpuSeconds();
         double gcCpu = sidecar.gcThreadCpuSeconds();
         double gcPause = sidecar.gcPauseSeconds();
@@ -161,7 +172,11 @@ public final class ProxyComparison {
             result.cgroupPeak = cgroup.peakBytes();
             result.oomKills = cgroup.oomKills();
         }
-        // The sidecar first: its JFR recording is written as it exits, and the cgroup can go only once it is empty.
+        if (recording != null && sidecar.process.isAlive()) {
+            sidecar.stopRecording();
+            System.out.println("JFR recording of the rounds written to " + recording);
+        }
+        // The sidecar before its cgroup, which can go only once it is empty.
         stop(sidecar);
         stop(nginx);
         stop(cgroup);
@@ -175,6 +190,7 @@ public final class ProxyComparison {
         Round round = new Round();
         List<Target> order = rotated(r);
         for (Target target : order) {
+            Thread.sleep(SETTLE_MILLIS);
             double cpu = cpuSeconds(target, nginx, sidecar);
             Wrk.Result measured = wrk.run(urls.get(target), options.seconds(), mode.distinctClients());
             round.throughput.put(target, measured);
@@ -184,6 +200,7 @@ public final class ProxyComparison {
         }
         round.rate = (int) Math.max(1, Math.round(round.throughput.get(Target.NGINX).perSecond() * options.latencyShare()));
         for (Target target : order) {
+            Thread.sleep(SETTLE_MILLIS);
             double cpu = cpuSeconds(target, nginx, sidecar);
             Vegeta.Result measured = vegeta.run(urls.get(target), round.rate, options.seconds(), mode.distinctClients());
             round.latency.put(target, measured);
@@ -193,6 +210,15 @@ public final class ProxyComparison {
         }
         System.out.println(Report.progress(r + 1, options.rounds(), round));
         return round;
+    }
+
+    /** The configurations and logs of a run that went well. */
+    private void deleteWork() throws IOException {
+        try (var paths = Files.walk(work)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     /** Round r starts with a different target, so that none is always measured first (or right after the same one). */

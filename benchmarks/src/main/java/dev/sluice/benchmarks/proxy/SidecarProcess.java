@@ -23,6 +23,8 @@ final class SidecarProcess implements AutoCloseable {
     private static final Pattern JVM_FLAG = Pattern.compile("<jvmFlag>\\s*(.*?)\\s*</jvmFlag>");
     private static final Pattern GC_PAUSE_SUM = Pattern.compile("^jvm_gc_pause_seconds_sum\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
 
+    private static final String RECORDING = "proxy-comparison";
+
     final Process process;
     final int port;
     private final int adminPort;
@@ -107,6 +109,27 @@ final class SidecarProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IOException("the sidecar was not ready within 60 s" + Ports.tail(log));
+    }
+
+    /** Starts a JFR recording (the "profile" settings: CPU samples every 10 ms, allocation samples) with jcmd, into {@code file}. */
+    void startRecording(Path file) throws IOException, InterruptedException {
+        jcmd("JFR.start", "name=" + RECORDING, "settings=profile", "filename=" + file);
+    }
+
+    /** Stops the recording {@link #startRecording} started, which writes its file. */
+    void stopRecording() throws IOException, InterruptedException {
+        jcmd("JFR.stop", "name=" + RECORDING);
+    }
+
+    private void jcmd(String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        if (jcmd.waitFor() != 0 || output.contains("Could not") || output.contains("Exception")) {
+            throw new IOException(String.join(" ", line) + " failed: " + output.strip());
+        }
     }
 
     double cpuSeconds() {

@@ -13,9 +13,9 @@ import java.util.function.Function;
  */
 final class SvgPlot {
     private static final int WIDTH = 1040;
-    private static final int HEIGHT = 470;
-    private static final int TOP = 90;
-    private static final int BOTTOM = 390;
+    private static final int HEIGHT = 510;
+    private static final int TOP = 135;
+    private static final int BOTTOM = 420;
     private static final String[] COLOURS = {"#8c8c8c", "#009639", "#1f6feb"};
 
     private SvgPlot() {
@@ -27,8 +27,9 @@ final class SvgPlot {
                 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">
                 <rect width="100%%" height="100%%" fill="white"/>
                 <text x="20" y="24" font-size="16" font-weight="bold">Sluice sidecar and nginx (limit_req) as proxies, same upstream, same CPU</text>
-                <text x="20" y="44" fill="#444">%s, %d CPUs, load average %s before the run; %s, %s; sidecar %s, %s</text>
-                <text x="20" y="62" fill="#444">%d interleaved rounds per mode; throughput: wrk -c%d, %d s; latency: vegeta at %.0f%% of nginx's maximum, %d s</text>
+                <text x="20" y="44" fill="#444">%s, %d CPUs, load average %s before the run; %s, %s</text>
+                <text x="20" y="62" fill="#444">sidecar: %s; %s</text>
+                <text x="20" y="80" fill="#444">%d interleaved rounds per mode; throughput: wrk -c%d, %d s; latency: vegeta at %.0f%% of nginx's maximum, %d s</text>
                 """, WIDTH, HEIGHT, WIDTH, HEIGHT, escape(machine.cpu()), machine.cores(), machine.loadBefore(), escape(machine.nginx()),
                 escape(machine.vegeta()), escape(String.join(" ", machine.sidecarJavaOptions())), escape(machine.memoryLimit()),
                 options.rounds(), options.connections(), options.seconds(), options.latencyShare() * 100, options.seconds()));
@@ -36,7 +37,7 @@ final class SvgPlot {
         latency(svg, results, 590, 1010);
         legend(svg);
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\" text-anchor=\"end\">%s, dev.sluice.benchmarks.proxy.ProxyComparison</text>%n",
-                WIDTH - 20, HEIGHT - 8, LocalDate.now(ZoneOffset.UTC)));
+                WIDTH - 20, HEIGHT - 10, LocalDate.now(ZoneOffset.UTC)));
         return svg.append("</svg>\n").toString();
     }
 
@@ -129,7 +130,7 @@ final class SvgPlot {
         int x = 70;
         for (Target target : Target.values()) {
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>%n",
-                    x, HEIGHT - 28, COLOURS[target.ordinal()], x + 16, HEIGHT - 18,
+                    x, HEIGHT - 48, COLOURS[target.ordinal()], x + 16, HEIGHT - 38,
                     switch (target) {
                         case DIRECT -> "direct to the upstream";
                         case NGINX -> "nginx + limit_req";
@@ -138,12 +139,12 @@ final class SvgPlot {
             x += 190;
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#444\">bars: medians; whiskers: lowest–highest round</text>%n",
-                x, HEIGHT - 18));
+                x, HEIGHT - 38));
     }
 
     private static void title(StringBuilder svg, int left, int right, String title) {
         svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">%s</text>%n",
-                (left + right) / 2.0, TOP - 20, escape(title)));
+                (left + right) / 2.0, TOP - 32, escape(title)));
         svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", left, right, BOTTOM, BOTTOM));
     }
 

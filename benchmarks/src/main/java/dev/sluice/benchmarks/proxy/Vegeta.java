@@ -12,8 +12,13 @@ import java.util.Arrays;
  * vegeta, open-loop: requests at a constant rate whatever the answers, so that a slow answer does not hold back the
  * next request (wrk's latencies would hide queueing: coordinated omission). Latencies are vegeta's own, from each
  * request's send to its response's end, read from its results as CSV.
+ *
+ * <p>At most {@link #MAX_WORKERS} requests are in flight (vegeta opens a connection per worker): unbounded, a target
+ * that falls behind would be sent thousands of connections whose backlog poisons the next measurement. A target
+ * slower than {@code MAX_WORKERS / rate} per request then gets less than the rate, which {@link Result#achieved} shows.
  */
 final class Vegeta {
+    static final int MAX_WORKERS = 256;
     /** What one run got; latencies in nanoseconds, of answered requests; {@code achieved} is the rate vegeta kept up. */
     record Result(long requests, double achieved, long p50, long p99, long p999, long non2xx, long errors) {
     }
@@ -39,7 +44,7 @@ final class Vegeta {
         Files.writeString(targets, text);
         Path results = directory.resolve("results.bin");
         Process attack = new ProcessBuilder(Tools.TASKSET.path(), "-c", cpus, Tools.VEGETA.path(), "attack", "-rate", ratePerSecond + "/s",
-                "-duration", seconds + "s", "-timeout", "5s", "-targets", targets.toString(), "-output", results.toString())
+                "-duration", seconds + "s", "-timeout", "5s", "-max-workers", String.valueOf(MAX_WORKERS), "-targets", targets.toString(), "-output", results.toString())
                 .redirectErrorStream(true).start();
         String output = new String(attack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (attack.waitFor() != 0) {
