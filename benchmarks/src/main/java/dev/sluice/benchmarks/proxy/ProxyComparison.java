@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The sidecar's proxy path against nginx's, on loopback, in interleaved rounds: the same upstream (an nginx worker
@@ -26,8 +27,13 @@ import java.util.Map;
  * <p>Not a test: run by hand (docs/benchmarks.md, "Proxy path against nginx"); {@link Options#USAGE} lists the flags.
  */
 public final class ProxyComparison {
-    /** Long enough for C2 to compile the sidecar's request path (tens of thousands of requests) even on a busy CPU. */
-    private static final int WARM_UP_SECONDS = 8;
+    /**
+     * The JIT's thresholds count invocations, not seconds (C2 compiles a method after about 5,000 to 15,000 calls):
+     * the sidecar is warmed up with this many requests, which a quiet core serves in a few seconds...
+     */
+    private static final long WARM_UP_REQUESTS = 50_000;
+    /** ...and for at most this long, on a machine so busy that it would take minutes. */
+    private static final long WARM_UP_MAX_SECONDS = 30;
     /** A pause between measurements, so that what one left in the proxies' queues is not counted in the next. */
     private static final long SETTLE_MILLIS = 500;
 
@@ -138,8 +144,14 @@ public final class ProxyComparison {
         urls.put(Target.SLUICE, "http://127.0.0.1:" + sidecar.port + "/");
 
         // Warm-up, not reported: the sidecar's JIT compiles its request path, both proxies open their upstream connections.
-        wrk.run(urls.get(Target.SLUICE), Math.max(WARM_UP_SECONDS, options.seconds()), mode.distinctClients());
+        long warmUp = 0;
+        long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
+        while (warmUp < WARM_UP_REQUESTS && System.nanoTime() < warmUpEnd && sidecar.process.isAlive()) {
+            warmUp += wrk.run(urls.get(Target.SLUICE), 2, mode.distinctClients()).requests();
+        }
         wrk.run(urls.get(Target.NGINX), 1, mode.distinctClients());
+        System.out.printf(Locale.ROOT, "  warm-up: %,d requests through the sidecar%s%n", warmUp,
+                warmUp < WARM_UP_REQUESTS ? " (cut at " + WARM_UP_MAX_SECONDS + " s: its JIT may not have compiled the request path yet)" : "");
 
         if (recording != null) {
             // Recorded from here on: the warm request path under load, not the start-up and the JIT's first minutes.
