@@ -68,7 +68,7 @@ public final class ProxyComparison {
             comparison.run();
             comparison.deleteWork();
         } catch (IllegalStateException | IOException e) {
-            System.err.println("ProxyComparison: " + e.getMessage() + " (logs and configurations kept in " + comparison.work + ")");
+            System.err.println("ProxyComparison: " + e.getMessage() + comparison.keptWork());
             comparison.stopAll();
             System.exit(1);
         } finally {
@@ -222,6 +222,19 @@ public final class ProxyComparison {
         }
         System.out.println(Report.progress(r + 1, options.rounds(), round));
         return round;
+    }
+
+    /** Where a failed run's logs and configurations are, if it got far enough to write any (else the empty directory goes). */
+    private String keptWork() {
+        try (var entries = Files.list(work)) {
+            if (entries.findAny().isEmpty()) {
+                Files.delete(work);
+                return "";
+            }
+        } catch (IOException e) {
+            // report the directory as kept
+        }
+        return " (logs and configurations kept in " + work + ")";
     }
 
     /** The configurations and logs of a run that went well. */
