@@ -1,0 +1,298 @@
+package dev.sluice.benchmarks.proxy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sidecar's proxy path against nginx's, on loopback, in interleaved rounds: the same upstream (an nginx worker
+ * answering a small 200) reached directly, through nginx with {@code limit_req}, and through the Sluice sidecar with
+ * the same limits. nginx and the sidecar are pinned to the same CPUs, wrk, vegeta, the upstream and redis-server
+ * to the others, so that the comparison measures the proxies rather than the scheduler. wrk gives each target's
+ * maximum throughput; vegeta then sends each the same constant rate (half nginx's maximum of the round) for
+ * latency percentiles. CPU seconds per 100,000 requests come from /proc, the proxies' own.
+ *
+ * <p>Not a test: run by hand (docs/benchmarks.md, "Proxy path against nginx"); {@link Options#USAGE} lists the flags.
+ */
+public final class ProxyComparison {
+    /**
+     * The JIT's thresholds count invocations, not seconds (C2 compiles a method after about 5,000 to 15,000 calls):
+     * the sidecar is warmed up with this many requests, which a quiet core serves in a few seconds...
+     */
+    private static final long WARM_UP_REQUESTS = 50_000;
+    /** ...and for at most this long, on a machine so busy that it would take minutes. */
+    private static final long WARM_UP_MAX_SECONDS = 30;
+    /** A pause between measurements, so that what one left in the proxies' queues is not counted in the next. */
+    private static final long SETTLE_MILLIS = 500;
+
+    private final Options options;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final Path work;
+
+    private ProxyComparison(Options options) throws IOException {
+        this.options = options;
+        this.work = Files.createTempDirectory("sluice-proxy-comparison");
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(Options.USAGE);
+            return;
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ProxyComparison: " + e.getMessage());
+            System.err.print(Options.USAGE);
+            System.exit(64);
+            return;
+        }
+        ProxyComparison comparison = new ProxyComparison(options);
+        // Ctrl-C or a failure must not leave nginx, a sidecar, redis-server or a memory cgroup behind.
+        Thread cleanup = new Thread(comparison::stopAll, "proxy-comparison-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            comparison.run();
+            comparison.deleteWork();
+        } catch (IllegalStateException | IOException e) {
+            System.err.println("ProxyComparison: " + e.getMessage() + comparison.keptWork());
+            comparison.stopAll();
+            System.exit(1);
+        } finally {
+            comparison.stopAll();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    private void run() throws IOException, InterruptedException {
+        for (Tools tool : List.of(Tools.TASKSET, Tools.NGINX, Tools.WRK, Tools.VEGETA)) {
+            tool.path();
+        }
+        if (options.modes().stream().anyMatch(Mode::needsRedis)) {
+            Tools.REDIS.path();
+        }
+        if (!Files.isRegularFile(options.sidecarJar())) {
+            throw new IllegalStateException("no sidecar jar at " + options.sidecarJar()
+                    + ": build it with mvn -o -q package -DskipTests -P '!images' -pl sidecar -am, or pass --sidecar-jar");
+        }
+        List<String> javaOptions = options.sidecarJavaOptions() != null ? options.sidecarJavaOptions()
+                : SidecarProcess.shippedJavaOptions(options.checkout());
+        Machine machine = Machine.describe(options, javaOptions);
+        System.out.println(machine.header());
+
+        int upstreamPort = Ports.free();
+        Nginx upstream = keep(Nginx.upstream(work.resolve("upstream"), upstreamPort, options.loadCpus()));
+        Wrk wrk = new Wrk(options.connections(), options.loadCpus(), work);
+        Vegeta vegeta = new Vegeta(options.loadCpus(), work);
+        List<ModeResult> results = new ArrayList<>();
+        for (Mode mode : options.modes()) {
+            results.add(runMode(mode, upstream, javaOptions, wrk, vegeta));
+        }
+        String report = Report.of(results, options, machine);
+        System.out.println();
+        System.out.println(report);
+        System.out.printf(Locale.ROOT, "load average after the run: %s%n", Machine.loadAverage());
+        if (options.svg() != null) {
+            Files.createDirectories(options.svg().getParent());
+            Files.writeString(options.svg(), SvgPlot.of(results, options, machine), StandardCharsets.UTF_8);
+            System.out.println("plot written to " + options.svg());
+        }
+    }
+
+    private ModeResult runMode(Mode mode, Nginx upstream, List<String> javaOptions, Wrk wrk, Vegeta vegeta) throws IOException, InterruptedException {
+        System.out.printf(Locale.ROOT, "%n%s: %s%n", mode.id, mode.description);
+        ModeResult result = new ModeResult(mode);
+        Path directory = work.resolve(mode.id);
+        Files.createDirectories(directory);
+        RedisServer redis = mode.needsRedis() ? keep(RedisServer.start(directory.resolve("redis"), options.loadCpus())) : null;
+        String redisAddress = redis == null ? null : "127.0.0.1:" + redis.port;
+        MemoryCgroup cgroup = null;
+        if (options.memoryLimitBytes() > 0) {
+            cgroup = keep(MemoryCgroup.create("sluice-proxy-comparison-" + ProcessHandle.current().pid() + "-" + mode.id,
+                    options.memoryLimitBytes()));
+        }
+        List<String> sidecarOptions = new ArrayList<>(javaOptions);
+        Path recording = null;
+        if (options.jfrDirectory() != null) {
+            Files.createDirectories(options.jfrDirectory());
+            recording = options.jfrDirectory().resolve("sidecar-" + mode.id + ".jfr");
+            // Undertow's and XNIO's stacks are deep: the default 64 frames would often cut off the sidecar's own code.
+            sidecarOptions.add("-XX:FlightRecorderOptions=stackdepth=128");
+        }
+        long starting = System.nanoTime();
+        SidecarProcess sidecar = keep(SidecarProcess.start(directory.resolve("sidecar"), options.sidecarJar(), sidecarOptions, mode,
+                redisAddress, upstream.port, options.proxyCpus(), cgroup));
+        result.sidecarReadySeconds = (System.nanoTime() - starting) / 1e9;
+        Nginx nginx = keep(Nginx.proxy(directory.resolve("nginx"), Ports.free(), upstream.port, mode, options.proxyCpus()));
+        result.nginxWorkers = nginx.workers();
+        Map<Target, String> urls = new EnumMap<>(Target.class);
+        urls.put(Target.DIRECT, "http://127.0.0.1:" + upstream.port + "/");
+        urls.put(Target.NGINX, "http://127.0.0.1:" + nginx.port + "/");
+        urls.put(Target.SLUICE, "http://127.0.0.1:" + sidecar.port + "/");
+
+        // Warm-up, not reported: the sidecar's JIT compiles its request path, both proxies open their upstream connections.
+        long warmUp = 0;
+        long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
+        while (warmUp < WARM_UP_REQUESTS && System.nanoTime() < warmUpEnd && sidecar.process.isAlive()) {
+            warmUp += wrk.run(urls.get(Target.SLUICE), 2, mode.distinctClients()).requests();
+        }
+        wrk.run(urls.get(Target.NGINX), 1, mode.distinctClients());
+        System.out.printf(Locale.ROOT, "  warm-up: %,d requests through the sidecar%s%n", warmUp,
+                warmUp < WARM_UP_REQUESTS ? " (cut at " + WARM_UP_MAX_SECONDS + " s: its JIT may not have compiled the request path yet)" : "");
+
+        if (recording != null) {
+            // Recorded from here on: the warm request path under load, not the start-up and the JIT's first minutes.
+            sidecar.startRecording(recording);
+        }
+        double sidecarCpu = sidecar.cpuSeconds();
+        double gcCpu = sidecar.gcThreadCpuSeconds();
+        double gcPause = sidecar.gcPauseSeconds();
+        for (int r = 0; r < options.rounds() && sidecar.process.isAlive(); r++) {
+            try {
+                result.rounds.add(round(r, urls, nginx, sidecar, wrk, vegeta, mode));
+            } catch (IOException e) {
+                if (sidecar.process.isAlive()) {
+                    throw e;
+                }
+            }
+            if (!sidecar.process.isAlive()) {
+                System.out.printf(Locale.ROOT, "the sidecar ended with %d%s; %s stops here%n", sidecar.process.exitValue(),
+                        cgroup != null && cgroup.oomKills() > 0 ? " (killed at the memory limit)" : "", mode.id);
+            }
+        }
+        if (sidecar.process.isAlive()) {
+            result.sidecarRss = sidecar.rssBytes();
+            result.sidecarCpuSeconds = sidecar.cpuSeconds() - sidecarCpu;
+            result.gcThreadCpuSeconds = sidecar.gcThreadCpuSeconds() - gcCpu;
+            double pauses = sidecar.gcPauseSeconds();
+            result.gcPauseSeconds = pauses < 0 ? -1 : pauses - Math.max(0, gcPause);
+        }
+        if (cgroup != null) {
+            result.cgroupPeak = cgroup.peakBytes();
+            result.oomKills = cgroup.oomKills();
+        }
+        if (recording != null && sidecar.process.isAlive()) {
+            sidecar.stopRecording();
+            System.out.println("JFR recording of the rounds written to " + recording);
+        }
+        // The sidecar before its cgroup, which can go only once it is empty.
+        stop(sidecar);
+        stop(nginx);
+        stop(cgroup);
+        stop(redis);
+        return result;
+    }
+
+    /** One interleaved round: every target's maximum throughput, then every target's latency at half nginx's maximum. */
+    private Round round(int r, Map<Target, String> urls, Nginx nginx, SidecarProcess sidecar, Wrk wrk, Vegeta vegeta, Mode mode)
+            throws IOException, InterruptedException {
+        Round round = new Round();
+        List<Target> order = rotated(r);
+        for (Target target : order) {
+            Thread.sleep(SETTLE_MILLIS);
+            double cpu = cpuSeconds(target, nginx, sidecar);
+            Wrk.Result measured = wrk.run(urls.get(target), options.seconds(), mode.distinctClients());
+            round.throughput.put(target, measured);
+            if (target != Target.DIRECT) {
+                round.cpuAtMaximum.put(target, Round.per100k(cpuSeconds(target, nginx, sidecar) - cpu, measured.requests()));
+            }
+        }
+        round.rate = (int) Math.max(1, Math.round(round.throughput.get(Target.NGINX).perSecond() * options.latencyShare()));
+        for (Target target : order) {
+            Thread.sleep(SETTLE_MILLIS);
+            double cpu = cpuSeconds(target, nginx, sidecar);
+            Vegeta.Result measured = vegeta.run(urls.get(target), round.rate, options.seconds(), mode.distinctClients());
+            round.latency.put(target, measured);
+            if (target != Target.DIRECT) {
+                round.cpuAtRate.put(target, Round.per100k(cpuSeconds(target, nginx, sidecar) - cpu, measured.requests()));
+            }
+        }
+        System.out.println(Report.progress(r + 1, options.rounds(), round));
+        return round;
+    }
+
+    /** Where a failed run's logs and configurations are, if it got far enough to write any (else the empty directory goes). */
+    private String keptWork() {
+        try (var entries = Files.list(work)) {
+            if (entries.findAny().isEmpty()) {
+                Files.delete(work);
+                return "";
+            }
+        } catch (IOException e) {
+            // report the directory as kept
+        }
+        return " (logs and configurations kept in " + work + ")";
+    }
+
+    /** The configurations and logs of a run that went well. */
+    private void deleteWork() throws IOException {
+        try (var paths = Files.walk(work)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Round r starts with a different target, so that none is always measured first (or right after the same one). */
+    private static List<Target> rotated(int round) {
+        List<Target> order = new ArrayList<>(List.of(Target.values()));
+        Collections.rotate(order, -round);
+        return order;
+    }
+
+    private static double cpuSeconds(Target target, Nginx nginx, SidecarProcess sidecar) {
+        return switch (target) {
+            case DIRECT -> 0;
+            case NGINX -> nginx.cpuSeconds();
+            case SLUICE -> sidecar.cpuSeconds();
+        };
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        synchronized (started) {
+            started.push(resource);
+        }
+        return resource;
+    }
+
+    private void stop(AutoCloseable resource) {
+        if (resource == null) {
+            return;
+        }
+        synchronized (started) {
+            started.remove(resource);
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            System.err.println("stopping " + resource + ": " + e);
+        }
+    }
+
+    /** Stops what is still running, newest first (sidecars before their cgroups); safe to call twice. */
+    private void stopAll() {
+        while (true) {
+            AutoCloseable next;
+            synchronized (started) {
+                next = started.peek();
+            }
+            if (next == null) {
+                return;
+            }
+            stop(next);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sluice.benchmarks.proxy;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * One interleaved round of one mode: each target's maximum throughput (wrk), then each target's latency at one
+ * constant rate (vegeta), with the CPU seconds the proxy processes used for each, per 100,000 requests.
+ */
+final class Round {
+    final Map<Target, Wrk.Result> throughput = new EnumMap<>(Target.class);
+    final Map<Target, Double> cpuAtMaximum = new EnumMap<>(Target.class);
+    final Map<Target, Vegeta.Result> latency = new EnumMap<>(Target.class);
+    final Map<Target, Double> cpuAtRate = new EnumMap<>(Target.class);
+    int rate;
+
+    static double per100k(double cpuSeconds, long requests) {
+        return requests == 0 ? Double.NaN : cpuSeconds / requests * 100_000;
+    }
+}
