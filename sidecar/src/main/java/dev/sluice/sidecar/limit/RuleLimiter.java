@@ -73,8 +73,8 @@ public final class RuleLimiter {
     }
 
     /** The counter factory for a store of local counters: the first character of a key is its tier's index. */
-    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, Tiers tiers, LimiterClock clock) {
-        CounterFactory factory = new CounterFactory(config.algorithm(), clock, config.timeZone());
+    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, Tiers tiers) {
+        CounterFactory factory = new CounterFactory(config.algorithm(), config.timeZone());
         return key -> factory.create(tiers.specs(key.charAt(0)));
     }
 
