@@ -89,22 +89,19 @@ public final class RuleLimiter {
             return true;
         }
         int tier = tiers.of(request);
-        StringBuilder key = decision.key;
-        key.setLength(0);
-        key.append((char) tier);
-        if (!keys.append(request, key) && skipMissingKey) {
+        RequestKey key = decision.key;
+        if (!keys.append(request, key.start(tier)) && skipMissingKey) {
             return true;
         }
         meters.evaluated();
-        String keyString = key.toString();
         if (global != null) {
-            return global.evaluate(keyString, tier, decision);
+            return global.evaluate(key, tier, decision);
         }
-        return evaluateLocal(stores.local().countersFor(keyString, decision.nowNanos), tiers.specs(tier), keyString, decision);
+        return evaluateLocal(stores.local().countersFor(key, decision.nowNanos), tiers.specs(tier), key, decision);
     }
 
     /** Takes the cost from each of {@code counters} (limited by {@code specs}) in turn, giving all back if one refuses. */
-    boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, String keyString, Decision decision) {
+    boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, CharSequence key, Decision decision) {
         int consumedMark = decision.consumedMark();
         int reportedMark = decision.reportedMark();
         Usage usage = decision.usage;
@@ -116,7 +113,7 @@ public final class RuleLimiter {
                 }
                 continue;
             }
-            meters.refused(mode == Mode.Shadow, keyString, specs[i], decision.nowNanos);
+            meters.refused(mode == Mode.Shadow, key, specs[i], decision.nowNanos);
             if (mode == Mode.Shadow) {
                 decision.refundSince(consumedMark);
                 return true;

@@ -33,40 +33,55 @@ public final class KeyExtractor {
         boolean complete = true;
         for (KeyDimension dimension : dimensions) {
             key.append(SEPARATOR);
-            if (dimension.type() == KeyType.Route) {
-                key.append(request.method()).append(' ').append(request.path());
-                continue;
-            }
-            String value = switch (dimension.type()) {
-                case ClientIP -> clientAddresses.clientAddress(request);
-                case Header -> request.header(dimension.header());
-                case PathSegment -> pathSegment(request.path(), dimension.segment());
-                case Route -> throw new AssertionError("handled above");
+            boolean present = switch (dimension.type()) {
+                case ClientIP -> appendValue(clientAddresses.clientAddress(request), key);
+                case Header -> appendValue(request.header(dimension.header()), key);
+                case PathSegment -> appendPathSegment(request.path(), dimension.segment(), key);
+                case Route -> {
+                    key.append(request.method()).append(' ').append(request.path());
+                    yield true;
+                }
             };
-            if (value == null || value.isEmpty()) {
-                complete = false;
-            } else {
-                key.append(value);
-            }
+            complete &= present;
         }
         return complete;
     }
 
+    private static boolean appendValue(String value, StringBuilder key) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        key.append(value);
+        return true;
+    }
+
     /** Segment {@code index} (zero-based) of a path: in /api/v1/users/42, 0 is "api" and 3 is "42". */
     static String pathSegment(String path, int index) {
+        StringBuilder segment = new StringBuilder();
+        return appendPathSegment(path, index, segment) ? segment.toString() : null;
+    }
+
+    /** Appends segment {@code index} of {@code path} to {@code key} without a substring; false if it is absent or empty. */
+    private static boolean appendPathSegment(String path, int index, StringBuilder key) {
         int start = path.startsWith("/") ? 1 : 0;
         for (int i = 0; i < index; i++) {
             int slash = path.indexOf('/', start);
             if (slash < 0) {
-                return null;
+                return false;
             }
             start = slash + 1;
         }
         if (start > path.length()) {
-            return null;
+            return false;
         }
         int end = path.indexOf('/', start);
-        String segment = end < 0 ? path.substring(start) : path.substring(start, end);
-        return segment.isEmpty() ? null : segment;
+        if (end < 0) {
+            end = path.length();
+        }
+        if (end == start) {
+            return false;
+        }
+        key.append(path, start, end);
+        return true;
     }
 }

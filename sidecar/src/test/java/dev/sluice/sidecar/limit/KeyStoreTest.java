@@ -180,6 +180,22 @@ class KeyStoreTest {
         assertThat(store.countersFor(key("first"), clock.nanos())).isSameAs(first);
     }
 
+    @Test
+    void aRequestKeyFindsTheCountersOfItsStringAndTakesTheStoredString() {
+        KeyStore<Held> store = store(1_000);
+        RequestKey requestKey = new RequestKey();
+        requestKey.start(0).append("\u001fclient");
+
+        Held created = store.countersFor(requestKey, clock.nanos());
+        assertThat(created.key).isEqualTo(key("client"));
+        assertThat(store.countersFor(key("client"), clock.nanos())).isSameAs(created);
+
+        requestKey.start(0).append("\u001fclient");
+        assertThat(store.countersFor(requestKey, clock.nanos())).isSameAs(created);
+        assertThat(requestKey.toString()).isSameAs(created.key);
+        assertThat(store.size()).isEqualTo(1);
+    }
+
     private static int indexOf(Held share) {
         return Integer.parseInt(share.key.substring(share.key.indexOf('-') + 1));
     }
