@@ -1,5 +1,6 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.sidecar.match.RequestKey;
 import java.util.Arrays;
 
 /**
@@ -41,14 +42,19 @@ public final class Decision {
     void reset(long nowNanos) {
         this.nowNanos = nowNanos;
         reported = 0;
-        Arrays.fill(consumedCounters, 0, consumed, null);
+        // Nothing the last request used stays reachable through this thread once the next one starts.
+        for (int i = 0; i < consumed; i++) {
+            consumedCounters[i] = null;
+        }
         consumed = 0;
         rejectedBy = null;
         rejectedLimit = null;
-        Arrays.fill(deferredRules, 0, deferred, null);
-        Arrays.fill(deferredCounters, 0, deferred, null);
-        Arrays.fill(deferredKeys, 0, deferred, null);
-        deferred = 0;
+        if (deferred > 0) {
+            Arrays.fill(deferredRules, 0, deferred, null);
+            Arrays.fill(deferredCounters, 0, deferred, null);
+            Arrays.fill(deferredKeys, 0, deferred, null);
+            deferred = 0;
+        }
         unavailable = null;
     }
 

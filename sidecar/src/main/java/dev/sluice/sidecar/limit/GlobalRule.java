@@ -2,6 +2,7 @@ package dev.sluice.sidecar.limit;
 
 import dev.sluice.api.config.FailureMode;
 import dev.sluice.api.config.Mode;
+import dev.sluice.sidecar.match.RequestKey;
 import java.util.concurrent.CompletableFuture;
 
 /**

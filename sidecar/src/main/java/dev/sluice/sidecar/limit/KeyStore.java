@@ -1,5 +1,6 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.sidecar.match.RequestKey;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -32,10 +33,10 @@ import java.util.function.Function;
  * <p>Why not Caffeine, as before: a cache forgets by recency and frequency, and at its bound drops
  * whichever entry its policy picks; here only the counters know whether a key may go, and that
  * changes with every request. So: a {@link ConcurrentHashMap} (a known key costs one lookup, by a
- * {@link RequestKey} that is not made into a {@code String}, and one plain write: no allocation), swept by the requests themselves a slice of {@value #SWEEP_SLICE}
- * keys at a time, so that no request pays for the whole store: a pass every {@code idleTimeout}
- * (between 1 s and 1 min) for idle keys, and one whenever the store is full and some key may be full
- * again, to make room.
+ * {@link RequestKey} that is not made into a {@code String}, and one plain write: no allocation),
+ * swept by the requests themselves a slice of {@value #SWEEP_SLICE} keys at a time, so that no request
+ * pays for the whole store: a pass every {@code idleTimeout} (between 1 s and 1 min) for idle keys,
+ * and one whenever the store is full and some key may be full again, to make room.
  *
  * <p>A request that took its counters just before another thread dropped them counts on the dropped
  * ones: at most that request's cost is lost, and only from a key that was full.
@@ -139,7 +140,7 @@ final class KeyStore<V> {
         if (slot == null) {
             return admit(key.toString(), nowNanos);
         }
-        key.found(slot.key);
+        key.storedAs(slot.key);
         return slot.counters;
     }
 

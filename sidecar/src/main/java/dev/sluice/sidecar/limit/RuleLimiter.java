@@ -7,6 +7,7 @@ import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.RuleConfig;
 import dev.sluice.sidecar.match.ClientAddresses;
 import dev.sluice.sidecar.match.KeyExtractor;
+import dev.sluice.sidecar.match.RequestKey;
 import dev.sluice.sidecar.match.RequestMatcher;
 import dev.sluice.sidecar.match.RequestView;
 import io.micrometer.core.instrument.Meter;
@@ -89,8 +90,8 @@ public final class RuleLimiter {
             return true;
         }
         int tier = tiers.of(request);
-        RequestKey key = decision.key;
-        if (!keys.append(request, key.start(tier)) && skipMissingKey) {
+        RequestKey key = decision.key.clear().append((char) tier);
+        if (!keys.append(request, key) && skipMissingKey) {
             return true;
         }
         meters.evaluated();

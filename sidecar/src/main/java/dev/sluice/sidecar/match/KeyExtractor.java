@@ -29,7 +29,7 @@ public final class KeyExtractor {
      *
      * @return false if a dimension was absent from the request
      */
-    public boolean append(RequestView request, StringBuilder key) {
+    public boolean append(RequestView request, RequestKey key) {
         boolean complete = true;
         for (KeyDimension dimension : dimensions) {
             key.append(SEPARATOR);
@@ -47,7 +47,7 @@ public final class KeyExtractor {
         return complete;
     }
 
-    private static boolean appendValue(String value, StringBuilder key) {
+    private static boolean appendValue(String value, RequestKey key) {
         if (value == null || value.isEmpty()) {
             return false;
         }
@@ -57,12 +57,12 @@ public final class KeyExtractor {
 
     /** Segment {@code index} (zero-based) of a path: in /api/v1/users/42, 0 is "api" and 3 is "42". */
     static String pathSegment(String path, int index) {
-        StringBuilder segment = new StringBuilder();
+        RequestKey segment = new RequestKey();
         return appendPathSegment(path, index, segment) ? segment.toString() : null;
     }
 
     /** Appends segment {@code index} of {@code path} to {@code key} without a substring; false if it is absent or empty. */
-    private static boolean appendPathSegment(String path, int index, StringBuilder key) {
+    private static boolean appendPathSegment(String path, int index, RequestKey key) {
         int start = path.startsWith("/") ? 1 : 0;
         for (int i = 0; i < index; i++) {
             int slash = path.indexOf('/', start);
