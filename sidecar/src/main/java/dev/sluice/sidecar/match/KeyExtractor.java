@@ -1,7 +1,6 @@
 package dev.sluice.sidecar.match;
 
 import dev.sluice.api.config.KeyDimension;
-import dev.sluice.api.config.KeyType;
 import java.util.List;
 
 /**
