@@ -1,7 +1,6 @@
 package dev.sluice.sidecar.limit;
 
 import dev.sluice.api.config.Algorithm;
-import io.github.bucket4j.TimeMeter;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -10,14 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Creates the counters of one rule's algorithm. */
 final class CounterFactory {
     private final Algorithm algorithm;
-    private final TimeMeter timeMeter;
     private final ZoneId zone;
     /** One calendar per limit, shared by every key's counter: it holds no state, and a key costs 32 bytes less. */
     private final Map<LimitSpec, WindowCalendar> calendars = new ConcurrentHashMap<>();
 
-    CounterFactory(Algorithm algorithm, LimiterClock clock, String timeZone) {
+    CounterFactory(Algorithm algorithm, String timeZone) {
         this.algorithm = algorithm;
-        this.timeMeter = clock.asTimeMeter();
         this.zone = timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
     }
 
@@ -25,7 +22,7 @@ final class CounterFactory {
         LimitCounter[] counters = new LimitCounter[specs.length];
         for (int i = 0; i < specs.length; i++) {
             counters[i] = switch (algorithm) {
-                case TokenBucket -> new TokenBucketCounter(specs[i], timeMeter);
+                case TokenBucket -> new TokenBucketCounter(specs[i]);
                 case SlidingWindow -> new SlidingWindowCounter(specs[i]);
                 case FixedWindow -> new FixedWindowCounter(specs[i], calendars.computeIfAbsent(specs[i], this::calendar));
             };

@@ -1,17 +1,19 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.sidecar.match.RequestKey;
 import java.util.Arrays;
 
 /**
  * The outcome of one request's evaluation: the limits to report in headers and, when refused, which
- * rule and limit refused it. One instance per I/O thread is reused for every request it handles, so
- * the decision path allocates nothing of its own but the key string. A request that Global rules
+ * rule and limit refused it. One instance per I/O thread is reused for every request it handles, key
+ * included, so the decision path allocates nothing of its own (but the key's {@code String} the first
+ * time a rule's store meets it). A request that Global rules
  * must decide through the shared store {@linkplain #deferred() defers} them; its decision then
  * belongs to that request until it completes (the I/O thread takes a fresh one).
  */
 public final class Decision {
     final Usage usage = new Usage();
-    final StringBuilder key = new StringBuilder(64);
+    final RequestKey key = new RequestKey();
     long nowNanos;
 
     private int reported;
@@ -40,14 +42,19 @@ public final class Decision {
     void reset(long nowNanos) {
         this.nowNanos = nowNanos;
         reported = 0;
-        Arrays.fill(consumedCounters, 0, consumed, null);
+        // Nothing the last request used stays reachable through this thread once the next one starts.
+        for (int i = 0; i < consumed; i++) {
+            consumedCounters[i] = null;
+        }
         consumed = 0;
         rejectedBy = null;
         rejectedLimit = null;
-        Arrays.fill(deferredRules, 0, deferred, null);
-        Arrays.fill(deferredCounters, 0, deferred, null);
-        Arrays.fill(deferredKeys, 0, deferred, null);
-        deferred = 0;
+        if (deferred > 0) {
+            Arrays.fill(deferredRules, 0, deferred, null);
+            Arrays.fill(deferredCounters, 0, deferred, null);
+            Arrays.fill(deferredKeys, 0, deferred, null);
+            deferred = 0;
+        }
         unavailable = null;
     }
 

@@ -2,6 +2,7 @@ package dev.sluice.sidecar.limit;
 
 import dev.sluice.api.config.FailureMode;
 import dev.sluice.api.config.Mode;
+import dev.sluice.sidecar.match.RequestKey;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,8 +29,10 @@ final class GlobalRule {
         return failureMode;
     }
 
-    boolean evaluate(String key, int tier, Decision decision) {
-        SharedCounter counter = rule.stores().shared().countersFor(key, decision.nowNanos);
+    boolean evaluate(RequestKey requestKey, int tier, Decision decision) {
+        SharedCounter counter = rule.stores().shared().countersFor(requestKey, decision.nowNanos);
+        // The store's own String once it holds the key: made only for a key it meets for the first time.
+        String key = requestKey.toString();
         SharedOutcome outcome = decision.sharedOutcome.prepare(rule.tiers().specs(tier).length);
         int local = counter.tryLocally(rule.cost(), decision.nowNanos, outcome);
         if (local != SharedCounter.NEEDS_STORE) {

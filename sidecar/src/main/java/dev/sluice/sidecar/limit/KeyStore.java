@@ -1,5 +1,6 @@
 package dev.sluice.sidecar.limit;
 
+import dev.sluice.sidecar.match.RequestKey;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -31,11 +32,11 @@ import java.util.function.Function;
  *
  * <p>Why not Caffeine, as before: a cache forgets by recency and frequency, and at its bound drops
  * whichever entry its policy picks; here only the counters know whether a key may go, and that
- * changes with every request. So: a {@link ConcurrentHashMap} (a known key costs one lookup and one
- * plain write, no allocation), swept by the requests themselves a slice of {@value #SWEEP_SLICE}
- * keys at a time, so that no request pays for the whole store: a pass every {@code idleTimeout}
- * (between 1 s and 1 min) for idle keys, and one whenever the store is full and some key may be full
- * again, to make room.
+ * changes with every request. So: a {@link ConcurrentHashMap} (a known key costs one lookup, by a
+ * {@link RequestKey} that is not made into a {@code String}, and one plain write: no allocation),
+ * swept by the requests themselves a slice of {@value #SWEEP_SLICE} keys at a time, so that no request
+ * pays for the whole store: a pass every {@code idleTimeout} (between 1 s and 1 min) for idle keys,
+ * and one whenever the store is full and some key may be full again, to make room.
  *
  * <p>A request that took its counters just before another thread dropped them counts on the dropped
  * ones: at most that request's cost is lost, and only from a key that was full.
@@ -129,17 +130,36 @@ final class KeyStore<V> {
         this.overflow = new AtomicReferenceArray<>(tiers);
     }
 
-    /** The counters of {@code key} (whose first character is its tier), or its overflow share while the store has no room for it. */
+    /**
+     * The counters of {@code key} (whose first character is its tier), or its overflow share while the
+     * store has no room for it. A known key is found without a {@code String} being made of it; once
+     * found, {@code key.toString()} is the store's copy.
+     */
+    V countersFor(RequestKey key, long nowNanos) {
+        Slot<V> slot = known(key, nowNanos);
+        if (slot == null) {
+            return admit(key.toString(), nowNanos);
+        }
+        key.storedAs(slot.key);
+        return slot.counters;
+    }
+
+    /** {@link #countersFor(RequestKey, long)} for a key already made. */
     V countersFor(String key, long nowNanos) {
+        Slot<V> slot = known(key, nowNanos);
+        return slot == null ? admit(key, nowNanos) : slot.counters;
+    }
+
+    /** The slot of a key the store holds, marked seen, or null; {@code key} is a {@link String} or a {@link RequestKey}. */
+    private Slot<V> known(Object key, long nowNanos) {
         if (nowNanos >= nextSliceAt) {
             sweepSlice(nowNanos);
         }
         Slot<V> slot = slots.get(key);
-        if (slot == null) {
-            return admit(key, nowNanos);
+        if (slot != null) {
+            slot.seen(nowNanos);
         }
-        slot.seen(nowNanos);
-        return slot.counters;
+        return slot;
     }
 
     private V admit(String key, long nowNanos) {

@@ -123,7 +123,7 @@ public final class RateLimiter {
                     Tiers localTiers = global ? tiers.share(policy.effectiveReplicas()) : tiers;
                     if (store == null) {
                         KeyStore<LimitCounter[]> local = new KeyStore<>(config.keys().maxPerRule(), idleTimeout, tiers.count(),
-                                RuleLimiter.counterFactory(rule, localTiers, clock), KeyRetention.LOCAL);
+                                RuleLimiter.counterFactory(rule, localTiers), KeyRetention.LOCAL);
                         KeyStore<SharedCounter> shared = global ? new KeyStore<>(config.keys().maxPerRule(), idleTimeout, tiers.count(),
                                 sharedStore.counters(sharedSpec(policy, rule, tiers)), KeyRetention.SHARED) : null;
                         store = new RuleStores(local, shared);

@@ -17,12 +17,12 @@ final class RejectionLog {
         this.rule = rule;
     }
 
-    void rejected(boolean shadow, String key, LimitSpec limit, long nowNanos) {
+    void rejected(boolean shadow, CharSequence key, LimitSpec limit, long nowNanos) {
         long count = throttle.due(nowNanos);
         if (count < 0) {
             return;
         }
-        String shownKey = printable(key);
+        String shownKey = printable(key.toString());
         LOG.info("{} {} request(s) since the last report (at most {}s ago): policy {} rule {} limit {} ({}), {}",
                 shadow ? "shadow mode would have rejected" : "rejected", count, ThrottledLog.INTERVAL_SECONDS,
                 policy, rule, limit.name(), limit.describe(), shownKey.isEmpty() ? "one counter for all requests" : "last key '" + shownKey + "'");

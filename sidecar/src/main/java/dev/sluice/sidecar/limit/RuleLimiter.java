@@ -7,6 +7,7 @@ import dev.sluice.api.config.Mode;
 import dev.sluice.api.config.RuleConfig;
 import dev.sluice.sidecar.match.ClientAddresses;
 import dev.sluice.sidecar.match.KeyExtractor;
+import dev.sluice.sidecar.match.RequestKey;
 import dev.sluice.sidecar.match.RequestMatcher;
 import dev.sluice.sidecar.match.RequestView;
 import io.micrometer.core.instrument.Meter;
@@ -73,8 +74,8 @@ public final class RuleLimiter {
     }
 
     /** The counter factory for a store of local counters: the first character of a key is its tier's index. */
-    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, Tiers tiers, LimiterClock clock) {
-        CounterFactory factory = new CounterFactory(config.algorithm(), clock, config.timeZone());
+    static Function<String, LimitCounter[]> counterFactory(RuleConfig config, Tiers tiers) {
+        CounterFactory factory = new CounterFactory(config.algorithm(), config.timeZone());
         return key -> factory.create(tiers.specs(key.charAt(0)));
     }
 
@@ -89,22 +90,19 @@ public final class RuleLimiter {
             return true;
         }
         int tier = tiers.of(request);
-        StringBuilder key = decision.key;
-        key.setLength(0);
-        key.append((char) tier);
+        RequestKey key = decision.key.clear().append((char) tier);
         if (!keys.append(request, key) && skipMissingKey) {
             return true;
         }
         meters.evaluated();
-        String keyString = key.toString();
         if (global != null) {
-            return global.evaluate(keyString, tier, decision);
+            return global.evaluate(key, tier, decision);
         }
-        return evaluateLocal(stores.local().countersFor(keyString, decision.nowNanos), tiers.specs(tier), keyString, decision);
+        return evaluateLocal(stores.local().countersFor(key, decision.nowNanos), tiers.specs(tier), key, decision);
     }
 
     /** Takes the cost from each of {@code counters} (limited by {@code specs}) in turn, giving all back if one refuses. */
-    boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, String keyString, Decision decision) {
+    boolean evaluateLocal(LimitCounter[] counters, LimitSpec[] specs, CharSequence key, Decision decision) {
         int consumedMark = decision.consumedMark();
         int reportedMark = decision.reportedMark();
         Usage usage = decision.usage;
@@ -116,7 +114,7 @@ public final class RuleLimiter {
                 }
                 continue;
             }
-            meters.refused(mode == Mode.Shadow, keyString, specs[i], decision.nowNanos);
+            meters.refused(mode == Mode.Shadow, key, specs[i], decision.nowNanos);
             if (mode == Mode.Shadow) {
                 decision.refundSince(consumedMark);
                 return true;

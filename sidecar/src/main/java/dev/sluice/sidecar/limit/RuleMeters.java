@@ -66,7 +66,7 @@ final class RuleMeters {
     }
 
     /** A limit refused a request: counted as rejected, or as what Shadow mode would have rejected, and logged at most once per interval. */
-    void refused(boolean shadow, String key, LimitSpec limit, long nowNanos) {
+    void refused(boolean shadow, CharSequence key, LimitSpec limit, long nowNanos) {
         rejectionLog.rejected(shadow, key, limit, nowNanos);
         (shadow ? shadowRejected : rejected).increment();
     }

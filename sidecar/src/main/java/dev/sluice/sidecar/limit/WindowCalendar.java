@@ -4,8 +4,10 @@ import dev.sluice.api.config.LimitPeriod;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneRules;
 
 /**
  * Where fixed windows start and end. Periods of whole days and months follow the calendar of the
@@ -19,11 +21,19 @@ public final class WindowCalendar {
 
     private final LimitPeriod period;
     private final ZoneId zone;
+    private final ZoneRules rules;
+    /**
+     * The zone's offset if it never changes (UTC, the default), so that a window shorter than a day
+     * is found without a lookup that allocates; null for a zone with daylight-saving or other changes.
+     */
+    private final ZoneOffset fixedOffset;
     private final long periodNanos;
 
     public WindowCalendar(LimitPeriod period, ZoneId zone) {
         this.period = period;
         this.zone = zone;
+        this.rules = zone.getRules();
+        this.fixedOffset = rules.isFixedOffset() ? rules.getOffset(Instant.EPOCH) : null;
         this.periodNanos = period.isCalendarMonths() ? 0 : period.duration().toNanos();
     }
 
@@ -45,8 +55,8 @@ public final class WindowCalendar {
             bounds[0] = toNanos(start);
             bounds[1] = toNanos(start.plusDays(days));
         } else {
-            long offsetNanos = zone.getRules().getOffset(Instant.ofEpochSecond(Math.floorDiv(nowNanos, NANOS_PER_SECOND)))
-                    .getTotalSeconds() * NANOS_PER_SECOND;
+            ZoneOffset offset = fixedOffset != null ? fixedOffset : rules.getOffset(Instant.ofEpochSecond(Math.floorDiv(nowNanos, NANOS_PER_SECOND)));
+            long offsetNanos = offset.getTotalSeconds() * NANOS_PER_SECOND;
             long local = nowNanos + offsetNanos;
             long start = local - Math.floorMod(local, periodNanos) - offsetNanos;
             bounds[0] = start;

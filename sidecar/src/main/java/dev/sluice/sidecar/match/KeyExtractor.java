@@ -1,7 +1,6 @@
 package dev.sluice.sidecar.match;
 
 import dev.sluice.api.config.KeyDimension;
-import dev.sluice.api.config.KeyType;
 import java.util.List;
 
 /**
@@ -29,44 +28,59 @@ public final class KeyExtractor {
      *
      * @return false if a dimension was absent from the request
      */
-    public boolean append(RequestView request, StringBuilder key) {
+    public boolean append(RequestView request, RequestKey key) {
         boolean complete = true;
         for (KeyDimension dimension : dimensions) {
             key.append(SEPARATOR);
-            if (dimension.type() == KeyType.Route) {
-                key.append(request.method()).append(' ').append(request.path());
-                continue;
-            }
-            String value = switch (dimension.type()) {
-                case ClientIP -> clientAddresses.clientAddress(request);
-                case Header -> request.header(dimension.header());
-                case PathSegment -> pathSegment(request.path(), dimension.segment());
-                case Route -> throw new AssertionError("handled above");
+            boolean present = switch (dimension.type()) {
+                case ClientIP -> appendValue(clientAddresses.clientAddress(request), key);
+                case Header -> appendValue(request.header(dimension.header()), key);
+                case PathSegment -> appendPathSegment(request.path(), dimension.segment(), key);
+                case Route -> {
+                    key.append(request.method()).append(' ').append(request.path());
+                    yield true;
+                }
             };
-            if (value == null || value.isEmpty()) {
-                complete = false;
-            } else {
-                key.append(value);
-            }
+            complete &= present;
         }
         return complete;
     }
 
+    private static boolean appendValue(String value, RequestKey key) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        key.append(value);
+        return true;
+    }
+
     /** Segment {@code index} (zero-based) of a path: in /api/v1/users/42, 0 is "api" and 3 is "42". */
     static String pathSegment(String path, int index) {
+        RequestKey segment = new RequestKey();
+        return appendPathSegment(path, index, segment) ? segment.toString() : null;
+    }
+
+    /** Appends segment {@code index} of {@code path} to {@code key} without a substring; false if it is absent or empty. */
+    private static boolean appendPathSegment(String path, int index, RequestKey key) {
         int start = path.startsWith("/") ? 1 : 0;
         for (int i = 0; i < index; i++) {
             int slash = path.indexOf('/', start);
             if (slash < 0) {
-                return null;
+                return false;
             }
             start = slash + 1;
         }
         if (start > path.length()) {
-            return null;
+            return false;
         }
         int end = path.indexOf('/', start);
-        String segment = end < 0 ? path.substring(start) : path.substring(start, end);
-        return segment.isEmpty() ? null : segment;
+        if (end < 0) {
+            end = path.length();
+        }
+        if (end == start) {
+            return false;
+        }
+        key.append(path, start, end);
+        return true;
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.sidecar.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.sidecar.match.RequestKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -178,6 +179,21 @@ class KeyStoreTest {
 
         assertThat(second).isNotSameAs(first);
         assertThat(store.countersFor(key("first"), clock.nanos())).isSameAs(first);
+    }
+
+    @Test
+    void aRequestKeyFindsTheCountersOfItsStringAndTakesTheStoredString() {
+        KeyStore<Held> store = store(1_000);
+        RequestKey requestKey = new RequestKey().append(key("client"));
+
+        Held created = store.countersFor(requestKey, clock.nanos());
+        assertThat(created.key).isEqualTo(key("client"));
+        assertThat(store.countersFor(key("client"), clock.nanos())).isSameAs(created);
+
+        requestKey.clear().append(key("client"));
+        assertThat(store.countersFor(requestKey, clock.nanos())).isSameAs(created);
+        assertThat(requestKey.toString()).isSameAs(created.key);
+        assertThat(store.size()).isEqualTo(1);
     }
 
     private static int indexOf(Held share) {

@@ -19,6 +19,18 @@ class WindowCalendarTest {
     void hoursAlignToLocalTimeInHalfHourZones() {
         assertThat(window("1h", ZoneId.of("Asia/Kolkata"), "2026-05-05T10:31:12Z"))
                 .containsExactly("2026-05-05T10:30:00Z", "2026-05-05T11:30:00Z");
+        // The same offset as a fixed one, which the calendar reads once rather than per window.
+        assertThat(window("1h", ZoneOffset.ofHoursMinutes(5, 30), "2026-05-05T10:31:12Z"))
+                .containsExactly("2026-05-05T10:30:00Z", "2026-05-05T11:30:00Z");
+    }
+
+    @Test
+    void hoursFollowDaylightSavingChanges() {
+        // Paris is UTC+1 in winter and UTC+2 in summer; a 2-hour window aligns to local time in each.
+        assertThat(window("2h", ZoneId.of("Europe/Paris"), "2026-01-10T12:30:00Z"))
+                .containsExactly("2026-01-10T11:00:00Z", "2026-01-10T13:00:00Z");
+        assertThat(window("2h", ZoneId.of("Europe/Paris"), "2026-07-10T12:30:00Z"))
+                .containsExactly("2026-07-10T12:00:00Z", "2026-07-10T14:00:00Z");
     }
 
     @Test

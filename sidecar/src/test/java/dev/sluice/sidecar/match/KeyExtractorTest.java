@@ -58,7 +58,7 @@ class KeyExtractorTest {
     void compoundKeyOfEveryDimension() {
         KeyExtractor extractor = new KeyExtractor(List.of(KeyDimension.clientIp(), KeyDimension.header("X-Api-Key"),
                 KeyDimension.pathSegment(1), KeyDimension.route()), NO_PROXIES);
-        StringBuilder key = new StringBuilder();
+        RequestKey key = new RequestKey();
 
         boolean complete = extractor.append(get("/v1/users/42").from("192.0.2.1").header("X-Api-Key", "k1"), key);
 
@@ -69,8 +69,8 @@ class KeyExtractorTest {
     @Test
     void missingDimensionIsReportedAndShared() {
         KeyExtractor extractor = new KeyExtractor(List.of(KeyDimension.header("X-Api-Key")), NO_PROXIES);
-        StringBuilder first = new StringBuilder();
-        StringBuilder second = new StringBuilder();
+        RequestKey first = new RequestKey();
+        RequestKey second = new RequestKey();
 
         assertThat(extractor.append(get("/a").from("192.0.2.1"), first)).isFalse();
         assertThat(extractor.append(get("/b").from("192.0.2.2"), second)).isFalse();
