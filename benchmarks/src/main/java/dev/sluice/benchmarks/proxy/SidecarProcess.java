@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks.proxy;
 
+import dev.sluice.benchmarks.ProcStats;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks.shed;
 
+import dev.sluice.benchmarks.ProcStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,6 @@ import java.util.stream.Stream;
  * {@code /proc/<pid>/fd}) every {@code intervalMs}, and its CPU time at the start and the end.
  */
 final class ProcessSampler implements AutoCloseable {
-    private static final double CLOCK_TICKS = 100.0;
-
     private final long pid;
     private final long intervalMs;
     private final List<Integer> descriptors = new ArrayList<>();
@@ -25,7 +24,7 @@ final class ProcessSampler implements AutoCloseable {
     ProcessSampler(long pid, long intervalMs) {
         this.pid = pid;
         this.intervalMs = intervalMs;
-        this.cpuAtStart = cpuSeconds(pid);
+        this.cpuAtStart = ProcStats.cpuSeconds(pid);
         this.thread = new Thread(this::run, "fd-sampler");
         thread.setDaemon(true);
         thread.start();
@@ -53,19 +52,8 @@ final class ProcessSampler implements AutoCloseable {
         }
     }
 
-    /** User and system CPU seconds of {@code pid} so far, from {@code /proc/<pid>/stat}; NaN when unreadable. */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
     double cpuSinceStart() {
-        return cpuSeconds(pid) - cpuAtStart;
+        return ProcStats.cpuSeconds(pid) - cpuAtStart;
     }
 
     int max() {

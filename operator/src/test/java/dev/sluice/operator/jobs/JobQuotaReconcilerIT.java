@@ -56,13 +56,14 @@ class JobQuotaReconcilerIT {
     @Test
     void queuedJobsAreResumedInOrderAsRunningOnesFinishNeverBeyondTheMaximum() {
         String ns = "batch";
+        MockJobs jobs = new MockJobs(client, ns);
         Instant t0 = Instant.parse("2026-01-01T10:00:00Z");
-        create(job(ns, "running-1", null));
-        create(job(ns, "running-2", null));
-        create(job(ns, "queued-c", t0.plusSeconds(3)));
-        create(job(ns, "queued-a", t0.plusSeconds(1)));
-        create(job(ns, "queued-b", t0.plusSeconds(2)));
-        create(job(ns, "users-own", null)).getSpec();
+        jobs.create("running-1", null);
+        jobs.create("running-2", null);
+        jobs.create("queued-c", t0.plusSeconds(3));
+        jobs.create("queued-a", t0.plusSeconds(1));
+        jobs.create("queued-b", t0.plusSeconds(2));
+        jobs.create("users-own", null);
         client.batch().v1().jobs().inNamespace(ns).withName("users-own").edit(job -> new JobBuilder(job).editSpec().withSuspend(true).endSpec().build());
         client.resource(quota(ns, "quota", JobQuotaSpec.of(3))).create();
 
@@ -80,12 +81,12 @@ class JobQuotaReconcilerIT {
         assertThat(admitted.getMetadata().getAnnotations()).containsKey(JobMarks.ADMITTED_AT);
         assertThat(client.batch().v1().jobs().inNamespace(ns).withName("users-own").get().getSpec().getSuspend()).isTrue();
 
-        complete(ns, "running-1");
+        jobs.complete("running-1");
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(running(ns)).containsExactlyInAnyOrder("running-2", "queued-a", "queued-b"));
         assertThat(client.batch().v1().jobs().inNamespace(ns).withName("queued-c").get().getSpec().getSuspend()).isTrue();
 
-        complete(ns, "running-2");
-        complete(ns, "queued-a");
+        jobs.complete("running-2");
+        jobs.complete("queued-a");
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
             assertThat(running(ns)).containsExactlyInAnyOrder("queued-b", "queued-c");
             JobQuotaStatus status = status(ns);
@@ -102,8 +103,9 @@ class JobQuotaReconcilerIT {
     @Test
     void deletingTheQuotaReleasesTheJobsItHeld() {
         String ns = "released";
-        create(job(ns, "running", null));
-        create(job(ns, "held", Instant.parse("2026-01-01T10:00:00Z")));
+        MockJobs jobs = new MockJobs(client, ns);
+        jobs.create("running", null);
+        jobs.create("held", Instant.parse("2026-01-01T10:00:00Z"));
         client.resource(quota(ns, "quota", JobQuotaSpec.of(1))).create();
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(status(ns).queued()).isEqualTo(1));
 
@@ -124,28 +126,6 @@ class JobQuotaReconcilerIT {
                     assertThat(ready.getReason()).isEqualTo(Conditions.REASON_INVALID_SPEC);
                     assertThat(ready.getMessage()).startsWith("spec.jobSelector");
                 }));
-    }
-
-    private static Job job(String namespace, String name, Instant queuedAt) {
-        JobBuilder job = new JobBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("work").withImage("example/work").endContainer().endSpec().endTemplate().endSpec();
-        if (queuedAt != null) {
-            job.editMetadata().addToLabels(JobMarks.QUEUED_LABEL, "true").addToAnnotations(JobMarks.QUEUED_AT, queuedAt.toString())
-                    .addToAnnotations(JobMarks.QUEUED_REASON, "queued for the test").endMetadata()
-                    .editSpec().withSuspend(true).endSpec();
-        }
-        return job.build();
-    }
-
-    private static Job create(Job job) {
-        return client.resource(job).create();
-    }
-
-    private static void complete(String namespace, String name) {
-        client.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(job -> new JobBuilder(job).withNewStatus()
-                .addNewCondition().withType("Complete").withStatus("True").endCondition().withSucceeded(1).endStatus().build());
     }
 
     private static List<String> running(String namespace) {

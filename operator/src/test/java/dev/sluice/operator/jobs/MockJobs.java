@@ -1,7 +1,9 @@
 package dev.sluice.operator.jobs;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,6 +19,23 @@ final class MockJobs {
     MockJobs(KubernetesClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
+    }
+
+    /**
+     * Creates a Job running a container; with {@code queuedAt}, suspended and labelled queued at that
+     * time, as the webhook writes a Job it queues.
+     */
+    Job create(String name, Instant queuedAt) {
+        JobBuilder job = new JobBuilder()
+                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
+                .addNewContainer().withName("work").withImage("example/work").endContainer().endSpec().endTemplate().endSpec();
+        if (queuedAt != null) {
+            job.editMetadata().addToLabels(JobMarks.QUEUED_LABEL, "true").addToAnnotations(JobMarks.QUEUED_AT, queuedAt.toString())
+                    .addToAnnotations(JobMarks.QUEUED_REASON, "queued for the test").endMetadata()
+                    .editSpec().withSuspend(true).endSpec();
+        }
+        return client.resource(job.build()).create();
     }
 
     /** Marks the Job complete, as the Job controller would once its pod succeeded. */

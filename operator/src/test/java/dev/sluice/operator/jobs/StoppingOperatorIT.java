@@ -10,12 +10,9 @@ import dev.sluice.operator.OperatorSettings;
 import dev.sluice.operator.SluiceOperator;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,8 +42,9 @@ class StoppingOperatorIT {
             CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(yaml).item();
             client.resource(crd).create();
         }
-        client.resource(job("running", null)).create();
-        client.resource(job("held", Instant.parse("2026-01-01T10:00:00Z"))).create();
+        MockJobs jobs = new MockJobs(client, NS);
+        jobs.create("running", null);
+        jobs.create("held", Instant.parse("2026-01-01T10:00:00Z"));
         // The API server answers the resume of the held Job slowly: the operator is told to stop meanwhile.
         CountDownLatch resuming = new CountDownLatch(1);
         server.expect().put().withPath("/apis/batch/v1/namespaces/" + NS + "/jobs/held").andReply(200, request -> {
@@ -67,8 +65,7 @@ class StoppingOperatorIT {
             await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(client.resources(JobQuota.class).inNamespace(NS)
                     .withName("quota").get().getStatus().queued()).isEqualTo(1));
 
-            client.batch().v1().jobs().inNamespace(NS).withName("running").editStatus(job -> new JobBuilder(job).withNewStatus()
-                    .addNewCondition().withType("Complete").withStatus("True").endCondition().withSucceeded(1).endStatus().build());
+            jobs.complete("running");
             assertThat(resuming.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the held Job's resume sent").isTrue();
         } finally {
             operator.close();
@@ -78,18 +75,5 @@ class StoppingOperatorIT {
         assertThat(stored.unreadable()).isNull();
         assertThat(stored.totals().quotas().values()).singleElement()
                 .satisfies(totals -> assertThat(totals.admitted()).as("admissions in the stored totals").isEqualTo(1));
-    }
-
-    private static Job job(String name, Instant queuedAt) {
-        JobBuilder job = new JobBuilder()
-                .withNewMetadata().withNamespace(NS).withName(name).endMetadata()
-                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("work").withImage("example/work").endContainer().endSpec().endTemplate().endSpec();
-        if (queuedAt != null) {
-            job.editMetadata().addToLabels(JobMarks.QUEUED_LABEL, "true").addToAnnotations(JobMarks.QUEUED_AT, queuedAt.toString())
-                    .addToAnnotations(JobMarks.QUEUED_REASON, "queued for the test").endMetadata()
-                    .editSpec().withSuspend(true).endSpec();
-        }
-        return job.build();
     }
 }

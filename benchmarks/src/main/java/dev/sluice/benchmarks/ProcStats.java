@@ -1,4 +1,4 @@
-package dev.sluice.benchmarks.proxy;
+package dev.sluice.benchmarks;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -9,18 +9,24 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * CPU time and memory of the processes under test, from {@code /proc}: a proxy's cost is its own CPU time, not
- * what the load generator sees, and nginx's is its master's plus its workers'.
+ * CPU time and memory of the processes under test, from {@code /proc}, for every benchmark program: a
+ * proxy's cost is its own CPU time, not what the load generator sees, and nginx's is its master's plus its
+ * workers'.
  */
-final class ProcStats {
+public final class ProcStats {
     /** {@code /proc} counts CPU time in USER_HZ ticks, 100 a second on every x86-64 and arm64 kernel configuration. */
     private static final double TICKS_PER_SECOND = 100.0;
 
     private ProcStats() {
     }
 
+    /** User plus system CPU seconds of {@code pid} so far, all its threads included; NaN once it is gone. */
+    public static double cpuSeconds(long pid) {
+        return cpuSeconds(Path.of("/proc", String.valueOf(pid), "stat"));
+    }
+
     /** User plus system CPU seconds of {@code pid} and its children (nginx's workers), threads included; NaN once it is gone. */
-    static double treeCpuSeconds(long pid) {
+    public static double treeCpuSeconds(long pid) {
         double seconds = cpuSeconds(Path.of("/proc", String.valueOf(pid), "stat"));
         if (Double.isNaN(seconds)) {
             return seconds;
@@ -33,7 +39,7 @@ final class ProcStats {
     }
 
     /** The direct children of {@code pid}, from each process's parent pid (field 4 of its stat line). */
-    static List<Long> children(long pid) {
+    public static List<Long> children(long pid) {
         List<Long> children = new ArrayList<>();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), entry -> entry.getFileName().toString().matches("\\d+"))) {
             for (Path process : processes) {
@@ -52,7 +58,7 @@ final class ProcStats {
      * CPU seconds of the threads of {@code pid} whose name {@code threadName} accepts: the JVM names its GC threads
      * ("GC Thread#0", "G1 Conc#0", "G1 Refine#0"...), and Serial GC collects on the "VM Thread".
      */
-    static double threadCpuSeconds(long pid, Predicate<String> threadName) {
+    public static double threadCpuSeconds(long pid, Predicate<String> threadName) {
         double seconds = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path task : tasks) {
@@ -74,7 +80,7 @@ final class ProcStats {
     }
 
     /** The resident set size of {@code pid} now, in bytes ({@code VmRSS}); -1 once it is gone. */
-    static long rssBytes(long pid) {
+    public static long rssBytes(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -90,7 +96,11 @@ final class ProcStats {
     private static double cpuSeconds(Path stat) {
         String[] fields = fieldsAfterName(stat);
         // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
-        return fields == null ? Double.NaN : (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+        try {
+            return fields == null ? Double.NaN : (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+        } catch (RuntimeException e) {
+            return Double.NaN; // a line cut short as the process ended
+        }
     }
 
     /** The fields after the command name, which is in parentheses and may hold spaces; null for a process gone. */
