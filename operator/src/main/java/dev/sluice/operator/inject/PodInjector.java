@@ -414,7 +414,11 @@ public final class PodInjector {
                 .withNewStartupProbe().withNewHttpGet().withPath(InjectionNames.HEALTHZ).withPort(new IntOrString(admin)).endHttpGet()
                 .withPeriodSeconds(1).withFailureThreshold(120).endStartupProbe()
                 .withNewReadinessProbe().withNewHttpGet().withPath(InjectionNames.READYZ).withPort(new IntOrString(admin)).endHttpGet()
-                .withPeriodSeconds(2).endReadinessProbe()
+                // Not ready within 2 s of the drain's start (a probe a second, two failures): until then its endpoint
+                // is still "serving", and kube-proxy falls back to serving terminating endpoints when a Service has
+                // no ready one left; Kubernetes' default of three failures would leave it serving for most of the
+                // 5 s drain, and new connections then met a sidecar already stopping (an empty 503).
+                .withPeriodSeconds(1).withFailureThreshold(2).endReadinessProbe()
                 .withResources(resources)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(InjectionNames.SIDECAR_USER).withRunAsGroup(InjectionNames.SIDECAR_USER)
                 .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withNewCapabilities().withDrop("ALL").endCapabilities()

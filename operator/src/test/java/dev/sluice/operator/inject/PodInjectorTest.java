@@ -97,7 +97,8 @@ class PodInjectorTest {
         assertThat(sidecar.getStartupProbe().getPeriodSeconds()).isEqualTo(1);
         assertThat(sidecar.getStartupProbe().getFailureThreshold()).isEqualTo(120);
         assertThat(sidecar.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-        assertThat(sidecar.getReadinessProbe().getPeriodSeconds()).isEqualTo(2);
+        assertThat(sidecar.getReadinessProbe().getPeriodSeconds()).isEqualTo(1);
+        assertThat(sidecar.getReadinessProbe().getFailureThreshold()).as("not ready within 2 s of a drain's start").isEqualTo(2);
         assertThat(sidecar.getLivenessProbe()).isNull();
         assertThat(sidecar.getResources()).isEqualTo(InjectionSettings.DEFAULT_RESOURCES);
 
