@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether the sidecar drains: taken out of its Service before it stops. While it drains, readiness fails
- * (so the endpoint goes), requests are still served, and every response closes its connection (so a
- * keep-alive client, which would otherwise keep sending here after the endpoint went, reconnects to another
+ * (so the endpoint goes), requests are still served, and every response closes its connection, or is followed
+ * by a GOAWAY over HTTP/2 (so a keep-alive client, which would otherwise keep sending here after the endpoint went, reconnects to another
  * pod). It is one way: started by {@code /drain} (the app's preStop hook) or by stopping, it lasts until the
  * sidecar stops. The gauge {@code sluice_draining} is 1 from then on.
  */

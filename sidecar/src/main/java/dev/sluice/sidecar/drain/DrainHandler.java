@@ -8,7 +8,8 @@ import org.xnio.conduits.StreamSinkConduit;
 
 /**
  * The traffic port's outermost handler: while the sidecar {@link Drain drains}, a response closes its
- * connection ({@code Connection: close}, then the server closes it once the response is sent). It is
+ * connection ({@code Connection: close}, then the server closes it once the response is sent); over HTTP/2,
+ * whose connections carry no such header, the response is followed by a {@link GoAway GOAWAY}. It is
  * decided when the response starts, not when the request arrives, so that a response to a request that was
  * already in flight when draining started closes its connection too. A protocol upgrade (101) keeps its
  * connection: it no longer carries requests to the app's Service.
@@ -25,6 +26,9 @@ public final class DrainHandler implements HttpHandler {
         this.closeIfDraining = (factory, exchange) -> {
             if (this.drain.draining() && exchange.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
                 exchange.setPersistent(false);
+                if (GoAway.applies(exchange)) {
+                    GoAway.afterResponse(exchange);
+                }
             }
             return factory.create();
         };

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Draining on real sockets: the app's preStop hook calls {@code /drain}, or the sidecar is stopped;
- * readiness fails, requests are still served, and a keep-alive client is told to reconnect elsewhere.
+ * readiness fails, requests are still served, and a keep-alive client (HTTP/1.1 or HTTP/2) is told to
+ * reconnect elsewhere.
  */
 class DrainIT {
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
@@ -106,6 +108,29 @@ class DrainIT {
         assertThat(held.body()).isEqualTo("released\n");
         assertThat(held.closesConnection()).isTrue();
         assertThat(connection.closedByServer()).isTrue();
+    }
+
+    @Test
+    void anHttp2ClientGetsItsResponseThenAGoAway() throws Exception {
+        SidecarFixture fixture = closer.keep(SidecarFixture.withClock(directory, LIMITED, Instant.now(), s -> s.withDrainToken(TOKEN)));
+        H2Connection connection = closer.keep(new H2Connection(fixture.sidecar.port()));
+        int first = connection.get("/");
+        assertThat(connection.readUntil(frame -> frame.stream() == first && frame.endsStream()))
+                .anyMatch(frame -> frame.type() == H2Connection.HEADERS && frame.stream() == first);
+        connection.ping();
+        assertThat(connection.readUntil(frame -> frame.type() == H2Connection.PING))
+                .as("no GOAWAY before draining").noneMatch(frame -> frame.type() == H2Connection.GOAWAY);
+
+        assertThat(drain(fixture, "/drain?seconds=0", TOKEN).statusCode()).isEqualTo(200);
+        int during = connection.get("/");
+
+        List<H2Connection.Frame> frames = connection.readUntil(frame -> frame.type() == H2Connection.GOAWAY);
+        assertThat(frames).as("the response in full, before the GOAWAY")
+                .anyMatch(frame -> frame.type() == H2Connection.HEADERS && frame.stream() == during)
+                .anyMatch(frame -> frame.stream() == during && frame.endsStream());
+        H2Connection.Frame goAway = frames.get(frames.size() - 1);
+        assertThat(goAway.errorCode()).as("NO_ERROR").isZero();
+        assertThat(goAway.lastStream()).as("the last stream it took").isEqualTo(during);
     }
 
     @Test
