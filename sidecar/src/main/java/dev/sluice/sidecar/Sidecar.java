@@ -40,6 +40,7 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.server.protocol.http2.Http2UpgradeHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +48,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.management.XnioServerMXBean;
 
@@ -105,6 +107,16 @@ public final class Sidecar implements AutoCloseable {
                 .description("Requests waiting at the concurrency gates, over every policy (at most --max-parked)").register(registry);
         gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry, parking));
         ServerBuffers buffers = ServerBuffers.forThisJvm();
+        // Outermost, so that even the 503s of a shutdown close their connection.
+        HttpHandler root = new DrainHandler(drain, gracefulShutdown);
+        boolean h2cApp = "h2c".equals(settings.upstream().getScheme());
+        if (h2cApp) {
+            // An offer to upgrade (Upgrade: h2c) is taken only when the app speaks HTTP/2 itself. An HTTP/1.1 app answered
+            // such offers in HTTP/1.1 before it had a sidecar, and so does its sidecar: a client is not moved to HTTP/2 behind
+            // its back. The JDK's HttpClient offers it on every http:// connection; taken, its one HTTP/2 connection would
+            // carry all its requests to one pod of the Service where its HTTP/1.1 pool spread them over several.
+            root = new Http2UpgradeHandler(root);
+        }
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
                 .setBufferSize(buffers.size())
@@ -117,11 +129,7 @@ public final class Sidecar implements AutoCloseable {
                 .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
                 // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
-                // HTTP/2 in cleartext beside HTTP/1.1, by prior knowledge or Upgrade: h2c (gRPC clients use the former); each
-                // stream is a request of its own to every handler below (docs/protocols.md).
-                .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
-                // Outermost, so that even the 503s of a shutdown close their connection.
-                .setHandler(new DrainHandler(drain, gracefulShutdown))
+                .setHandler(root)
                 .build();
         admin = Undertow.builder()
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
@@ -136,6 +144,7 @@ public final class Sidecar implements AutoCloseable {
                 .build();
         admin.start();
         traffic.start();
+        acceptHttp2PriorKnowledge(traffic);
         registerConnectionGauges(caps);
         routes.start(traffic.getWorker());
         watcher.watch(settings.reloadInterval());
@@ -258,6 +267,24 @@ public final class Sidecar implements AutoCloseable {
         }
         redisStores.close();
         registry.close();
+    }
+
+    /**
+     * HTTP/2 in cleartext beside HTTP/1.1 on the traffic port, for clients that come with prior knowledge (every gRPC
+     * client, curl --http2-prior-knowledge): each stream is a request of its own to every handler (docs/protocols.md).
+     * Undertow's builder has one switch for this and for taking {@code Upgrade: h2c} offers (it wraps the root handler in
+     * its upgrade handler); the sidecar takes offers only for an h2c app, so the builder is left without it and the
+     * listener's options get it once it is up: the builder's own (its default request timeout, pipelined data
+     * buffered, then the traffic port's), and HTTP/2.
+     */
+    private static void acceptHttp2PriorKnowledge(Undertow server) {
+        server.getListenerInfo().get(0).setServerOptions(OptionMap.builder()
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                .set(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
+                .set(UndertowOptions.ENABLE_HTTP2, true)
+                .getMap());
     }
 
     private static InetSocketAddress address(Undertow server) {

@@ -31,9 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * HTTP/2 in cleartext through the sidecar: from clients by {@code Upgrade: h2c} (the JDK's client) and by
- * prior knowledge (curl), to an app over HTTP/1.1 or, with an {@code h2c://} upstream, over HTTP/2; the
- * streams of one connection are each a request for the rate limits and the concurrency limit.
+ * HTTP/2 in cleartext through the sidecar: from clients by prior knowledge (curl), to an app over HTTP/1.1
+ * or, with an {@code h2c://} upstream, over HTTP/2; by {@code Upgrade: h2c} (the JDK's client) only to an
+ * h2c app, as an HTTP/1.1 app answers such an offer in HTTP/1.1; the streams of one connection are each a
+ * request for the rate limits and the concurrency limit.
  */
 class H2cIT {
     private static final HttpString PROTOCOL_SEEN = new HttpString("X-Protocol-Seen");
@@ -61,13 +62,23 @@ class H2cIT {
     }
 
     @Test
-    void anHttp2ClientReachesAnHttp1App() throws Exception {
+    void anUpgradeOfferToAnHttp1AppIsAnsweredInHttp11AsTheAppWould() throws Exception {
         start("policies: []\n", "http");
 
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(traffic("/echo")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> next = client.send(HttpRequest.newBuilder(traffic("/echo")).build(), HttpResponse.BodyHandlers.ofString());
 
-        assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(response.version()).as("the JDK's client offered Upgrade: h2c").isEqualTo(HttpClient.Version.HTTP_1_1);
         assertThat(response.body()).isEqualTo("HTTP/1.1 GET /echo ");
+        assertThat(next.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    }
+
+    @Test
+    void aClientWithPriorKnowledgeReachesAnHttp1AppOverHttp2() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
+        start("policies: []\n", "http");
+
+        assertThat(curlWithPriorKnowledge("/echo")).isEqualTo("HTTP/1.1 GET /echo \n2 200");
     }
 
     @Test
@@ -167,12 +178,16 @@ class H2cIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
         start("policies: []\n", "h2c");
 
-        Process curl = new ProcessBuilder("/usr/bin/curl", "--silent", "--show-error", "--http2-prior-knowledge",
-                "--write-out", "\n%{http_version} %{response_code}", traffic("/echo").toString()).redirectErrorStream(true).start();
-        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curlWithPriorKnowledge("/echo")).isEqualTo("HTTP/2.0 GET /echo \n2 200");
+    }
 
+    /** What the app answered curl's request over HTTP/2 with prior knowledge, then the HTTP version and status curl saw. */
+    private String curlWithPriorKnowledge(String path) throws Exception {
+        Process curl = new ProcessBuilder("/usr/bin/curl", "--silent", "--show-error", "--http2-prior-knowledge",
+                "--write-out", "\n%{http_version} %{response_code}", traffic(path).toString()).redirectErrorStream(true).start();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(output).isEqualTo("HTTP/2.0 GET /echo \n2 200");
+        return output;
     }
 
     private URI traffic(String path) {
