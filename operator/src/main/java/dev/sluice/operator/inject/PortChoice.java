@@ -9,7 +9,9 @@ import java.util.stream.Collectors;
 
 /**
  * Which container port the sidecar takes over: the one {@value InjectionNames#PORT} names, else the only
- * one named {@code http} or {@code http-*}. Only HTTP ports are ever taken, as the sidecar speaks HTTP: a
+ * one named {@code http} or {@code http-*}, else (a gRPC or h2c server) the only one named {@code grpc},
+ * {@code h2c} or {@code http2}, alone or before a '-' ({@code grpc-web} is HTTP/1.1 and not taken by its
+ * name). Only HTTP ports are ever taken, as the sidecar speaks HTTP: a
  * Postgres or Redis port put behind it would stop working. (A container port has no {@code appProtocol}:
  * that field belongs to Service ports, which the pod does not name, so the port's name is the sign.)
  */
@@ -47,6 +49,11 @@ final class PortChoice {
             return named(tcp, all, annotation.trim());
         }
         List<Found> http = tcp.stream().filter(PortChoice::http).toList();
+        if (http.isEmpty()) {
+            // A pod serving only gRPC or h2c: its port, named so, is the one (an http port, when there is one, comes first, as
+            // it did before the sidecar spoke HTTP/2: a pod with both an http and a grpc port keeps its http port taken).
+            http = tcp.stream().filter(found -> found.port().getName() != null && AppProtocolChoice.h2c(found.port().getName())).toList();
+        }
         if (http.size() == 1) {
             return new Outcome(http.get(0), null, null);
         }
@@ -55,7 +62,7 @@ final class PortChoice {
                     + InjectionNames.PORT + " naming the one the sidecar takes over");
         }
         String seen = all.isEmpty() ? "the pod declares no container port" : "its ports (" + describe(all)
-                + ") are not named http or http-*";
+                + ") are not named http, http-*, grpc, grpc-*, h2c, h2c-*, http2 or http2-*";
         return new Outcome(null, SkipReason.NO_HTTP_PORT, "no HTTP port: " + seen + "; name the serving port http, or add the annotation "
                 + InjectionNames.PORT + ": <name or number> if it serves HTTP");
     }

@@ -234,6 +234,28 @@ class PodInjectorTest {
     }
 
     @Test
+    void aPodServingOnlyGrpcHasItsGrpcPortTakenAndCalledOverH2c() {
+        Pod pod = injected(pod().container(app().addNewPort().withName("grpc").withContainerPort(50051).endPort()
+                .addNewPort().withName("metrics").withContainerPort(9090).endPort().addNewEnv().withName("PORT").withValue("50051").endEnv()).build()).pod();
+
+        assertThat(portNamed(sidecar(pod), "grpc").getContainerPort()).isEqualTo(50051);
+        assertThat(sidecar(pod).getArgs()).anyMatch(arg -> arg.startsWith("h2c://127.0.0.1:"));
+    }
+
+    @Test
+    void anHttpPortIsTakenBeforeAGrpcPortAndTwoGrpcPortsAreAmbiguous() {
+        Pod pod = injected(pod().container(app().addNewPort().withName("grpc").withContainerPort(50051).endPort()
+                .addNewPort().withName("http").withContainerPort(8080).endPort().addNewEnv().withName("PORT").withValue("8080").endEnv()).build()).pod();
+        assertThat(portNamed(sidecar(pod), "http").getContainerPort()).isEqualTo(8080);
+        assertThat(portNamed(containerOf(pod, "app"), "grpc").getContainerPort()).as("the grpc port stays the app's").isEqualTo(50051);
+
+        Skipped skipped = skipped(pod().container(app().addNewPort().withName("grpc-public").withContainerPort(50051).endPort()
+                .addNewPort().withName("h2c-internal").withContainerPort(50052).endPort()).build(), SkipReason.AMBIGUOUS_PORT);
+        assertThat(skipped.message()).contains("'grpc-public' 50051/TCP", "'h2c-internal' 50052/TCP", InjectionNames.PORT);
+        skipped(pod().container(app().addNewPort().withName("grpc-web").withContainerPort(8080).endPort()).build(), SkipReason.NO_HTTP_PORT);
+    }
+
+    @Test
     void aPodWhoseOnlyPortsArePostgresAndRedisIsNotInjected() {
         Pod original = pod().container(container("db").addNewPort().withName("postgres").withContainerPort(5432).endPort())
                 .container(container("cache").addNewPort().withName("redis").withContainerPort(6379).endPort()).build();
