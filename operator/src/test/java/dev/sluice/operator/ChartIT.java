@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Path;
@@ -290,6 +291,22 @@ class ChartIT {
             assertThat(rule.getResources()).containsExactly("events");
             assertThat(rule.getVerbs()).contains("create", "list");
         });
+    }
+
+    @Test
+    void theInjectorMayListServicesInEveryNamespaceAlsoWhereOnlySomeAreWatchedAndNothingWithInjectionOff() {
+        List<HasMetadata> rbac = render("templates/rbac.yaml", "--set", "watchNamespaces={team-a}");
+        Set<String> boundClusterWide = rbac.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+                .map(binding -> binding.getRoleRef().getName()).collect(Collectors.toSet());
+        List<PolicyRule> clusterWide = rbac.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+                .filter(role -> boundClusterWide.contains(role.getMetadata().getName())).flatMap(role -> role.getRules().stream()).toList();
+
+        assertThat(clusterWide).filteredOn(rule -> rule.getResources().contains("services")).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("services");
+            assertThat(rule.getVerbs()).containsExactly("list");
+        });
+        assertThat(clusterRules("--set", "injection.enabled=false")).noneMatch(rule -> rule.getResources().contains("services"));
     }
 
     private static List<MutatingWebhook> podWebhooks() {

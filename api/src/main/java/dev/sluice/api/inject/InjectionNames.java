@@ -35,6 +35,15 @@ public final class InjectionNames {
     public static final String SIDECAR_MEMORY = "sluice.dev/sidecar-memory";
     public static final String SIDECAR_CPU_LIMIT = "sluice.dev/sidecar-cpu-limit";
     public static final String SIDECAR_MEMORY_LIMIT = "sluice.dev/sidecar-memory-limit";
+    /**
+     * Pod annotation: the protocol the app speaks on the taken port, {@link #APP_PROTOCOL_HTTP} or {@link #APP_PROTOCOL_H2C};
+     * without it, the Services that select the pod say (their port's {@code appProtocol} or name).
+     */
+    public static final String APP_PROTOCOL = "sluice.dev/app-protocol";
+    /** HTTP/1.1 to the app (the default). */
+    public static final String APP_PROTOCOL_HTTP = "http";
+    /** HTTP/2 in cleartext with prior knowledge to the app: gRPC apps, and any h2c server. */
+    public static final String APP_PROTOCOL_H2C = "h2c";
     /** Pod annotation: a duration passed to the sidecar as {@link #ENV_UPSTREAM_TIMEOUT}. */
     public static final String UPSTREAM_TIMEOUT = "sluice.dev/upstream-timeout";
     /** Pod annotation: trace, debug, info, warn or error, passed to the sidecar as {@link #ENV_LOG_LEVEL}. */

@@ -3,6 +3,7 @@ package dev.sluice.benchmarks.live;
 import dev.sluice.api.inject.InjectionNames;
 import dev.sluice.operator.inject.InjectionSettings;
 import dev.sluice.operator.inject.NamespaceMode;
+import dev.sluice.operator.inject.NamespaceServices;
 import dev.sluice.operator.inject.PodInjector;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -93,7 +94,7 @@ final class FleetPods {
                 .addNewPort().withName("http").withContainerPort(8080).endPort()
                 .addNewEnv().withName(InjectionNames.DEFAULT_PORT_ENV).withValue("8080").endEnv()
                 .endContainer().endSpec().build();
-        PodInjector.Result result = injector.inject(app, namespace, NamespaceMode.ENABLED);
+        PodInjector.Result result = injector.inject(app, namespace, NamespaceMode.ENABLED, NamespaceServices.none());
         if (!(result instanceof PodInjector.Injected injected)) {
             throw new IllegalStateException("the injector left " + name + " without the sidecar: " + result);
         }

@@ -3,6 +3,7 @@ package dev.sluice.operator.inject;
 import com.sun.net.httpserver.HttpHandler;
 import dev.sluice.operator.webhook.AdmissionEndpoint;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -38,11 +39,27 @@ public final class PodInjection implements AutoCloseable {
         }
         InjectionNamespaces namespaces = InjectionNamespaces.start(client);
         PodInjector injector = new PodInjector(settings, excluded, PodInjector.randomTokens());
-        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, namespaces::mode, new InjectionMetrics(registry),
+        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, namespaces::mode, services(client), new InjectionMetrics(registry),
                 client.getKubernetesSerialization());
         LOG.info("Sidecar injection on: image {}, admin port {}, drain {} s, never in namespaces {}", settings.image(), settings.adminPort(),
                 settings.drainSeconds(), excluded);
         return new PodInjection(namespaces, webhook, client);
+    }
+
+    /**
+     * A list of the namespace's Services at each injection, not an informer: a Service applied just before its Deployment
+     * would not be in an informer's cache yet when the first pods are created, and would be followed only by later ones.
+     */
+    private static NamespaceServices services(KubernetesClient client) {
+        return namespace -> {
+            try {
+                return client.services().inNamespace(namespace).list().getItems();
+            } catch (KubernetesClientException e) {
+                LOG.warn("Cannot read the Services of namespace {} to learn an injected app's protocol (HTTP/1.1 is used): {}", namespace,
+                        e.getMessage());
+                throw e;
+            }
+        };
     }
 
     /** The handlers for the webhook server, by path. */

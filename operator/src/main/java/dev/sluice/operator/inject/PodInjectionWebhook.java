@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The mutating admission webhook for pod creation, at {@link #PATH}: one handler for the chart's three
  * webhook entries (namespace enabled, namespace required, pod opt-in). It reads the namespace's mode
- * itself, asks the {@link PodInjector} and answers with the JSON Patch, or with the pod unchanged and
+ * itself, asks the {@link PodInjector} (with the namespace's Services, which it reads only for a pod it injects) and answers with the JSON Patch, or with the pod unchanged and
  * the reason as a warning. It has no side effects, so a dry run is answered the same way.
  *
  * <p>When it cannot decide (the namespaces not read yet, an unexpected error) it refuses the pod (500) where
@@ -36,14 +36,19 @@ public final class PodInjectionWebhook {
 
     private final PodInjector injector;
     private final Function<String, NamespaceMode> modes;
+    private final NamespaceServices services;
     private final InjectionMetrics metrics;
     private final KubernetesSerialization serialization;
 
-    /** @param modes the mode of a namespace; throws when it cannot be known */
-    public PodInjectionWebhook(PodInjector injector, Function<String, NamespaceMode> modes, InjectionMetrics metrics,
+    /**
+     * @param modes the mode of a namespace; throws when it cannot be known
+     * @param services the Services of a namespace, read at each injection so that one created just before the pod counts
+     */
+    public PodInjectionWebhook(PodInjector injector, Function<String, NamespaceMode> modes, NamespaceServices services, InjectionMetrics metrics,
             KubernetesSerialization serialization) {
         this.injector = injector;
         this.modes = modes;
+        this.services = services;
         this.metrics = metrics;
         this.serialization = serialization;
     }
@@ -71,7 +76,7 @@ public final class PodInjectionWebhook {
         Result result;
         List<Map<String, Object>> patch;
         try {
-            result = injector.inject(pod, namespace, mode);
+            result = injector.inject(pod, namespace, mode, services);
             patch = PodPatch.between(pod, result.pod(), serialization);
         } catch (RuntimeException e) {
             return failed(request, response, namespace, mode, "error", e, dryRun);

@@ -36,7 +36,7 @@ import java.util.stream.Stream;
 
 /**
  * Puts the Sluice sidecar in front of a pod's HTTP port, as a pure function of the pod, its namespace's
- * mode and the operator's settings (docs/injection.md). The sidecar takes the app's port with its name and
+ * mode and Services, and the operator's settings (docs/injection.md). The sidecar takes the app's port with its name and
  * number, so Services and Ingresses reach it without an edit; the app moves to a free port it learns through
  * the env var of its declared contract. Anything that cannot be done safely leaves the pod as it is, with
  * the reason in the annotation {@value InjectionNames#SKIPPED}: a pod is never made unable to start.
@@ -109,8 +109,11 @@ public final class PodInjector {
     public record Skipped(Pod pod, SkipReason reason, String message, List<String> warnings) implements Result {
     }
 
-    /** {@code original} is not changed; {@code namespace} is the pod's (an admission request may leave it out of the pod). */
-    public Result inject(Pod original, String namespace, NamespaceMode mode) {
+    /**
+     * {@code original} is not changed; {@code namespace} is the pod's (an admission request may leave it out of the pod);
+     * {@code services} are read only for a pod that gets the sidecar without {@value InjectionNames#APP_PROTOCOL}.
+     */
+    public Result inject(Pod original, String namespace, NamespaceMode mode, NamespaceServices services) {
         Pod pod = SERIALIZATION.clone(original);
         Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
         Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
@@ -212,6 +215,15 @@ public final class PodInjector {
             }
         }
 
+        AppProtocolChoice.Outcome protocol = AppProtocolChoice.choose(annotations.get(InjectionNames.APP_PROTOCOL), labels, taken,
+                () -> services.in(namespace));
+        if (protocol.error() != null) {
+            return skip(original, SkipReason.UNKNOWN_APP_PROTOCOL, protocol.error(), warnings);
+        }
+        if (protocol.warning() != null) {
+            warnings.add(protocol.warning());
+        }
+
         app.getPorts().set(app.getPorts().indexOf(taken), new ContainerPortBuilder().withName(appPortName(taken.getName(), app))
                 .withContainerPort(appPort).withProtocol(taken.getProtocol()).build());
         setEnv(app, contract, String.valueOf(appPort));
@@ -243,7 +255,7 @@ public final class PodInjector {
             env.add(new EnvVarBuilder().withName(InjectionNames.ENV_REDIS_PASSWORD).withNewValueFrom().withNewSecretKeyRef(settings.redisSecretKey(),
                     settings.redisSecretName(), true).endValueFrom().build());
         }
-        initContainers.add(sidecar(image, resources, env, taken, appPort, admin));
+        initContainers.add(sidecar(image, resources, env, taken, protocol.protocol(), appPort, admin));
         pod.getSpec().setInitContainers(initContainers);
         List<Volume> volumes = pod.getSpec().getVolumes() == null ? new ArrayList<>() : pod.getSpec().getVolumes();
         volumes.addAll(volumes());
@@ -258,6 +270,8 @@ public final class PodInjector {
         record.put("port", taken.getName());
         record.put("number", number);
         record.put("appPort", appPort);
+        record.put("appProtocol", protocol.protocol().scheme());
+        record.put("appProtocolFrom", protocol.from());
         record.put("portEnv", contract);
         record.put("admin", admin);
         record.put("drainSeconds", ownPreStop ? 0 : drainSeconds);
@@ -397,14 +411,15 @@ public final class PodInjector {
         return env;
     }
 
-    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, int appPort, int admin) {
+    private Container sidecar(String image, ResourceRequirements resources, List<EnvVar> env, ContainerPort taken, AppProtocolChoice.Protocol protocol,
+            int appPort, int admin) {
         return new ContainerBuilder()
                 .withName(InjectionNames.SIDECAR_CONTAINER)
                 .withImage(image)
                 .withImagePullPolicy(settings.pullPolicy())
                 .withRestartPolicy("Always")
                 .withArgs("--config", InjectionNames.CONFIG_FILE, "--config-optional", "--pod-labels", InjectionNames.LABELS_FILE,
-                        "--upstream", "http://" + InjectionNames.LOOPBACK + ":" + appPort, "--port", String.valueOf(taken.getContainerPort()),
+                        "--upstream", protocol.scheme() + "://" + InjectionNames.LOOPBACK + ":" + appPort, "--port", String.valueOf(taken.getContainerPort()),
                         "--admin-port", String.valueOf(admin), "--reload-interval", "1s")
                 .withEnv(env)
                 // The Services' port keeps its name, number and hostPort: they now lead to the sidecar.

@@ -15,6 +15,8 @@ public enum SkipReason {
     NO_PORT_CONTRACT("no_port_contract", true),
     UNKNOWN_PORT("unknown_port", true),
     LOOPBACK_PROBE("loopback_probe", true),
+    /** {@value InjectionNames#APP_PROTOCOL} is neither {@value InjectionNames#APP_PROTOCOL_HTTP} nor {@value InjectionNames#APP_PROTOCOL_H2C}. */
+    UNKNOWN_APP_PROTOCOL("unknown_app_protocol", true),
     EXCLUDED_NAMESPACE("excluded_namespace", true),
     /** A volume or container of the pod already has the name of one the injector adds (and is not Sluice's). */
     NAME_CONFLICT("name_conflict", true),

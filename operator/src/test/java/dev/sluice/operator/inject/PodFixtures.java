@@ -7,6 +7,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +56,17 @@ final class PodFixtures {
 
     static IntOrString port(String name) {
         return new IntOrString(name);
+    }
+
+    /** A Service of {@link #NS} selecting {@code app: web} (the pods of {@link #pod()}) with these ports. */
+    static Service service(String name, ServicePort... ports) {
+        return new ServiceBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewSpec().addToSelector("app", "web").withPorts(ports).endSpec().build();
+    }
+
+    /** A Service port {@code port} named {@code name} (or unnamed), to {@code target} (or the same number), with {@code appProtocol} (or none). */
+    static ServicePort servicePort(String name, int port, IntOrString target, String appProtocol) {
+        return new ServicePortBuilder().withName(name).withPort(port).withTargetPort(target).withAppProtocol(appProtocol).withProtocol("TCP").build();
     }
 
     static final class PodFixture {

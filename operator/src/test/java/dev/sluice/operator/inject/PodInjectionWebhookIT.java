@@ -15,8 +15,10 @@ import dev.sluice.operator.SluiceOperator;
 import dev.sluice.operator.webhook.TrustingCa;
 import dev.sluice.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
@@ -204,6 +206,24 @@ class PodInjectionWebhookIT {
         label("late", InjectionNames.NAMESPACE_ENABLED);
 
         await().atMost(PATIENCE).until(() -> hasSidecar(create("late", pod().container(httpApp()).build(), true).stored()));
+    }
+
+    @Test
+    void aServiceWithAppProtocolH2cInFrontOfThePodMakesTheSidecarCallItsAppOverH2c() throws Exception {
+        client.resource(new ServiceBuilder().withNewMetadata().withName("echo").withNamespace("shop").endMetadata().withNewSpec()
+                .addToSelector("app", "echo").addNewPort().withName("api").withPort(80).withTargetPort(new IntOrString(8080))
+                .withAppProtocol("kubernetes.io/h2c").endPort().endSpec().build()).create();
+
+        Admitted echo = create("shop", pod().label("app", "echo").container(httpApp()).build(), false);
+        Admitted other = create("shop", pod().label("app", "shop-front").container(httpApp()).build(), false);
+
+        Container sidecar = echo.stored().getSpec().getInitContainers().get(0);
+        assertThat(sidecar.getArgs()).containsSequence("--upstream", "h2c://127.0.0.1:15100");
+        JsonNode record = JSON.readTree(echo.stored().getMetadata().getAnnotations().get(InjectionNames.INJECTED));
+        assertThat(record.path("appProtocol").asText()).isEqualTo("h2c");
+        assertThat(record.path("appProtocolFrom").asText()).isEqualTo("Service echo port api (appProtocol kubernetes.io/h2c)");
+        assertThat(other.stored().getSpec().getInitContainers().get(0).getArgs()).as("a pod the Service does not select")
+                .containsSequence("--upstream", "http://127.0.0.1:15100");
     }
 
     @Test

@@ -21,7 +21,7 @@ class PodInjectionWebhookTest {
     private final PodInjector injector = new PodInjector(InjectionSettings.enabled("sidecar:1"), Set.of("kube-system"), () -> "token");
 
     private AdmissionResponse respond(Function<String, NamespaceMode> modes, Pod pod, boolean dryRun) {
-        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, modes, new InjectionMetrics(registry), new KubernetesSerialization());
+        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, modes, NamespaceServices.none(), new InjectionMetrics(registry), new KubernetesSerialization());
         AdmissionRequest request = new AdmissionRequestBuilder().withUid("uid-1").withOperation("CREATE").withNamespace("shop")
                 .withNewKind("", "Pod", "v1").withObject(pod).withDryRun(dryRun).build();
         return webhook.respond(request);
@@ -74,7 +74,7 @@ class PodInjectionWebhookTest {
 
     @Test
     void otherOperationsAndKindsAreLetThroughUntouched() {
-        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, namespace -> NamespaceMode.REQUIRED, new InjectionMetrics(registry),
+        PodInjectionWebhook webhook = new PodInjectionWebhook(injector, namespace -> NamespaceMode.REQUIRED, NamespaceServices.none(), new InjectionMetrics(registry),
                 new KubernetesSerialization());
 
         AdmissionResponse update = webhook.respond(new AdmissionRequestBuilder().withUid("u").withOperation("UPDATE").withNamespace("shop")

@@ -7,6 +7,8 @@ import static dev.sluice.operator.inject.PodFixtures.httpApp;
 import static dev.sluice.operator.inject.PodFixtures.httpGet;
 import static dev.sluice.operator.inject.PodFixtures.pod;
 import static dev.sluice.operator.inject.PodFixtures.port;
+import static dev.sluice.operator.inject.PodFixtures.service;
+import static dev.sluice.operator.inject.PodFixtures.servicePort;
 import static dev.sluice.operator.inject.PodFixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,12 +24,17 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PodInjectorTest {
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
@@ -42,8 +49,32 @@ class PodInjectorTest {
     }
 
     private Result inject(Pod pod, NamespaceMode mode) {
-        return new PodInjector(settings, Set.of("sluice-system", "kube-system"), () -> TOKEN).inject(pod, NS, mode);
+        return new PodInjector(settings, Set.of("sluice-system", "kube-system"), () -> TOKEN).inject(pod, NS, mode, NamespaceServices.none());
     }
+
+    private Result inject(Pod pod, NamespaceServices services) {
+        return new PodInjector(settings, Set.of("sluice-system", "kube-system"), () -> TOKEN).inject(pod, NS, NamespaceMode.ENABLED, services);
+    }
+
+    /** The sidecar's upstream and the record's appProtocol and appProtocolFrom, of a pod injected beside these Services. */
+    private static List<String> protocolOf(Result result) throws Exception {
+        assertThat(result).as("%s", result).isInstanceOf(Injected.class);
+        List<String> args = sidecar(result.pod()).getArgs();
+        JsonNode record = JSON.readTree(((Injected) result).record());
+        return List.of(args.get(args.indexOf("--upstream") + 1), record.path("appProtocol").asText(), record.path("appProtocolFrom").asText());
+    }
+
+    private List<String> protocolOf(Pod pod, Service... services) throws Exception {
+        return protocolOf(inject(pod, namespace -> {
+            assertThat(namespace).isEqualTo(NS);
+            return List.of(services);
+        }));
+    }
+
+    /** Services the injector must not need. */
+    private static final NamespaceServices UNREADABLE = namespace -> {
+        throw new KubernetesClientException("services is forbidden: User \"system:serviceaccount:sluice-system:sluice-operator\" cannot list resource");
+    };
 
     private Injected injected(Pod pod) {
         Result result = inject(pod);
@@ -124,6 +155,8 @@ class PodInjectorTest {
         assertThat(record.path("appPort").asInt()).isEqualTo(15100);
         assertThat(record.path("admin").asInt()).isEqualTo(15021);
         assertThat(record.path("portEnv").asText()).isEqualTo("PORT");
+        assertThat(record.path("appProtocol").asText()).isEqualTo("http");
+        assertThat(record.path("appProtocolFrom").asText()).isEqualTo("default");
         assertThat(record.has("warnings")).isFalse();
         assertThat(result.record()).isEqualTo(pod.getMetadata().getAnnotations().get(InjectionNames.INJECTED));
         assertThat(result.warnings()).isEmpty();
@@ -338,7 +371,7 @@ class PodInjectorTest {
                 .message()).contains("hostNetwork");
 
         Result system = new PodInjector(settings, Set.of("sluice-system", "kube-system"), () -> TOKEN)
-                .inject(pod().container(httpApp()).label(InjectionNames.LABEL, "true").build(), "kube-system", NamespaceMode.NONE);
+                .inject(pod().container(httpApp()).label(InjectionNames.LABEL, "true").build(), "kube-system", NamespaceMode.NONE, NamespaceServices.none());
         assertThat(system).isInstanceOfSatisfying(Skipped.class, skipped -> {
             assertThat(skipped.reason()).isEqualTo(SkipReason.EXCLUDED_NAMESPACE);
             assertThat(skipped.pod().getMetadata().getAnnotations().get(InjectionNames.SKIPPED)).contains("kube-system");
@@ -369,7 +402,7 @@ class PodInjectorTest {
         Pod once = injected(pod().initContainer(container("migrate")).container(httpApp().withReadinessProbe(httpGet("/ready", port("http"))))
                 .build()).pod();
 
-        Result twice = new PodInjector(settings, Set.of(), () -> "another-token").inject(once, NS, NamespaceMode.REQUIRED);
+        Result twice = new PodInjector(settings, Set.of(), () -> "another-token").inject(once, NS, NamespaceMode.REQUIRED, NamespaceServices.none());
 
         assertThat(twice).isInstanceOfSatisfying(Skipped.class, skipped -> {
             assertThat(skipped.reason()).isEqualTo(SkipReason.ALREADY_INJECTED);
@@ -400,7 +433,7 @@ class PodInjectorTest {
         Pod forged = pod().container(httpApp()).build();
         forged.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of(InjectionNames.INJECTED, "{\"version\":1}")));
 
-        Result result = new PodInjector(settings, Set.of(), () -> "token").inject(forged, NS, NamespaceMode.REQUIRED);
+        Result result = new PodInjector(settings, Set.of(), () -> "token").inject(forged, NS, NamespaceMode.REQUIRED, NamespaceServices.none());
 
         assertThat(result).isInstanceOfSatisfying(Injected.class, injected -> assertThat(injected.pod().getSpec().getInitContainers())
                 .extracting(Container::getName).containsExactly(InjectionNames.SIDECAR_CONTAINER));
@@ -563,5 +596,110 @@ class PodInjectorTest {
         assertThat(PodInjector.appPortName("a-very-long-nam", app().build())).isEqualTo("app-a-very-long");
         assertThat(PodInjector.appPortName("abcdefghij-x", app().build())).isEqualTo("app-abcdefghij");
         assertThat(PodInjector.appPortName(null, app().build())).isEqualTo("sluice-app");
+    }
+
+    @Test
+    void theAppProtocolAnnotationChoosesH2cOrHttpWithoutReadingServices() throws Exception {
+        assertThat(protocolOf(inject(pod().annotation(InjectionNames.APP_PROTOCOL, "h2c").container(httpApp()).build(), UNREADABLE)))
+                .containsExactly("h2c://127.0.0.1:15100", "h2c", "annotation sluice.dev/app-protocol");
+        assertThat(protocolOf(inject(pod().annotation(InjectionNames.APP_PROTOCOL, " H2C ").container(httpApp()).build(), UNREADABLE)))
+                .as("trimmed, in any case").startsWith("h2c://127.0.0.1:15100");
+        Result http = inject(pod().annotation(InjectionNames.APP_PROTOCOL, "http").container(httpApp()).build(),
+                namespace -> List.of(service("grpc", servicePort("grpc", 80, port(8080), "kubernetes.io/h2c"))));
+        assertThat(protocolOf(http)).as("the annotation wins over the Services").containsExactly("http://127.0.0.1:15100", "http",
+                "annotation sluice.dev/app-protocol");
+        assertThat(http.warnings()).isEmpty();
+    }
+
+    @Test
+    void anAppProtocolAnnotationThatIsNoProtocolLeavesThePodAloneNamingTheAnnotationAndValue() {
+        Result result = inject(pod().annotation(InjectionNames.APP_PROTOCOL, "grpc").container(httpApp()).build(), UNREADABLE);
+
+        assertThat(result).isInstanceOfSatisfying(Skipped.class, skipped -> {
+            assertThat(skipped.reason()).isEqualTo(SkipReason.UNKNOWN_APP_PROTOCOL);
+            assertThat(skipped.message()).contains("sluice.dev/app-protocol 'grpc' is neither http", "h2c");
+            assertThat(skipped.pod().getMetadata().getAnnotations()).containsEntry(InjectionNames.SKIPPED, skipped.message());
+            assertThat(skipped.pod().getSpec().getInitContainers()).isNullOrEmpty();
+            assertThat(skipped.warnings()).singleElement().asString().contains(skipped.message());
+        });
+    }
+
+    @Test
+    void aServicePortWithAppProtocolH2cTargetingTheTakenPortByNumberByNameOrByItsOwnNumberMakesTheUpstreamH2c() throws Exception {
+        Pod pod = pod().container(httpApp()).build();
+
+        assertThat(protocolOf(pod, service("echo", servicePort("api", 80, port(8080), "kubernetes.io/h2c"))))
+                .containsExactly("h2c://127.0.0.1:15100", "h2c", "Service echo port api (appProtocol kubernetes.io/h2c)");
+        assertThat(protocolOf(pod, service("echo", servicePort(null, 80, port("http"), "h2c"))))
+                .containsExactly("h2c://127.0.0.1:15100", "h2c", "Service echo port 80 (appProtocol h2c)");
+        assertThat(protocolOf(pod, service("echo", servicePort("rpc", 8080, null, "grpc"))))
+                .containsExactly("h2c://127.0.0.1:15100", "h2c", "Service echo port rpc (appProtocol grpc)");
+        assertThat(protocolOf(pod, service("echo", servicePort("grpc", 80, port(8080), "http"))))
+                .as("appProtocol before the name, as Istio reads it").containsExactly("http://127.0.0.1:15100", "http",
+                        "Service echo port grpc (appProtocol http)");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"grpc, h2c", "grpc-api, h2c", "GRPC-Api, h2c", "h2c, h2c", "h2c-internal, h2c", "http2, h2c", "http2-web, h2c",
+            "grpc-web, http", "grpcweb, default", "http, http", "http-api, http", "tcp, http", "web, default", "grpcx, default"})
+    void serviceOrContainerPortNamesFollowIstiosPrefixes(String name, String expected) throws Exception {
+        List<String> byService = protocolOf(pod().container(httpApp()).build(), service("echo", servicePort(name, 80, port(8080), null)));
+        assertThat(byService.get(1)).isEqualTo(expected.equals("h2c") ? "h2c" : "http");
+        assertThat(byService.get(2)).isEqualTo(expected.equals("default") ? "default" : "Service echo port " + name);
+
+        Pod named = pod().annotation(InjectionNames.PORT, "8080").container(app().addNewPort().withName(name.toLowerCase(java.util.Locale.ROOT))
+                .withContainerPort(8080).endPort().addNewEnv().withName("PORT").withValue("8080").endEnv()).build();
+        assertThat(protocolOf(named).get(1)).as("the container port's own name, without Services").isEqualTo(expected.equals("h2c") ? "h2c" : "http");
+    }
+
+    @Test
+    void servicesThatDoNotSelectThePodOrDoNotSendToTheTakenPortAreNotFollowed() throws Exception {
+        Pod pod = pod().container(httpApp().addNewPort().withName("metrics").withContainerPort(9090).endPort()).build();
+        Service otherPods = new ServiceBuilder(service("other", servicePort("grpc", 80, port(8080), null))).editSpec()
+                .withSelector(Map.of("app", "worker")).endSpec().build();
+        Service noSelector = new ServiceBuilder(service("manual", servicePort("grpc", 80, port(8080), null))).editSpec()
+                .withSelector(null).endSpec().build();
+        Service otherPort = service("metrics", servicePort("grpc", 80, port(9090), null), servicePort("h2c", 81, port("metrics"), null));
+        Service udp = new ServiceBuilder(service("udp", servicePort("grpc", 8080, port(8080), null))).editSpec().editFirstPort()
+                .withProtocol("UDP").endPort().endSpec().build();
+
+        assertThat(protocolOf(pod, otherPods, noSelector, otherPort, udp)).containsExactly("http://127.0.0.1:15100", "http", "default");
+        assertThat(protocolOf(pod)).as("no Service at all").containsExactly("http://127.0.0.1:15100", "http", "default");
+    }
+
+    @Test
+    void servicesThatAgreeOnH2cAreFollowedAndOneThatSaysNothingDoesNotDisagree() throws Exception {
+        Pod pod = pod().container(httpApp()).build();
+
+        assertThat(protocolOf(pod, service("echo", servicePort("grpc", 80, port(8080), null)),
+                service("echo-headless", servicePort("web", 8080, port("http"), null), servicePort("rpc", 9000, port(8080), "kubernetes.io/h2c"))))
+                .containsExactly("h2c://127.0.0.1:15100", "h2c", "Service echo port grpc, Service echo-headless port rpc (appProtocol kubernetes.io/h2c)");
+    }
+
+    @Test
+    void servicesThatDisagreeGiveHttpWithAWarningNamingThemInTheRecordAndTheAnswer() throws Exception {
+        Result result = inject(pod().container(httpApp()).build(), namespace -> List.of(
+                service("echo", servicePort("grpc", 80, port(8080), "kubernetes.io/h2c")),
+                service("echo-web", servicePort("http", 80, port("http"), null))));
+
+        assertThat(protocolOf(result)).containsExactly("http://127.0.0.1:15100", "http", "default (the Services disagree)");
+        assertThat(result.warnings()).singleElement().asString().contains("disagree",
+                "h2c: Service echo port grpc (appProtocol kubernetes.io/h2c); not h2c: Service echo-web port http",
+                "over HTTP/1.1", "sluice.dev/app-protocol");
+        assertThat(JSON.readTree(((Injected) result).record()).path("warnings").get(0).asText()).isEqualTo(result.warnings().get(0));
+    }
+
+    @Test
+    void servicesThatCannotBeReadGiveHttpWithAWarningAndAreNotAskedForAPodThatIsNotInjected() throws Exception {
+        Result result = inject(pod().container(httpApp()).build(), UNREADABLE);
+
+        assertThat(protocolOf(result)).containsExactly("http://127.0.0.1:15100", "http", "default");
+        assertThat(result.warnings()).singleElement().asString().contains("could not be read", "cannot list resource",
+                "sluice.dev/app-protocol: h2c");
+
+        assertThat(inject(pod().label(InjectionNames.LABEL, "false").container(httpApp()).build(), UNREADABLE))
+                .isInstanceOfSatisfying(Skipped.class, skipped -> assertThat(skipped.warnings()).isEmpty());
+        assertThat(inject(pod().container(app().addNewPort().withName("http").withContainerPort(8080).endPort()).build(), UNREADABLE))
+                .isInstanceOfSatisfying(Skipped.class, skipped -> assertThat(skipped.reason()).isEqualTo(SkipReason.NO_PORT_CONTRACT));
     }
 }

@@ -41,14 +41,14 @@ class PodPatchTest {
         Pod original = pod().initContainer(container("migrate")).container(httpApp().withReadinessProbe(httpGet("/ready", port("http"))))
                 .container(container("log-shipper")).build();
 
-        assertPatchGives(original, injector.inject(original, NS, NamespaceMode.ENABLED).pod());
+        assertPatchGives(original, injector.inject(original, NS, NamespaceMode.ENABLED, NamespaceServices.none()).pod());
     }
 
     @Test
     void theTokenVolumeIsAddedBesideThePodsOwnVolumesWhichStay() throws Exception {
         Pod original = pod().container(httpApp()).with(b -> b.editSpec().withAutomountServiceAccountToken(false)
                 .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume().endSpec()).build();
-        Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED).pod();
+        Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED, NamespaceServices.none()).pod();
 
         JsonNode volumes = applied(original, injected).path("spec").path("volumes");
 
@@ -63,7 +63,7 @@ class PodPatchTest {
     @Test
     void annotationsOfOthersStayAndKeysWithSlashesAndTildesAreEscaped() throws Exception {
         Pod original = pod().annotation("example.com/owner", "team-a").annotation("odd~key/x", "1").container(httpApp()).build();
-        Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED).pod();
+        Pod injected = injector.inject(original, NS, NamespaceMode.ENABLED, NamespaceServices.none()).pod();
 
         List<Map<String, Object>> patch = PodPatch.between(original, injected, SERIALIZATION);
 
@@ -78,7 +78,7 @@ class PodPatchTest {
     @Test
     void aSkippedPodIsPatchedWithItsAnnotationOnlyAndAStaleOneIsRemovedOnInjection() throws Exception {
         Pod noContract = pod().container(app().addNewPort().withName("http").withContainerPort(8080).endPort()).build();
-        Pod skipped = injector.inject(noContract, NS, NamespaceMode.ENABLED).pod();
+        Pod skipped = injector.inject(noContract, NS, NamespaceMode.ENABLED, NamespaceServices.none()).pod();
 
         List<Map<String, Object>> patch = PodPatch.between(noContract, skipped, SERIALIZATION);
         assertThat(patch).singleElement().satisfies(operation -> {
@@ -88,7 +88,7 @@ class PodPatchTest {
         assertPatchGives(noContract, skipped);
 
         Pod stale = pod().annotation(InjectionNames.SKIPPED, "old").annotation("keep", "me").container(httpApp()).build();
-        Pod injected = injector.inject(stale, NS, NamespaceMode.ENABLED).pod();
+        Pod injected = injector.inject(stale, NS, NamespaceMode.ENABLED, NamespaceServices.none()).pod();
         assertThat(PodPatch.between(stale, injected, SERIALIZATION)).anySatisfy(operation -> assertThat(operation)
                 .containsEntry("op", "remove").containsEntry("path", "/metadata/annotations/sluice.dev~1injection-skipped"));
         assertPatchGives(stale, injected);
