@@ -180,7 +180,7 @@ class GrpcE2E {
     }
 
     @Test
-    void theSidecarTakesTheGrpcPortOverAndCallsTheAppOverH2c() {
+    void theSidecarTakesTheGrpcPortOverAndCallsTheAppOverH2c() throws IOException {
         Container sidecar = SampleApp.sidecar(pod).orElseThrow(() -> new AssertionError("no sidecar in " + NAMESPACE + "/" + pod.getMetadata().getName()));
         assertThat(sidecar.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort).contains(tuple("grpc", APP_PORT));
         Container server = pod.getSpec().getContainers().get(0);
@@ -189,6 +189,11 @@ class GrpcE2E {
         assertThat(server.getEnv()).extracting(EnvVar::getName, EnvVar::getValue).contains(tuple("PORT", Integer.toString(moved)));
         assertThat(server.getReadinessProbe().getTcpSocket().getPort().getIntVal()).as("the probe reaches the app directly").isEqualTo(moved);
         assertThat(upstream(sidecar)).as("the Service's appProtocol: kubernetes.io/h2c, in the sidecar's upstream").isEqualTo("h2c://127.0.0.1:" + moved);
+        // The Service decided, by its appProtocol: it comes before the container port's name (grpc says h2c too).
+        JsonNode record = JSON.readTree(pod.getMetadata().getAnnotations().get("sluice.dev/injected"));
+        assertThat(record.path("appProtocol").asText()).as(record.toString()).isEqualTo("h2c");
+        assertThat(record.path("appProtocolFrom").asText()).as(record.toString())
+                .isEqualTo("Service " + APP + " port grpc (appProtocol kubernetes.io/h2c)");
     }
 
     @Test
@@ -265,19 +270,23 @@ class GrpcE2E {
     private static void awaitFirstCall() {
         AtomicReference<Status> last = new AtomicReference<>();
         try {
-            await("a first UnaryCall through the Service").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                try {
-                    ClientCalls.blockingUnaryCall(channel, UNARY_CALL, callOptions(), simpleRequest(1));
-                    return true;
-                } catch (StatusRuntimeException e) {
-                    last.set(e.getStatus());
-                    // Not grpc-java's reconnect backoff (up to 2 minutes) between our attempts.
-                    channel.resetConnectBackoff();
-                    return false;
-                }
-            });
+            // In this thread: at the timeout Awaitility would interrupt another, and the last status would be CANCELLED.
+            await("a first UnaryCall through the Service").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).pollInSameThread()
+                    .until(() -> unaryCallPasses(last));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("no UnaryCall through " + NAMESPACE + "/" + APP + " passed; the last: " + last.get(), e);
+        }
+    }
+
+    private static boolean unaryCallPasses(AtomicReference<Status> failure) {
+        try {
+            ClientCalls.blockingUnaryCall(channel, UNARY_CALL, callOptions(), simpleRequest(1));
+            return true;
+        } catch (StatusRuntimeException e) {
+            failure.set(e.getStatus());
+            // Not grpc-java's reconnect backoff (up to 2 minutes) between our attempts.
+            channel.resetConnectBackoff();
+            return false;
         }
     }
 
