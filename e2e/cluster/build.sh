@@ -22,11 +22,12 @@
 # The folder of binaries is the one Fabric8 kube-api-test reads (the name stays: node.sh, the e2e
 # tests and ./demo.sh look there).
 #
-# Cost, cold (empty Go caches, 2 cores): about 15 minutes, nearly all of it the Go build of the five
+# Cost, cold (empty Go caches, 2 cores): about 17 minutes, nearly all of it the Go build of the five
 # Kubernetes binaries (they share most packages, hence one build: ~6 min for the four besides the
-# apiserver, ~4 min for the apiserver), etcd (~30 s) and CoreDNS (~6 min on a shared machine: it
-# depends on client-go 0.37, compiled apart from the Kubernetes 1.33 one); apt ~20 s. Peak memory ~1.8 GB
-# per link (two links run at once). Disk: ~530 MB of binaries, ~60 MB of images, ~1.5 GB Go module
+# apiserver, ~4 min for the apiserver), etcd (~30 s), CoreDNS (~6 min on a shared machine: it
+# depends on client-go 0.37, compiled apart from the Kubernetes 1.33 one) and the gRPC test server
+# (~2.5 min on a shared machine); apt ~20 s. Peak memory ~1.8 GB
+# per link (two links run at once). Disk: ~530 MB of binaries, ~70 MB of images, ~1.5 GB Go module
 # cache and ~3.7 GB Go build cache (KUBE_BINARIES_THROWAWAY_GO_CACHES=1 deletes both afterwards).
 # Nothing to do: ~1 s.
 #

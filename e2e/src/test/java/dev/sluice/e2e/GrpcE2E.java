@@ -41,6 +41,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * gRPC on the real cluster: grpc-go's interop test server ({@code grpc.testing.TestService}, the image
@@ -57,6 +59,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ClusterExtension.class)
 class GrpcE2E {
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcE2E.class);
     private static final String NAMESPACE = "grpc-shop";
     private static final String APP = "interop";
     /** Written by {@code e2e/cluster/build.sh}, tagged with the grpc-go release of {@code e2e/cluster/grpc/go.mod}. */
@@ -142,6 +145,7 @@ class GrpcE2E {
         // The port is named grpc, not http, so the pod names it for the sidecar; PORT is the port contract, which
         // the server gets as its --port flag ($(PORT): the kubelet expands it from the env the injector rewrote).
         // No health service in the interop server: the probe is a TCP connect, which the injector moves to the app.
+        long applied = System.nanoTime();
         cluster.kubectl().runWithInput("""
                 apiVersion: apps/v1
                 kind: Deployment
@@ -166,6 +170,7 @@ class GrpcE2E {
                         securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
                 """.formatted(APP, IMAGE, APP_PORT), "apply", "-n", NAMESPACE, "-f", "-").orThrow();
         pod = SampleApp.awaitReadyPods(cluster, NAMESPACE, APP, 1).get(0);
+        LOG.info("the injected gRPC server Ready {} ms after its Deployment was applied", (System.nanoTime() - applied) / 1_000_000);
 
         String clusterIp = cluster.client().services().inNamespace(NAMESPACE).withName(APP).get().getSpec().getClusterIP();
         channel = NettyChannelBuilder.forAddress(clusterIp, APP_PORT).usePlaintext().build();
@@ -237,6 +242,7 @@ class GrpcE2E {
                 refused = e;
             }
         }
+        LOG.info("{} EmptyCalls passed before the first refusal: {}", passed, refused == null ? "none" : refused.getStatus());
         assertThat(passed).as("EmptyCalls that passed before the first refusal").isGreaterThanOrEqualTo(LIMIT);
         assertThat(refused).as("an EmptyCall beyond " + LIMIT + " per minute").isNotNull();
         assertThat(refused.getStatus().getCode()).as(refused.toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
