@@ -81,7 +81,8 @@ final class AppProtocolChoice {
             }
             return new Outcome(null, null, null, InjectionNames.APP_PROTOCOL + " '" + annotation + "' is neither "
                     + InjectionNames.APP_PROTOCOL_HTTP + " (HTTP/1.1) nor " + InjectionNames.APP_PROTOCOL_H2C
-                    + " (HTTP/2 in cleartext, as gRPC apps speak): set one of them, or remove the annotation to have the Services' appProtocol decide");
+                    + " (HTTP/2 in cleartext, as gRPC apps speak): set one of them, or remove the annotation to have the Services'"
+                    + " appProtocol decide");
         }
         List<Service> all;
         try {
@@ -107,8 +108,8 @@ final class AppProtocolChoice {
             }
         }
         if (!h2c.isEmpty() && !http.isEmpty()) {
-            // HTTP/1.1, what the injector did before it read Services: one of them is wrong, and an HTTP/1.1 app
-            // called over h2c fails every request, where an h2c app called over HTTP/1.1 fails only where it needs HTTP/2.
+            // One of them is wrong, and nothing here tells which: HTTP/1.1, what the injector did before it read
+            // Services (an HTTP/1.1 app called over h2c fails every request), and a warning saying how to choose.
             return new Outcome(Protocol.HTTP, DEFAULT + " (the Services disagree)", "the Services sending traffic to port " + taken.getContainerPort()
                     + " disagree on its protocol (h2c: " + String.join(", ", h2c) + "; not h2c: " + String.join(", ", http)
                     + "): the sidecar calls the app over HTTP/1.1; set the annotation " + InjectionNames.APP_PROTOCOL + " ("
@@ -129,10 +130,11 @@ final class AppProtocolChoice {
     /** A Service with a selector that the pod's labels satisfy (a Service without one has Endpoints of its own making). */
     static boolean selects(Service service, Map<String, String> podLabels) {
         Map<String, String> selector = service.getSpec() == null ? null : service.getSpec().getSelector();
-        return selector != null && !selector.isEmpty() && selector.entrySet().stream().allMatch(entry -> entry.getValue().equals(podLabels.get(entry.getKey())));
+        return selector != null && !selector.isEmpty()
+                && selector.entrySet().stream().allMatch(entry -> entry.getValue().equals(podLabels.get(entry.getKey())));
     }
 
-    /** Whether the Service port sends its traffic to the taken port: its targetPort by number or by the container port's name, else its own number. */
+    /** Whether the Service port sends to the taken port: its targetPort by number or by the container port's name, else its own number. */
     static boolean targets(ServicePort port, ContainerPort taken) {
         if (port.getProtocol() != null && !"TCP".equals(port.getProtocol())) {
             return false;

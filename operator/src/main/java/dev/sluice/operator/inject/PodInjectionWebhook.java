@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The mutating admission webhook for pod creation, at {@link #PATH}: one handler for the chart's three
  * webhook entries (namespace enabled, namespace required, pod opt-in). It reads the namespace's mode
- * itself, asks the {@link PodInjector} (with the namespace's Services, which it reads only for a pod it injects) and answers with the JSON Patch, or with the pod unchanged and
- * the reason as a warning. It has no side effects, so a dry run is answered the same way.
+ * itself, asks the {@link PodInjector} (with the namespace's Services, read only for a pod it injects) and
+ * answers with the JSON Patch, or with the pod unchanged and the reason as a warning. It has no side
+ * effects, so a dry run is answered the same way.
  *
  * <p>When it cannot decide (the namespaces not read yet, an unexpected error) it refuses the pod (500) where
  * the namespace requires the sidecar, or its mode is unknown: that is what {@code failurePolicy: Fail}
