@@ -233,7 +233,8 @@ local_demo() {
     what_builds+="
   * build what the node lacks (${missing[*]}) with e2e/cluster/build.sh: Debian packages by apt-get,
     the Kubernetes 1.33 binaries, etcd and helm by go build from the Go module proxy, the node's pause,
-    busybox and CoreDNS images. Cold: about 15 minutes on 2 cores and about 6 GB of disk (Go caches)."
+    busybox and CoreDNS images, the e2e tests' gRPC server. Cold: about 17 minutes on 2 cores and about
+    6 GB of disk (Go caches)."
   fi
   if images_stale; then
     what_builds+="

@@ -16,15 +16,18 @@
 #       busybox.tar     localhost/busybox:1.35, test workloads (Jobs, a small HTTP app)
 #       coredns.tar     localhost/coredns:1.15.0, cluster DNS: github.com/coredns/coredns v1.15.0 with
 #                       only the plugins the node uses (e2e/cluster/coredns; needs Go >= 1.26)
+#       grpc-interop.tar  localhost/grpc-interop:<grpc version>, a gRPC server for GrpcE2E: grpc-go's
+#                       interop test server (e2e/cluster/grpc: go.mod and go.sum committed)
 #
 # The folder of binaries is the one Fabric8 kube-api-test reads (the name stays: node.sh, the e2e
 # tests and ./demo.sh look there).
 #
-# Cost, cold (empty Go caches, 2 cores): about 15 minutes, nearly all of it the Go build of the five
+# Cost, cold (empty Go caches, 2 cores): about 17 minutes, nearly all of it the Go build of the five
 # Kubernetes binaries (they share most packages, hence one build: ~6 min for the four besides the
-# apiserver, ~4 min for the apiserver), etcd (~30 s) and CoreDNS (~6 min on a shared machine: it
-# depends on client-go 0.37, compiled apart from the Kubernetes 1.33 one); apt ~20 s. Peak memory ~1.8 GB
-# per link (two links run at once). Disk: ~530 MB of binaries, ~60 MB of images, ~1.5 GB Go module
+# apiserver, ~4 min for the apiserver), etcd (~30 s), CoreDNS (~6 min on a shared machine: it
+# depends on client-go 0.37, compiled apart from the Kubernetes 1.33 one) and the gRPC test server
+# (~2.5 min on a shared machine); apt ~20 s. Peak memory ~1.8 GB
+# per link (two links run at once). Disk: ~530 MB of binaries, ~70 MB of images, ~1.5 GB Go module
 # cache and ~3.7 GB Go build cache (KUBE_BINARIES_THROWAWAY_GO_CACHES=1 deletes both afterwards).
 # Nothing to do: ~1 s.
 #
@@ -40,6 +43,8 @@ K8S_VERSION="${K8S_VERSION:-1.33.13}"; K8S_VERSION="${K8S_VERSION#v}"
 ETCD_VERSION="${ETCD_VERSION:-3.5.21}"; ETCD_VERSION="${ETCD_VERSION#v}"
 # helm's version is the one e2e/cluster/helm/go.mod requires.
 HELM_VERSION="$(awk '$1 == "helm.sh/helm/v3" { print $2 }' "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/helm/go.mod")"
+# the gRPC test server's image is tagged with the grpc-go release e2e/cluster/grpc/go.mod requires
+GRPC_VERSION="$(awk '$1 == "google.golang.org/grpc" { print $2 }' "${HERE}/grpc/go.mod")"
 k8s_major="${K8S_VERSION%%.*}"
 k8s_rest="${K8S_VERSION#*.}"
 k8s_minor="${k8s_rest%%.*}"
@@ -59,7 +64,7 @@ IMAGES=/var/lib/sluice-node/images
 KUBECTL_SOURCE="${KUBECTL_SOURCE:-/usr/lib/google-cloud-sdk/bin/kubectl.${k8s_major}.${k8s_minor}}"
 K8S_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 PACKAGES="containerd runc containernetworking-plugins iptables conntrack busybox-static python3"
-IMAGE_NAMES="pause busybox coredns"
+IMAGE_NAMES="pause busybox coredns grpc-interop"
 WITH_HELM=1
 case "${1:-}" in
   "") ;;
@@ -279,6 +284,17 @@ if [ -n "${missing_images}" ]; then
     printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' > "${root}/etc/passwd"
     python3 "${HERE}/../../images/oci-image.py" --rootfs "${root}" --ref localhost/coredns:1.15.0 --out "${IMAGES}/coredns.tar" \
       --entrypoint '["/coredns"]' --user 65532:65532 >&2
+  fi
+  if [ ! -s "${IMAGES}/grpc-interop.tar" ]; then
+    # grpc-go's interop test server (grpc.testing.TestService: EmptyCall, UnaryCall, the streaming
+    # calls) for GrpcE2E; flags --port and --use_tls=false. The module only names it as a tool, so
+    # `go mod tidy` keeps its dependencies, and go.sum is committed: the build resolves nothing new.
+    root="${WORK}/grpc-interop-rootfs"
+    mkdir -p "${root}/etc"
+    (cd "${HERE}/grpc" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "${root}/interop-server" google.golang.org/grpc/interop/server)
+    printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' > "${root}/etc/passwd"
+    python3 "${HERE}/../../images/oci-image.py" --rootfs "${root}" --ref "localhost/grpc-interop:${GRPC_VERSION#v}" --out "${IMAGES}/grpc-interop.tar" \
+      --entrypoint '["/interop-server"]' --user 65532:65532 >&2
   fi
   step_done "$(cd "${IMAGES}" && du -ch *.tar | tail -n1 | cut -f1) in ${IMAGES}"
 fi
