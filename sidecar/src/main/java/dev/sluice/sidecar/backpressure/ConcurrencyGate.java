@@ -6,6 +6,7 @@ import dev.sluice.api.config.LimitPeriod;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A policy's cap on requests in flight, without threads: a request is admitted, told to wait (it
@@ -14,6 +15,10 @@ import java.util.List;
  * request whose priority sheds at {@code p}% is refused while {@code inFlight ≥ p% · limit}; only a
  * priority that sheds at 100% may wait in the queue when the gate is full, and waiters are admitted
  * highest priority first, then first come first served.
+ *
+ * <p>A request's slot is freed when its exchange ends. An upgraded connection (a WebSocket) ends its exchange with
+ * the 101; with {@code countUpgradedConnections} its slot is then held on by the connection ({@link #holdForUpgrade})
+ * and freed when the connection closes, so that {@link #inFlight()} counts open upgraded connections beside requests.
  */
 public final class ConcurrencyGate {
     /** What became of a request at the gate. */
@@ -33,12 +38,20 @@ public final class ConcurrencyGate {
     private final long maxWaitNanos;
     private final Priorities priorities;
     private final AdaptiveLimit adaptive;
+    private final boolean countsUpgradedConnections;
     private final ArrayDeque<Waiter>[] queues;
     private volatile int inFlight;
     private volatile int queued;
+    /** Of {@link #inFlight}, the slots held by open upgraded connections. */
+    private volatile int upgraded;
 
-    @SuppressWarnings("unchecked")
     public ConcurrencyGate(String policy, BackpressureConfig config) {
+        this(policy, config, config.adaptive() == null ? null : AdaptiveLimit.of(config.adaptive()));
+    }
+
+    /** With the adaptive limit given, e.g. one that records the samples it is fed. */
+    @SuppressWarnings("unchecked")
+    ConcurrencyGate(String policy, BackpressureConfig config, AdaptiveLimit adaptive) {
         this.policy = policy;
         this.config = config;
         ConcurrencyConfig concurrency = config.concurrency();
@@ -46,7 +59,8 @@ public final class ConcurrencyGate {
         this.queueSize = concurrency == null ? 0 : concurrency.queueSize();
         this.maxWaitNanos = concurrency == null ? 0 : LimitPeriod.parseDuration(concurrency.maxWait()).toNanos();
         this.priorities = Priorities.of(config.shedding());
-        this.adaptive = config.adaptive() == null ? null : AdaptiveLimit.of(config.adaptive());
+        this.adaptive = adaptive;
+        this.countsUpgradedConnections = concurrency != null && concurrency.countsUpgradedConnections();
         this.queues = new ArrayDeque[priorities.size()];
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new ArrayDeque<>();
@@ -98,12 +112,37 @@ public final class ConcurrencyGate {
      * and admits waiters while there is room.
      */
     public void release(long startNanos, long rttNanos, int inFlightAtStart, boolean dropped) {
+        sample(startNanos, rttNanos, inFlightAtStart, dropped);
+        free(false);
+    }
+
+    /**
+     * A request admitted at {@code startNanos} was answered 101 after {@code rttNanos} and its connection
+     * upgraded, under a gate that {@link #countsUpgradedConnections()}: the connection keeps the slot until the
+     * returned {@link UpgradedSlot} is released. The handshake is the adaptive limit's sample, a success; the
+     * connection's life, however long its ends keep it, says nothing of the app's latency and is never one.
+     */
+    public UpgradedSlot holdForUpgrade(long startNanos, long rttNanos, int inFlightAtStart) {
+        sample(startNanos, rttNanos, inFlightAtStart, false);
+        synchronized (this) {
+            upgraded++;
+        }
+        return new UpgradedSlot();
+    }
+
+    private void sample(long startNanos, long rttNanos, int inFlightAtStart, boolean dropped) {
         if (adaptive != null) {
             adaptive.onSample(startNanos, rttNanos, inFlightAtStart, dropped);
         }
+    }
+
+    private void free(boolean upgradedConnection) {
         List<Waiter> admitted = null;
         synchronized (this) {
             inFlight--;
+            if (upgradedConnection) {
+                upgraded--;
+            }
             int limit = limit();
             while (queued > 0 && inFlight < limit) {
                 Waiter next = pollHighest();
@@ -117,6 +156,24 @@ public final class ConcurrencyGate {
         }
         if (admitted != null) {
             admitted.forEach(Waiter::admitted);
+        }
+    }
+
+    /**
+     * The slot an open upgraded connection holds. Whatever ends the connection (either end closing it, the
+     * tunnel's idle timeout, a failed upgrade, the sidecar stopping) may release it, and more than one may:
+     * the slot is freed the first time only.
+     */
+    public final class UpgradedSlot {
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private UpgradedSlot() {
+        }
+
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                free(true);
+            }
         }
     }
 
@@ -141,6 +198,16 @@ public final class ConcurrencyGate {
 
     public int queued() {
         return queued;
+    }
+
+    /** Open upgraded connections holding a slot; counted in {@link #inFlight()}. */
+    public int upgradedConnections() {
+        return upgraded;
+    }
+
+    /** Whether an upgraded connection keeps its slot until it closes ({@code countUpgradedConnections}). */
+    public boolean countsUpgradedConnections() {
+        return countsUpgradedConnections;
     }
 
     public long maxWaitNanos() {
