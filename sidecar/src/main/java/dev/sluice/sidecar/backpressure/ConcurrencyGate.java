@@ -5,7 +5,9 @@ import dev.sluice.api.config.ConcurrencyConfig;
 import dev.sluice.api.config.LimitPeriod;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,6 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A request's slot is freed when its exchange ends. An upgraded connection (a WebSocket) ends its exchange with
  * the 101; with {@code countUpgradedConnections} its slot is then held on by the connection ({@link #holdForUpgrade})
  * and freed when the connection closes, so that {@link #inFlight()} counts open upgraded connections beside requests.
+ * Such a connection may outlive many configurations: when a reload replaces the gate (its backpressure changed), the
+ * new gate takes the open connections over ({@link #adoptUpgradedConnections}) rather than start from none.
  */
 public final class ConcurrencyGate {
     /** What became of a request at the gate. */
@@ -42,7 +46,9 @@ public final class ConcurrencyGate {
     private final ArrayDeque<Waiter>[] queues;
     private volatile int inFlight;
     private volatile int queued;
-    /** Of {@link #inFlight}, the slots held by open upgraded connections. */
+    /** Of {@link #inFlight}, the slots held by open upgraded connections; guarded by this gate. */
+    private final Set<UpgradedSlot> held = new HashSet<>();
+    /** {@code held.size()}, for readers without the lock. */
     private volatile int upgraded;
 
     public ConcurrencyGate(String policy, BackpressureConfig config) {
@@ -113,7 +119,7 @@ public final class ConcurrencyGate {
      */
     public void release(long startNanos, long rttNanos, int inFlightAtStart, boolean dropped) {
         sample(startNanos, rttNanos, inFlightAtStart, dropped);
-        free(false);
+        free();
     }
 
     /**
@@ -124,10 +130,38 @@ public final class ConcurrencyGate {
      */
     public UpgradedSlot holdForUpgrade(long startNanos, long rttNanos, int inFlightAtStart) {
         sample(startNanos, rttNanos, inFlightAtStart, false);
+        UpgradedSlot slot = new UpgradedSlot(this);
         synchronized (this) {
-            upgraded++;
+            held.add(slot);
+            upgraded = held.size();
         }
-        return new UpgradedSlot();
+        return slot;
+    }
+
+    /**
+     * Puts in this gate the open upgraded connections {@code previous} holds slots for, when this gate replaces it
+     * for the same policy and counts them too: they stay counted, here, and free their slots here when they close.
+     * Requests waiting at {@code previous} (they arrived under its configuration) may take the room they leave.
+     */
+    public void adoptUpgradedConnections(ConcurrencyGate previous) {
+        if (!countsUpgradedConnections || previous == this) {
+            return;
+        }
+        // Always the replaced gate's lock first: a release takes one gate's lock only, so there is no other order.
+        synchronized (previous) {
+            synchronized (this) {
+                for (UpgradedSlot slot : previous.held) {
+                    slot.gate = this;
+                    held.add(slot);
+                }
+                inFlight += previous.held.size();
+                upgraded = held.size();
+                previous.inFlight -= previous.held.size();
+                previous.held.clear();
+                previous.upgraded = 0;
+            }
+        }
+        previous.admitWaiters();
     }
 
     private void sample(long startNanos, long rttNanos, int inFlightAtStart, boolean dropped) {
@@ -136,43 +170,82 @@ public final class ConcurrencyGate {
         }
     }
 
-    private void free(boolean upgradedConnection) {
-        List<Waiter> admitted = null;
+    private void free() {
+        List<Waiter> admitted;
         synchronized (this) {
             inFlight--;
-            if (upgradedConnection) {
-                upgraded--;
-            }
-            int limit = limit();
-            while (queued > 0 && inFlight < limit) {
-                Waiter next = pollHighest();
-                inFlight++;
-                queued--;
-                if (admitted == null) {
-                    admitted = new ArrayList<>(2);
-                }
-                admitted.add(next);
-            }
+            admitted = admitWhileRoom();
         }
+        wake(admitted);
+    }
+
+    /** Frees {@code slot}'s place if this gate holds it; false if another gate adopted it meanwhile. */
+    private boolean freeHeld(UpgradedSlot slot) {
+        List<Waiter> admitted;
+        synchronized (this) {
+            if (!held.remove(slot)) {
+                return false;
+            }
+            upgraded = held.size();
+            inFlight--;
+            admitted = admitWhileRoom();
+        }
+        wake(admitted);
+        return true;
+    }
+
+    private void admitWaiters() {
+        List<Waiter> admitted;
+        synchronized (this) {
+            admitted = admitWhileRoom();
+        }
+        wake(admitted);
+    }
+
+    /** Under the lock, in the same hold as the slot freed: a request arriving meanwhile cannot pass the waiters. */
+    private List<Waiter> admitWhileRoom() {
+        List<Waiter> admitted = null;
+        int limit = limit();
+        while (queued > 0 && inFlight < limit) {
+            Waiter next = pollHighest();
+            inFlight++;
+            queued--;
+            if (admitted == null) {
+                admitted = new ArrayList<>(2);
+            }
+            admitted.add(next);
+        }
+        return admitted;
+    }
+
+    /** Outside the lock. */
+    private static void wake(List<Waiter> admitted) {
         if (admitted != null) {
             admitted.forEach(Waiter::admitted);
         }
     }
 
     /**
-     * The slot an open upgraded connection holds. Whatever ends the connection (either end closing it, the
-     * tunnel's idle timeout, a failed upgrade, the sidecar stopping) may release it, and more than one may:
-     * the slot is freed the first time only.
+     * The slot an open upgraded connection holds, in the gate that holds it now (a reload may move it to the gate
+     * that replaced the one it was admitted by). Whatever ends the connection (either end closing it, the tunnel's
+     * idle timeout, a failed upgrade, the sidecar stopping) may release it, and more than one may: the slot is freed
+     * the first time only.
      */
-    public final class UpgradedSlot {
+    public static final class UpgradedSlot {
         private final AtomicBoolean released = new AtomicBoolean();
+        private volatile ConcurrencyGate gate;
 
-        private UpgradedSlot() {
+        private UpgradedSlot(ConcurrencyGate gate) {
+            this.gate = gate;
         }
 
         public void release() {
             if (released.compareAndSet(false, true)) {
-                free(true);
+                ConcurrencyGate holder = gate;
+                while (!holder.freeHeld(this)) {
+                    // Adopted between reading the gate and taking its lock: the adoption set the new one before it let go.
+                    holder = gate;
+                }
             }
         }
     }

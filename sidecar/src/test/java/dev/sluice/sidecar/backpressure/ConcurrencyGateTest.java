@@ -158,4 +158,55 @@ class ConcurrencyGateTest {
         assertThat(new ConcurrencyGate("ns/api", new BackpressureConfig(null, null, new AdaptiveConfig(null, 1, 10, null)))
                 .countsUpgradedConnections()).as("adaptive only: the option belongs to concurrency").isFalse();
     }
+
+    private static ConcurrencyGate countingGate(int max, int queue) {
+        return new ConcurrencyGate("ns/api", new BackpressureConfig(new ConcurrencyConfig(max, queue, "1s", true), null, null));
+    }
+
+    @Test
+    void aReplacingGateTakesTheOpenUpgradedConnectionsOverWithTheirReleases() {
+        ConcurrencyGate replaced = countingGate(3, 1);
+        Priorities.Priority any = replaced.priorities().forValue(null);
+        List<String> admitted = new ArrayList<>();
+        replaced.tryAcquire(any);
+        ConcurrencyGate.UpgradedSlot first = replaced.holdForUpgrade(0, 1, 0);
+        replaced.tryAcquire(any);
+        ConcurrencyGate.UpgradedSlot second = replaced.holdForUpgrade(0, 1, 1);
+        assertThat(replaced.tryAcquire(any)).as("a request").isEqualTo(Outcome.ADMITTED);
+        assertThat(replaced.acquireOrQueue(any, () -> admitted.add("waiting under the old configuration"))).isEqualTo(Outcome.QUEUED);
+
+        ConcurrencyGate replacement = countingGate(3, 0);
+        replacement.adoptUpgradedConnections(replaced);
+
+        assertThat(replacement.inFlight()).isEqualTo(2);
+        assertThat(replacement.upgradedConnections()).isEqualTo(2);
+        assertThat(admitted).as("the room the connections left in the replaced gate").containsExactly("waiting under the old configuration");
+        assertThat(replaced.inFlight()).as("the request and the waiter it admitted").isEqualTo(2);
+        assertThat(replaced.upgradedConnections()).isZero();
+        assertThat(replacement.tryAcquire(any)).isEqualTo(Outcome.ADMITTED);
+        assertThat(replacement.tryAcquire(any)).as("two connections and a request fill a limit of three").isEqualTo(Outcome.QUEUE_FULL);
+
+        first.release();
+        first.release();
+        assertThat(replacement.inFlight()).isEqualTo(2);
+        assertThat(replaced.inFlight()).as("a connection it gave away frees nothing here").isEqualTo(2);
+        second.release();
+        assertThat(replacement.inFlight()).isEqualTo(1);
+        assertThat(replacement.upgradedConnections()).isZero();
+    }
+
+    @Test
+    void aReplacingGateThatDoesNotCountUpgradedConnectionsLeavesThemWhereTheyAre() {
+        ConcurrencyGate replaced = countingGate(2, 0);
+        replaced.tryAcquire(replaced.priorities().forValue(null));
+        ConcurrencyGate.UpgradedSlot open = replaced.holdForUpgrade(0, 1, 0);
+        ConcurrencyGate replacement = gate(2, 0, null);
+
+        replacement.adoptUpgradedConnections(replaced);
+
+        assertThat(replacement.inFlight()).isZero();
+        assertThat(replaced.upgradedConnections()).isEqualTo(1);
+        open.release();
+        assertThat(replaced.inFlight()).isZero();
+    }
 }

@@ -25,6 +25,7 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -260,6 +261,28 @@ class UpgradeIT {
     }
 
     @Test
+    void countedWebSocketsStayCountedWhenAReloadChangesTheLimit() throws Exception {
+        start(TWO_OPEN_SOCKETS.formatted("queueSize: 0"));
+        Client first = new Client();
+        WebSocket one = first.open();
+        new Client().open();
+        await().atMost(Duration.ofSeconds(30)).until(() -> gate().path("upgradedConnections").asInt() == 2);
+
+        reload("generation: 2\n" + TWO_OPEN_SOCKETS.formatted("queueSize: 0").replace("maxConcurrent: 2", "maxConcurrent: 3"), 2);
+        assertThat(gate().path("limit").asInt()).isEqualTo(3);
+        assertThat(gate().path("upgradedConnections").asInt()).as("the new gate counts the sockets the old one admitted").isEqualTo(2);
+        new Client().open();
+        assertThatThrownBy(() -> new Client().open())
+                .hasCauseInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(503));
+
+        one.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gate().path("inFlight").asInt() == 2);
+        Client fourth = new Client();
+        assertEcho(fourth, fourth.open(), "four");
+    }
+
+    @Test
     void withoutTheOptionAnOpenWebSocketHoldsNoSlot() throws Exception {
         start("""
                 policies:
@@ -289,6 +312,14 @@ class UpgradeIT {
     private static void assertEcho(Client client, WebSocket socket, String text) throws Exception {
         socket.sendText(text, true).get(10, TimeUnit.SECONDS);
         assertThat(client.received.poll(10, TimeUnit.SECONDS)).isEqualTo("echo: " + text);
+    }
+
+    /** Replaces the sidecar's file as a ConfigMap volume does (a new file renamed over it), and waits until {@code generation} is in force. */
+    private void reload(String config, long generation) throws Exception {
+        Path next = directory.resolve("sidecar.yaml.next");
+        Files.writeString(next, config);
+        Files.move(next, directory.resolve("sidecar.yaml"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ConfigLoader.json().readTree(admin("/config")).path("generation").asLong() == generation);
     }
 
     /** The one policy's concurrency gate, as the admin port's {@code /state} shows it. */
