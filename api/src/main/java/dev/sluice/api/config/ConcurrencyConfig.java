@@ -11,7 +11,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * At most {@code maxConcurrent} requests in flight; up to {@code queueSize} more wait, each at most
- * {@code maxWait}, for a slot; the rest are refused with 503.
+ * {@code maxWait}, for a slot; the rest are refused with 503. An upgraded connection (a WebSocket) holds a
+ * slot for its handshake only, unless {@code countUpgradedConnections}: then it keeps the slot until it
+ * closes. That flag is absent rather than false when off (null here, never written out), so that documents
+ * which do not use it read as they did before it existed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.maxWait) || duration(self.maxWait) <= duration('" + ConcurrencyConfig.MAX_WAIT + "')",
@@ -25,7 +28,10 @@ public record ConcurrencyConfig(
         Integer queueSize,
         @JsonPropertyDescription("The longest a request waits in the queue, e.g. 100ms.")
         @Default(ConcurrencyConfig.DEFAULT_MAX_WAIT) @Pattern(Durations.PATTERN)
-        String maxWait) {
+        String maxWait,
+        @JsonPropertyDescription("Whether an upgraded connection (a WebSocket) keeps its slot until it closes, rather than for its"
+                + " handshake only (the default, false).")
+        Boolean countUpgradedConnections) {
     public static final int DEFAULT_QUEUE_SIZE = 0;
     public static final String DEFAULT_MAX_WAIT = "100ms";
     public static final int MAX_QUEUE_SIZE = 100_000;
@@ -36,5 +42,16 @@ public record ConcurrencyConfig(
     public ConcurrencyConfig {
         queueSize = queueSize == null ? DEFAULT_QUEUE_SIZE : queueSize;
         maxWait = maxWait == null ? DEFAULT_MAX_WAIT : maxWait;
+        countUpgradedConnections = Boolean.TRUE.equals(countUpgradedConnections) ? Boolean.TRUE : null;
+    }
+
+    /** A cap counting requests only, an upgraded connection for its handshake. */
+    public ConcurrencyConfig(Integer maxConcurrent, Integer queueSize, String maxWait) {
+        this(maxConcurrent, queueSize, maxWait, null);
+    }
+
+    /** Whether an open upgraded connection keeps the slot its handshake took. */
+    public boolean countsUpgradedConnections() {
+        return Boolean.TRUE.equals(countUpgradedConnections);
     }
 }

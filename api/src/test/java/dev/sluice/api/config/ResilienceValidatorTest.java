@@ -1,6 +1,7 @@
 package dev.sluice.api.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -112,5 +113,41 @@ class ResilienceValidatorTest {
                   - {name: b, target: Outbound, route: {name: api, upstream: "http://b", localPort: 15001}}
                   - {name: a, target: Inbound}
                 """)).containsExactly("breakers[1].route.name", "breakers[1].route.localPort", "breakers[2].name");
+    }
+
+    /** A policy whose concurrency limit has {@code extra} (YAML flow fields) beside maxConcurrent. */
+    private static String concurrency(String extra) {
+        return """
+                policies:
+                  - name: api
+                    rules: [{name: all, limits: [{requests: 10, period: 1s}]}]
+                    backpressure:
+                      concurrency: {maxConcurrent: 2%s}
+                """.formatted(extra);
+    }
+
+    @Test
+    void countingUpgradedConnectionsIsOptInAndWrittenOnlyWhenOn() throws Exception {
+        SidecarConfig on = ConfigLoader.parse(concurrency(", countUpgradedConnections: true"));
+        SidecarConfig off = ConfigLoader.parse(concurrency(", countUpgradedConnections: false"));
+        SidecarConfig absent = ConfigLoader.parse(concurrency(""));
+
+        assertThat(on.policies().get(0).backpressure().concurrency().countsUpgradedConnections()).isTrue();
+        assertThat(ConfigLoader.parse(ConfigLoader.toYaml(on))).isEqualTo(on);
+        assertThat(absent.policies().get(0).backpressure().concurrency().countsUpgradedConnections()).isFalse();
+        assertThat(off).as("false is the default, the same configuration as none").isEqualTo(absent);
+        assertThat(ConfigLoader.toYaml(off)).as("a document not using the option reads as before it existed")
+                .doesNotContain("countUpgradedConnections");
+    }
+
+    @Test
+    void countUpgradedConnectionsIsTrueOrFalseAndAWrongValueNamesTheField() {
+        for (String wrong : List.of("sometimes", "[true]", "{on: 1}")) {
+            assertThatThrownBy(() -> ConfigLoader.parse(concurrency(", countUpgradedConnections: " + wrong)))
+                    .as(wrong)
+                    .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors()).extracting(FieldError::field)
+                            .containsExactly("policies[0].backpressure.concurrency.countUpgradedConnections"))
+                    .hasMessageContaining("true or false");
+        }
     }
 }

@@ -65,7 +65,7 @@ class BreakerAndBackpressureRenderingTest {
 
     @Test
     void backpressureRendersFieldForField() {
-        BackpressureConfig backpressure = new BackpressureConfig(new ConcurrencyConfig(50, 10, "250ms"),
+        BackpressureConfig backpressure = new BackpressureConfig(new ConcurrencyConfig(50, 10, "250ms", true),
                 new SheddingConfig("X-Priority", "normal", List.of(new PriorityConfig("critical", 100), new PriorityConfig("normal", 85))),
                 new AdaptiveConfig(AdaptiveAlgorithm.Vegas, 5, 100, 20));
 
@@ -75,6 +75,7 @@ class BreakerAndBackpressureRenderingTest {
         assertThat(config.concurrency().maxConcurrent()).isEqualTo(50);
         assertThat(config.concurrency().queueSize()).isEqualTo(10);
         assertThat(config.concurrency().maxWait()).isEqualTo("250ms");
+        assertThat(config.concurrency().countsUpgradedConnections()).isTrue();
         assertThat(config.shedding().priorities()).extracting(p -> p.name() + "@" + p.shedAtUtilisation()).containsExactly("critical@100", "normal@85");
         assertThat(config.adaptive().algorithm()).isEqualTo(AdaptiveAlgorithm.Vegas);
         assertThat(config.adaptive().effectiveInitialLimit()).isEqualTo(20);
@@ -95,6 +96,20 @@ class BreakerAndBackpressureRenderingTest {
         assertThat(document.policies().get(0).backpressure().concurrency().maxConcurrent()).isEqualTo(20);
         assertThat(document.breakers()).extracting(BreakerConfig::name).containsExactly("inbound", "payments");
         assertThat(document.breakers().get(1).route().upstream()).isEqualTo("https://api.example.com/v1");
+        assertThat(ConfigValidator.validate(document)).isEmpty();
+        assertThat(ConfigLoader.parse(ConfigLoader.toYaml(document))).isEqualTo(document);
+        assertThat(ConfigLoader.toYaml(document)).as("off, the default: not written").doesNotContain("countUpgradedConnections");
+    }
+
+    @Test
+    void countingUpgradedConnectionsReachesTheDocument() throws Exception {
+        RateLimitPolicy sockets = policy(NS, "sockets").rule(rule("global", 100, "1s"))
+                .backpressure(new BackpressureConfig(new ConcurrencyConfig(2, 0, "100ms", true), null, null)).build();
+
+        SidecarConfig document = Renderings.render(NS, List.of(sockets), List.of(), Optional.empty(), List.of()).document();
+
+        assertThat(document.policies().get(0).backpressure().concurrency().countsUpgradedConnections()).isTrue();
+        assertThat(ConfigLoader.toYaml(document)).contains("countUpgradedConnections: true");
         assertThat(ConfigValidator.validate(document)).isEmpty();
         assertThat(ConfigLoader.parse(ConfigLoader.toYaml(document))).isEqualTo(document);
     }

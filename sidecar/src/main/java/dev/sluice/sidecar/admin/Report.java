@@ -70,7 +70,10 @@ public record Report(String sidecarVersion, int documentVersion, Document config
     public record BreakerState(String breaker, String state, String since) {
     }
 
-    /** A policy's concurrency gate: requests in flight to the app and waiting for a slot. */
+    /**
+     * A policy's concurrency gate: slots taken (requests in flight to the app, and open WebSockets when the policy
+     * counts them) and requests waiting for a slot.
+     */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Gate(String policy, int inFlight, int queued) {
     }

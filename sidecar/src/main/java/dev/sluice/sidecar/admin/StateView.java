@@ -68,6 +68,7 @@ final class StateView {
         view.put("policy", gate.policy());
         view.put("inFlight", gate.inFlight());
         view.put("queued", gate.queued());
+        view.put("upgradedConnections", gate.upgradedConnections());
         view.put("limit", gate.limit());
         view.put("adaptive", gate.adaptive());
         view.put("utilisationPercent", gate.limit() == 0 ? 0 : Math.round(100.0 * gate.inFlight() / gate.limit()));

@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gate's meters: requests in flight, waiting and the limit in force (gauges), and shed requests by
- * priority and reason ({@code sluice_shed_requests_total}); refusals are logged once per 10 s.
+ * A gate's meters: requests in flight (with the open upgraded connections holding a slot, when the policy counts
+ * them, and how many of those there are), waiting and the limit in force (gauges), and shed requests by priority and
+ * reason ({@code sluice_shed_requests_total}); refusals are logged once per 10 s.
  */
 public final class GateMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(GateMetrics.class);
@@ -81,7 +82,11 @@ public final class GateMetrics {
         String policy = gate.policy();
         gauges = List.of(
                 Gauge.builder("sluice_concurrency_in_flight", gate, ConcurrencyGate::inFlight)
-                        .description("Requests in flight under a policy's concurrency limit").tag("policy", policy).register(registry),
+                        .description("Slots taken under a policy's concurrency limit: requests in flight, and open upgraded"
+                                + " connections when the policy counts them").tag("policy", policy).register(registry),
+                Gauge.builder("sluice_concurrency_upgraded_connections", gate, ConcurrencyGate::upgradedConnections)
+                        .description("Open upgraded connections (WebSockets) holding a slot, counted in sluice_concurrency_in_flight;"
+                                + " 0 unless the policy sets countUpgradedConnections").tag("policy", policy).register(registry),
                 Gauge.builder("sluice_concurrency_queued", gate, ConcurrencyGate::queued)
                         .description("Requests waiting for a slot").tag("policy", policy).register(registry),
                 Gauge.builder("sluice_concurrency_limit", gate, ConcurrencyGate::limit)

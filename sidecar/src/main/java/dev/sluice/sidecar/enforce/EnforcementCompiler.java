@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * reusing what is unchanged so that it keeps its state: a rule its counters, a gate its requests in
  * flight and queue, a breaker its window and state, a retry policy its budget. Nothing in force
  * changes until the result is swapped in; then {@link #retire} removes the meters of what was replaced
- * or dropped, registers those of what is new, closes replaced outbound connections and brings the route
- * listeners in line. A compilation that fails undoes what it built before the exception propagates.
+ * or dropped, registers those of what is new, hands the open upgraded connections a replaced gate counted
+ * to its replacement, closes replaced outbound connections and brings the route listeners in line. A compilation that fails undoes what it built before the exception propagates.
  */
 public final class EnforcementCompiler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnforcementCompiler.class);
@@ -180,8 +180,17 @@ public final class EnforcementCompiler implements AutoCloseable {
 
     private void retireResilience(Enforcement previous, Enforcement next) {
         Set<Object> kept = identities(next);
+        Map<String, ConcurrencyGate> nextGates = new HashMap<>();
+        for (PolicyGate gate : next.gates()) {
+            nextGates.put(gate.gate().policy(), gate.gate());
+        }
         for (PolicyGate gate : previous.gates()) {
             if (!kept.contains(gate)) {
+                ConcurrencyGate replacement = nextGates.get(gate.gate().policy());
+                if (replacement != null) {
+                    // Open WebSockets outlive the configuration they were admitted under; they stay counted.
+                    replacement.adoptUpgradedConnections(gate.gate());
+                }
                 gate.metrics().unregisterGauges();
             }
         }

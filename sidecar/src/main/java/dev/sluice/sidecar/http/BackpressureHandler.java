@@ -7,6 +7,7 @@ import dev.sluice.sidecar.backpressure.PolicyGate;
 import dev.sluice.sidecar.backpressure.Priorities;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
 import io.undertow.util.SameThreadExecutor;
 import java.util.concurrent.TimeUnit;
 import org.xnio.XnioExecutor;
@@ -124,15 +125,34 @@ public final class BackpressureHandler implements EnforcedHandler {
         }
     }
 
-    /** Frees a slot when the exchange completes, with the latency sample the adaptive limit learns from. */
+    /**
+     * Frees a slot when the exchange completes, with the latency sample the adaptive limit learns from. An upgrade the
+     * app accepted completes its exchange with the 101 but goes on as a tunnel: under a gate that counts upgraded
+     * connections, the handshake is the sample and the client's connection keeps the slot until it closes, which the
+     * tunnel's end always does (either side closing, the idle timeout, a failed upgrade, the sidecar stopping).
+     */
     private record Slot(ConcurrencyGate gate, long startNanos, int inFlightAtStart) implements ExchangeCompletionListener {
         @Override
         public void exchangeEvent(HttpServerExchange exchange, NextListener nextListener) {
             try {
-                int status = Grpc.httpStatus(exchange);
-                gate.release(startNanos, System.nanoTime() - startNanos, inFlightAtStart, status == 503 || status == 504);
+                long rttNanos = System.nanoTime() - startNanos;
+                if (gate.countsUpgradedConnections() && exchange.isUpgrade() && Transport.isUpgrade(exchange)) {
+                    holdUntilClosed(exchange.getConnection(), gate.holdForUpgrade(startNanos, rttNanos, inFlightAtStart));
+                } else {
+                    int status = Grpc.httpStatus(exchange);
+                    gate.release(startNanos, rttNanos, inFlightAtStart, status == 503 || status == 504);
+                }
             } finally {
                 nextListener.proceed();
+            }
+        }
+
+        /** Runs on the connection's I/O thread, as an upgrade's exchange completes there: its close listeners are kept there. */
+        private static void holdUntilClosed(ServerConnection connection, ConcurrencyGate.UpgradedSlot slot) {
+            connection.addCloseListener(closed -> slot.release());
+            if (!connection.isOpen()) {
+                // The client left as the 101 went out: the connection closed before it had the listener.
+                slot.release();
             }
         }
     }
