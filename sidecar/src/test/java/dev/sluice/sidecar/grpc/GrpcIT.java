@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.sidecar.Sidecar;
+import dev.sluice.sidecar.SidecarFixture;
 import dev.sluice.sidecar.SidecarSettings;
+import dev.sluice.sidecar.redis.RedisServer;
 import dev.sluice.sidecar.grpc.test.Words;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -22,6 +24,9 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,6 +123,72 @@ class GrpcIT {
         assertThat(calls.get()).as("calls that reached the server").isEqualTo(3);
         // The limit is the method's: the other method of the service is not limited.
         assertThat(texts(echo.repeat(words("still").toBuilder().setCount(2).build()))).containsExactly("still", "still");
+    }
+
+    @Test
+    void aShadowRuleRefusesNoCallAndCountsTheOnesItWouldHave() throws Exception {
+        start("""
+                policies:
+                  - name: candidate
+                    mode: Shadow
+                    rules:
+                      - name: say
+                        match: {path: {exact: /sluice.test.Echo/Say}}
+                        limits: [{requests: 2, period: 1h}]
+                """);
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(echo.say(words("call " + i)).getText()).isEqualTo("call " + i);
+        }
+
+        assertThat(calls.get()).as("calls that reached the server").isEqualTo(5);
+        String metrics = metrics(sidecar);
+        assertThat(SidecarFixture.sample(metrics, "rate_limit_shadow_rejected_total{limit_type=\"endpoint\",policy=\"candidate\",rule=\"say\"}"))
+                .isEqualTo(3);
+        assertThat(SidecarFixture.sample(metrics, "rate_limit_requests_total{limit_type=\"endpoint\",policy=\"candidate\",rule=\"say\"}"))
+                .isEqualTo(5);
+    }
+
+    @Test
+    void aGlobalLimitCountsTheCallsOfTwoSidecarsTogether() throws Exception {
+        try (RedisServer redis = RedisServer.start(directory.resolve("redis"))) {
+            String config = """
+                    redis: {addresses: ['%s'], strategy: Script, timeout: 2s}
+                    policies:
+                      - name: grpc
+                        scope: Global
+                        rules:
+                          - name: say
+                            match: {path: {exact: /sluice.test.Echo/Say}}
+                            limits: [{requests: 4, period: 1h}]
+                    """.formatted(redis.address());
+            start(config);
+            Path secondFile = directory.resolve("second.yaml");
+            Files.writeString(secondFile, config);
+            try (Sidecar second = new Sidecar(SidecarSettings.loopback(secondFile, URI.create("h2c://127.0.0.1:" + server.getPort()))).start()) {
+                ManagedChannel secondChannel = NettyChannelBuilder.forAddress("127.0.0.1", second.port()).usePlaintext().build();
+                try {
+                    Echo viaSecond = new Echo(secondChannel);
+                    for (int i = 0; i < 2; i++) {
+                        assertThat(echo.say(words("first " + i)).getText()).isEqualTo("first " + i);
+                        assertThat(viaSecond.say(words("second " + i)).getText()).isEqualTo("second " + i);
+                    }
+
+                    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> viaSecond.say(words("fifth")));
+
+                    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                    assertThat(refused.getStatus().getDescription()).contains("rule say of policy grpc allows 4");
+                    assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("sixth"))).getStatus().getCode())
+                            .as("the first sidecar, too").isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                    assertThat(calls.get()).as("calls that reached the server").isEqualTo(4);
+                } finally {
+                    secondChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            // Before the Redis server goes, so that the first sidecar stops as it would with its store up.
+            sidecar.close();
+        }
     }
 
     @Test
@@ -239,6 +310,14 @@ class GrpcIT {
         List<String> texts = new ArrayList<>();
         stream.forEachRemaining(w -> texts.add(w.getText()));
         return texts;
+    }
+
+    /** The sidecar's Prometheus text. */
+    private static String metrics(Sidecar sidecar) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
     }
 
     /** The Echo server, a sidecar in front of it over h2c, and a client channel to the sidecar. */
