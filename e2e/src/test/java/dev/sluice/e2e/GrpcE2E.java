@@ -103,16 +103,7 @@ class GrpcE2E {
             throw new IllegalStateException(IMAGE_TAR + " is missing: GrpcE2E runs grpc-go's interop server from it; run `bash e2e/cluster/build.sh`");
         }
         cluster.operator();
-        cluster.kubectl().runWithInput("""
-                apiVersion: v1
-                kind: Namespace
-                metadata:
-                  name: %s
-                  labels:
-                    sluice.dev/inject: enabled
-                    pod-security.kubernetes.io/enforce: restricted
-                    pod-security.kubernetes.io/enforce-version: latest
-                """.formatted(NAMESPACE), "apply", "-f", "-").orThrow();
+        cluster.kubectl().runWithInput(SampleApp.injectedRestrictedNamespace(NAMESPACE), "apply", "-f", "-").orThrow();
         // The policy first, rendered before the pod exists (as SampleApp.applyPolicy does), so the sidecar starts enforcing it.
         cluster.kubectl().runWithInput("""
                 apiVersion: sluice.dev/v1alpha1

@@ -70,16 +70,7 @@ class InjectionE2E {
     static void installOperator(TestCluster testCluster) {
         cluster = testCluster;
         cluster.operator();
-        cluster.kubectl().runWithInput("""
-                apiVersion: v1
-                kind: Namespace
-                metadata:
-                  name: %s
-                  labels:
-                    sluice.dev/inject: enabled
-                    pod-security.kubernetes.io/enforce: restricted
-                    pod-security.kubernetes.io/enforce-version: latest
-                ---
+        cluster.kubectl().runWithInput(SampleApp.injectedRestrictedNamespace(SHOP) + """
                 apiVersion: v1
                 kind: Namespace
                 metadata:
@@ -90,7 +81,7 @@ class InjectionE2E {
                 kind: Namespace
                 metadata:
                   name: %s
-                """.formatted(SHOP, MISC, PLAIN), "apply", "-f", "-").orThrow();
+                """.formatted(MISC, PLAIN), "apply", "-f", "-").orThrow();
         for (String namespace : List.of(SHOP, PLAIN)) {
             SampleApp.applyPolicy(cluster, namespace, LIMIT);
         }

@@ -63,6 +63,24 @@ final class SampleApp {
                 """.formatted(name, replicas, image, quoted(HTTPD), PORT);
     }
 
+    /**
+     * A Namespace labelled for injection under Pod Security's {@code restricted} profile, as a platform team makes one:
+     * the injected sidecar must pass it. Ends with a document separator, so that more documents may follow.
+     */
+    static String injectedRestrictedNamespace(String name) {
+        return """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: %s
+                  labels:
+                    sluice.dev/inject: enabled
+                    pod-security.kubernetes.io/enforce: restricted
+                    pod-security.kubernetes.io/enforce-version: latest
+                ---
+                """.formatted(name);
+    }
+
     /** A ClusterIP Service on port 80 that targets the app's port by its name, as users write them. */
     static String service(String name) {
         return """
