@@ -8,16 +8,19 @@ import java.util.List;
 import java.util.Locale;
 
 /** What a figure needs beside it to be read or rerun: the machine, its load, the tools' versions and the sidecar's JVM. */
-record Machine(String cpu, int cores, String loadBefore, String nginx, String wrk, String vegeta, String redis, String java,
+record Machine(String cpu, int cores, String loadBefore, String nginx, String wrk, String vegeta, String redis, String grpc, String java,
                List<String> sidecarJavaOptions, String memoryLimit) {
 
     static Machine describe(Options options, List<String> javaOptions) {
         boolean redis = options.modes().stream().anyMatch(Mode::needsRedis);
+        boolean http = options.modes().stream().anyMatch(mode -> !mode.grpc());
+        boolean grpc = options.modes().stream().anyMatch(Mode::grpc);
         return new Machine(cpuModel(), Runtime.getRuntime().availableProcessors(), loadAverage(),
                 firstLine(Tools.NGINX.path(), "-v").replace("nginx version: ", ""),
-                firstLine(Tools.WRK.path(), "-v").replaceAll("\\s*Copyright.*", ""),
-                firstLine(Tools.VEGETA.path(), "-version").replace("Version: ", "vegeta "),
-                redis ? firstLine(Tools.REDIS.path(), "--version").replaceAll(" sha=.*", "") : "not used",
+                http ? firstLine(Tools.WRK.path(), "-v").replaceAll("\\s*Copyright.*", "") : "wrk not used",
+                http ? firstLine(Tools.VEGETA.path(), "-version").replace("Version: ", "vegeta ") : "vegeta not used",
+                redis ? firstLine(Tools.REDIS.path(), "--version").replaceAll(" sha=.*", "") : "redis not used",
+                grpc ? firstLine(Tools.GRPC_BENCH.path(), "version") : "sluice-grpc-bench not used",
                 "OpenJDK " + System.getProperty("java.runtime.version"),
                 javaOptions,
                 options.memoryLimitBytes() == 0 ? "none" : (options.memoryLimitBytes() >> 20) + " MiB memory cgroup");
@@ -26,8 +29,8 @@ record Machine(String cpu, int cores, String loadBefore, String nginx, String wr
     String header() {
         return String.format(Locale.ROOT, """
                 machine: %d CPUs (%s), load average %s before the run
-                tools: %s, %s, %s, %s; sidecar on %s
-                sidecar JVM options: %s; %s""", cores, cpu, loadBefore, nginx, wrk, vegeta, redis, java,
+                tools: %s, %s, %s, %s, %s; sidecar on %s
+                sidecar JVM options: %s; %s""", cores, cpu, loadBefore, nginx, wrk, vegeta, redis, grpc, java,
                 sidecarJavaOptions.isEmpty() ? "(none)" : String.join(" ", sidecarJavaOptions), memoryLimit);
     }
 

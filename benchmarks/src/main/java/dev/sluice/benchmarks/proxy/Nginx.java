@@ -62,6 +62,34 @@ final class Nginx implements AutoCloseable {
         return start(directory, "auto", http, server, port, cpus);
     }
 
+    /**
+     * The peer proxy of the gRPC modes: an HTTP/2 listener in cleartext (nginx 1.22's {@code listen ... http2}; 1.25.1
+     * and later spell it {@code http2 on;}), {@code mode}'s limits, then {@code grpc_pass} to the gRPC upstream through
+     * kept-alive connections. nginx sends one call per upstream connection (it does not multiplex streams upstream), so
+     * the pool is that of the HTTP modes. A refused call gets {@code limit_req_status} 429, the HTTP status
+     * nginx answers, which gRPC clients map to UNAVAILABLE.
+     */
+    static Nginx grpcProxy(Path directory, int port, int upstreamPort, Mode mode, String cpus) throws IOException, InterruptedException {
+        String http = mode.nginxHttp() + """
+                limit_req_status 429;
+                upstream grpc_app {
+                  server 127.0.0.1:%d;
+                  keepalive 64;
+                  %s}
+                """.formatted(upstreamPort, KEEPALIVE_REQUESTS);
+        String server = """
+                server {
+                  listen 127.0.0.1:%d http2 backlog=4096;
+                  server_name bench;
+                  location / {
+                    %s
+                    grpc_pass grpc://grpc_app;
+                  }
+                }
+                """.formatted(port, mode.nginxLocation());
+        return start(directory, "auto", http, server, port, cpus);
+    }
+
     private static Nginx start(Path directory, String workers, String http, String server, int port, String cpus)
             throws IOException, InterruptedException {
         Files.createDirectories(directory.resolve("temp"));

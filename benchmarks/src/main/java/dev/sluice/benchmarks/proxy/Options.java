@@ -24,17 +24,21 @@ record Options(int rounds, List<Mode> modes, int seconds, int connections, doubl
             Usage: java -cp benchmarks/target/benchmarks.jar dev.sluice.benchmarks.proxy.ProxyComparison [options]
               (run from the checkout's root after benchmarks/tools.sh and `mvn -o -q package -DskipTests -P '!images' -pl benchmarks -am`)
 
-              --mode M                 allowed, refused, clients, global, or all (default), or a comma-separated list
+              --mode M                 allowed, refused, clients, global, or all (default: these four), or a comma-separated
+                                       list; grpc-allowed, grpc-refused (unary gRPC calls, nginx grpc_pass against the
+                                       sidecar's h2c upstream), or grpc for both
               --rounds N               interleaved rounds per mode, default 3
               --seconds S              length of each measurement, default 3
-              --connections N          wrk's keep-alive connections, default 32
+              --connections N          wrk's keep-alive connections, default 32; in the gRPC modes, the calls in flight
+                                       of the closed-loop client (over 4 HTTP/2 connections)
               --latency-share F        vegeta's rate as a share of nginx's maximum in the same round, default 0.5
               --sidecar-java-opts "…"  the sidecar's JVM options instead of the image's (jib jvmFlags in the pom)
               --memory-limit SIZE      the sidecar's memory cgroup limit, e.g. 128m (default) or 1g; none for no cgroup
               --proxy-cpus LIST        taskset CPU list of nginx and the sidecar, default 1
               --load-cpus LIST         taskset CPU list of wrk, vegeta, the upstream and redis-server, default 0
               --sidecar-jar FILE       default sidecar/target/sluice-sidecar.jar
-              --svg FILE               the plot, default docs/images/proxy-comparison.svg; none for no plot
+              --svg FILE               the plot, default docs/images/proxy-comparison.svg (grpc-comparison.svg when all
+                                       modes are gRPC ones); none for no plot
               --jfr DIR                record a JFR profile (CPU and allocation) of each mode's sidecar during its
                                        rounds (after the warm-up) into DIR/sidecar-MODE.jfr
             """;
@@ -53,7 +57,7 @@ record Options(int rounds, List<Mode> modes, int seconds, int connections, doubl
         defaults.put("--proxy-cpus", "1");
         defaults.put("--load-cpus", "0");
         defaults.put("--sidecar-jar", "sidecar/target/sluice-sidecar.jar");
-        defaults.put("--svg", "docs/images/proxy-comparison.svg");
+        defaults.put("--svg", null);
         defaults.put("--jfr", null);
         return defaults;
     }
@@ -81,12 +85,17 @@ record Options(int rounds, List<Mode> modes, int seconds, int connections, doubl
         List<Mode> modes = new ArrayList<>();
         for (String mode : values.get("--mode").split(",")) {
             if (mode.strip().equals("all")) {
-                modes.addAll(Arrays.asList(Mode.values()));
+                modes.addAll(Arrays.stream(Mode.values()).filter(m -> !m.grpc()).toList());
+            } else if (mode.strip().equals("grpc")) {
+                modes.addAll(Arrays.stream(Mode.values()).filter(Mode::grpc).toList());
             } else {
                 modes.add(Mode.of(mode.strip()));
             }
         }
         String javaOptions = values.get("--sidecar-java-opts");
+        // The HTTP plot and the gRPC plot each have their file in docs/images: a gRPC run must not overwrite the other.
+        String svg = values.get("--svg") != null ? values.get("--svg")
+                : modes.stream().allMatch(Mode::grpc) ? "docs/images/grpc-comparison.svg" : "docs/images/proxy-comparison.svg";
         return new Options(
                 positive(values, "--rounds", 1000),
                 List.copyOf(modes),
@@ -99,7 +108,7 @@ record Options(int rounds, List<Mode> modes, int seconds, int connections, doubl
                 cpus(values, "--load-cpus"),
                 Path.of("").toAbsolutePath(),
                 Path.of(values.get("--sidecar-jar")).toAbsolutePath(),
-                "none".equals(values.get("--svg")) ? null : Path.of(values.get("--svg")).toAbsolutePath(),
+                "none".equals(svg) ? null : Path.of(svg).toAbsolutePath(),
                 values.get("--jfr") == null ? null : Path.of(values.get("--jfr")).toAbsolutePath());
     }
 

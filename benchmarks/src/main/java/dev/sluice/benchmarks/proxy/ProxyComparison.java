@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  * the same limits. nginx and the sidecar are pinned to the same CPUs, wrk, vegeta, the upstream and redis-server
  * to the others, so that the comparison measures the proxies rather than the scheduler. wrk gives each target's
  * maximum throughput; vegeta then sends each the same constant rate (half nginx's maximum of the round) for
- * latency percentiles. CPU seconds per 100,000 requests come from /proc, the proxies' own.
+ * latency percentiles. CPU seconds per 100,000 requests come from /proc, the proxies' own. The gRPC modes do the same
+ * with unary gRPC calls: grpc-go's benchmark server as the upstream, nginx's {@code grpc_pass} against the sidecar's
+ * {@code --upstream h2c://}, and a grpc-go client ({@link GrpcLoad}) in closed loop, then open loop, instead of wrk and
+ * vegeta.
  *
  * <p>Not a test: run by hand (docs/benchmarks.md, "Proxy path against nginx"); {@link Options#USAGE} lists the flags.
  */
@@ -78,8 +81,17 @@ public final class ProxyComparison {
     }
 
     private void run() throws IOException, InterruptedException {
-        for (Tools tool : List.of(Tools.TASKSET, Tools.NGINX, Tools.WRK, Tools.VEGETA)) {
+        boolean http = options.modes().stream().anyMatch(mode -> !mode.grpc());
+        boolean grpc = options.modes().stream().anyMatch(Mode::grpc);
+        for (Tools tool : List.of(Tools.TASKSET, Tools.NGINX)) {
             tool.path();
+        }
+        if (http) {
+            Tools.WRK.path();
+            Tools.VEGETA.path();
+        }
+        if (grpc) {
+            Tools.GRPC_BENCH.path();
         }
         if (options.modes().stream().anyMatch(Mode::needsRedis)) {
             Tools.REDIS.path();
@@ -93,13 +105,15 @@ public final class ProxyComparison {
         Machine machine = Machine.describe(options, javaOptions);
         System.out.println(machine.header());
 
-        int upstreamPort = Ports.free();
-        Nginx upstream = keep(Nginx.upstream(work.resolve("upstream"), upstreamPort, options.loadCpus()));
-        Wrk wrk = new Wrk(options.connections(), options.loadCpus(), work);
-        Vegeta vegeta = new Vegeta(options.loadCpus(), work);
+        Load load = new Load(
+                http ? keep(Nginx.upstream(work.resolve("upstream"), Ports.free(), options.loadCpus())) : null,
+                grpc ? keep(GrpcServer.start(work.resolve("grpc-upstream"), Ports.free(), options.loadCpus())) : null,
+                http ? new Wrk(options.connections(), options.loadCpus(), work) : null,
+                http ? new Vegeta(options.loadCpus(), work) : null,
+                grpc ? new GrpcLoad(options.connections(), options.loadCpus()) : null);
         List<ModeResult> results = new ArrayList<>();
         for (Mode mode : options.modes()) {
-            results.add(runMode(mode, upstream, javaOptions, wrk, vegeta));
+            results.add(runMode(mode, load, javaOptions));
         }
         String report = Report.of(results, options, machine);
         System.out.println();
@@ -112,7 +126,31 @@ public final class ProxyComparison {
         }
     }
 
-    private ModeResult runMode(Mode mode, Nginx upstream, List<String> javaOptions, Wrk wrk, Vegeta vegeta) throws IOException, InterruptedException {
+    /**
+     * The upstreams and load generators of the run, each present when a mode needs it: the HTTP modes' upstream nginx,
+     * wrk and vegeta; the gRPC modes' grpc-go server and client.
+     */
+    private record Load(Nginx httpUpstream, GrpcServer grpcUpstream, Wrk wrk, Vegeta vegeta, GrpcLoad grpc) {
+        /** The sidecar's {@code --upstream}: HTTP/2 with prior knowledge to a gRPC server. */
+        String sidecarUpstream(Mode mode) {
+            return mode.grpc() ? "h2c://127.0.0.1:" + grpcUpstream.port : "http://127.0.0.1:" + httpUpstream.port;
+        }
+
+        int upstreamPort(Mode mode) {
+            return mode.grpc() ? grpcUpstream.port : httpUpstream.port;
+        }
+
+        /** What the load generators are pointed at: a URL for wrk and vegeta, host:port for the gRPC client. */
+        String target(Mode mode, int port) {
+            return mode.grpc() ? "127.0.0.1:" + port : "http://127.0.0.1:" + port + "/";
+        }
+
+        long warmUp(Mode mode, String target, int seconds) throws IOException, InterruptedException {
+            return mode.grpc() ? grpc.maximum(target, seconds).calls() : wrk.run(target, seconds, mode.distinctClients()).requests();
+        }
+    }
+
+    private ModeResult runMode(Mode mode, Load load, List<String> javaOptions) throws IOException, InterruptedException {
         System.out.printf(Locale.ROOT, "%n%s: %s%n", mode.id, mode.description);
         ModeResult result = new ModeResult(mode);
         Path directory = work.resolve(mode.id);
@@ -134,23 +172,26 @@ public final class ProxyComparison {
         }
         long starting = System.nanoTime();
         SidecarProcess sidecar = keep(SidecarProcess.start(directory.resolve("sidecar"), options.sidecarJar(), sidecarOptions, mode,
-                redisAddress, upstream.port, options.proxyCpus(), cgroup));
+                redisAddress, load.sidecarUpstream(mode), options.proxyCpus(), cgroup));
         result.sidecarReadySeconds = (System.nanoTime() - starting) / 1e9;
-        Nginx nginx = keep(Nginx.proxy(directory.resolve("nginx"), Ports.free(), upstream.port, mode, options.proxyCpus()));
+        int upstreamPort = load.upstreamPort(mode);
+        Nginx nginx = keep(mode.grpc()
+                ? Nginx.grpcProxy(directory.resolve("nginx"), Ports.free(), upstreamPort, mode, options.proxyCpus())
+                : Nginx.proxy(directory.resolve("nginx"), Ports.free(), upstreamPort, mode, options.proxyCpus()));
         result.nginxWorkers = nginx.workers();
-        Map<Target, String> urls = new EnumMap<>(Target.class);
-        urls.put(Target.DIRECT, "http://127.0.0.1:" + upstream.port + "/");
-        urls.put(Target.NGINX, "http://127.0.0.1:" + nginx.port + "/");
-        urls.put(Target.SLUICE, "http://127.0.0.1:" + sidecar.port + "/");
+        Map<Target, String> targets = new EnumMap<>(Target.class);
+        targets.put(Target.DIRECT, load.target(mode, upstreamPort));
+        targets.put(Target.NGINX, load.target(mode, nginx.port));
+        targets.put(Target.SLUICE, load.target(mode, sidecar.port));
 
         // Warm-up, not reported: the sidecar's JIT compiles its request path, both proxies open their upstream connections.
         long warmUp = 0;
         long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
         while (warmUp < WARM_UP_REQUESTS && System.nanoTime() < warmUpEnd && sidecar.process.isAlive()) {
-            warmUp += wrk.run(urls.get(Target.SLUICE), 2, mode.distinctClients()).requests();
+            warmUp += load.warmUp(mode, targets.get(Target.SLUICE), 2);
         }
-        wrk.run(urls.get(Target.NGINX), 1, mode.distinctClients());
-        System.out.printf(Locale.ROOT, "  warm-up: %,d requests through the sidecar%s%n", warmUp,
+        load.warmUp(mode, targets.get(Target.NGINX), 1);
+        System.out.printf(Locale.ROOT, "  warm-up: %,d %s through the sidecar%s%n", warmUp, mode.grpc() ? "calls" : "requests",
                 warmUp < WARM_UP_REQUESTS ? " (cut at " + WARM_UP_MAX_SECONDS + " s: its JIT may not have compiled the request path yet)" : "");
 
         if (recording != null) {
@@ -162,7 +203,7 @@ public final class ProxyComparison {
         double gcPause = sidecar.gcPauseSeconds();
         for (int r = 0; r < options.rounds() && sidecar.process.isAlive(); r++) {
             try {
-                result.rounds.add(round(r, urls, nginx, sidecar, wrk, vegeta, mode));
+                result.rounds.add(round(r, targets, nginx, sidecar, load, mode));
             } catch (IOException e) {
                 if (sidecar.process.isAlive()) {
                     throw e;
@@ -197,14 +238,21 @@ public final class ProxyComparison {
     }
 
     /** One interleaved round: every target's maximum throughput, then every target's latency at half nginx's maximum. */
-    private Round round(int r, Map<Target, String> urls, Nginx nginx, SidecarProcess sidecar, Wrk wrk, Vegeta vegeta, Mode mode)
+    private Round round(int r, Map<Target, String> targets, Nginx nginx, SidecarProcess sidecar, Load load, Mode mode)
             throws IOException, InterruptedException {
         Round round = new Round();
         List<Target> order = rotated(r);
         for (Target target : order) {
             Thread.sleep(SETTLE_MILLIS);
             double cpu = cpuSeconds(target, nginx, sidecar);
-            Wrk.Result measured = wrk.run(urls.get(target), options.seconds(), mode.distinctClients());
+            Wrk.Result measured;
+            if (mode.grpc()) {
+                GrpcLoad.Result calls = load.grpc().maximum(targets.get(target), options.seconds());
+                round.grpcAtMaximum.put(target, calls);
+                measured = calls.throughput();
+            } else {
+                measured = load.wrk().run(targets.get(target), options.seconds(), mode.distinctClients());
+            }
             round.throughput.put(target, measured);
             if (target != Target.DIRECT) {
                 round.cpuAtMaximum.put(target, Round.per100k(cpuSeconds(target, nginx, sidecar) - cpu, measured.requests()));
@@ -214,13 +262,20 @@ public final class ProxyComparison {
         for (Target target : order) {
             Thread.sleep(SETTLE_MILLIS);
             double cpu = cpuSeconds(target, nginx, sidecar);
-            Vegeta.Result measured = vegeta.run(urls.get(target), round.rate, options.seconds(), mode.distinctClients());
+            Vegeta.Result measured;
+            if (mode.grpc()) {
+                GrpcLoad.Result calls = load.grpc().atRate(targets.get(target), round.rate, options.seconds());
+                round.grpcAtRate.put(target, calls);
+                measured = calls.latency();
+            } else {
+                measured = load.vegeta().run(targets.get(target), round.rate, options.seconds(), mode.distinctClients());
+            }
             round.latency.put(target, measured);
             if (target != Target.DIRECT) {
                 round.cpuAtRate.put(target, Round.per100k(cpuSeconds(target, nginx, sidecar) - cpu, measured.requests()));
             }
         }
-        System.out.println(Report.progress(r + 1, options.rounds(), round));
+        System.out.println(Report.progress(r + 1, options.rounds(), round, mode));
         return round;
     }
 

@@ -37,7 +37,7 @@ final class SidecarProcess implements AutoCloseable {
         this.adminPort = adminPort;
     }
 
-    static SidecarProcess start(Path directory, Path jar, List<String> javaOptions, Mode mode, String redisAddress, int upstreamPort,
+    static SidecarProcess start(Path directory, Path jar, List<String> javaOptions, Mode mode, String redisAddress, String upstream,
                                 String cpus, MemoryCgroup cgroup) throws IOException, InterruptedException {
         Files.createDirectories(directory);
         Path config = directory.resolve("sidecar.yaml");
@@ -50,7 +50,7 @@ final class SidecarProcess implements AutoCloseable {
         command.add(cpus);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(javaOptions);
-        command.addAll(List.of("-jar", jar.toString(), "--config", config.toString(), "--upstream", "http://127.0.0.1:" + upstreamPort,
+        command.addAll(List.of("-jar", jar.toString(), "--config", config.toString(), "--upstream", upstream,
                 "--bind", "127.0.0.1", "--port", String.valueOf(port), "--admin-port", String.valueOf(adminPort)));
         if (cgroup != null) {
             // "$0" is the cgroup's procs file and "$@" the command: no quoting of paths and flags inside the script.

@@ -22,18 +22,20 @@ final class SvgPlot {
     }
 
     static String of(List<ModeResult> results, Options options, Machine machine) {
+        boolean grpc = results.stream().allMatch(result -> result.mode.grpc());
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, """
                 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">
                 <rect width="100%%" height="100%%" fill="white"/>
-                <text x="20" y="24" font-size="16" font-weight="bold">Sluice sidecar and nginx (limit_req) as proxies, same upstream, same CPU</text>
+                <text x="20" y="24" font-size="16" font-weight="bold">Sluice sidecar and nginx (limit_req) as %s proxies, same upstream, same CPU</text>
                 <text x="20" y="44" fill="#444">%s, %d CPUs, load average %s before the run; %s, %s</text>
                 <text x="20" y="62" fill="#444">sidecar: %s; %s</text>
-                <text x="20" y="80" fill="#444">%d interleaved rounds per mode; throughput: wrk -c%d, %d s; latency: vegeta at %.0f%% of nginx's maximum, %d s</text>
-                """, WIDTH, HEIGHT, WIDTH, HEIGHT, escape(machine.cpu()), machine.cores(), machine.loadBefore(), escape(machine.nginx()),
-                escape(machine.vegeta()), escape(String.join(" ", machine.sidecarJavaOptions())), escape(machine.memoryLimit()),
-                options.rounds(), options.connections(), options.seconds(), options.latencyShare() * 100, options.seconds()));
-        throughput(svg, results, 70, 490);
+                <text x="20" y="80" fill="#444">%d interleaved rounds per mode; throughput: %s -c%d, %d s; latency: %s at %.0f%% of nginx's maximum, %d s</text>
+                """, WIDTH, HEIGHT, WIDTH, HEIGHT, grpc ? "gRPC (grpc_pass, h2c)" : "HTTP", escape(machine.cpu()), machine.cores(), machine.loadBefore(), escape(machine.nginx()),
+                escape(grpc ? machine.grpc() : machine.vegeta()), escape(String.join(" ", machine.sidecarJavaOptions())),
+                escape(machine.memoryLimit()), options.rounds(), grpc ? "gRPC closed loop" : "wrk", options.connections(), options.seconds(),
+                grpc ? "gRPC open loop" : "vegeta", options.latencyShare() * 100, options.seconds()));
+        throughput(svg, results, 70, 490, grpc ? "calls" : "requests");
         latency(svg, results, 590, 1010);
         legend(svg);
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\" text-anchor=\"end\">%s, dev.sluice.benchmarks.proxy.ProxyComparison</text>%n",
@@ -41,7 +43,7 @@ final class SvgPlot {
         return svg.append("</svg>\n").toString();
     }
 
-    private static void throughput(StringBuilder svg, List<ModeResult> results, int left, int right) {
+    private static void throughput(StringBuilder svg, List<ModeResult> results, int left, int right, String unit) {
         double max = 0;
         for (ModeResult result : results) {
             for (Target target : Target.values()) {
@@ -49,7 +51,7 @@ final class SvgPlot {
             }
         }
         double top = niceCeiling(max);
-        title(svg, left, right, "maximum throughput, requests/s (higher is better)");
+        title(svg, left, right, "maximum throughput, " + unit + "/s (higher is better)");
         for (int tick = 0; tick <= 4; tick++) {
             double value = top * tick / 4;
             double y = BOTTOM - (BOTTOM - TOP) * tick / 4.0;
