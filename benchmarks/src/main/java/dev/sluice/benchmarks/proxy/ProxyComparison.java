@@ -71,7 +71,11 @@ public final class ProxyComparison {
             comparison.run();
             comparison.deleteWork();
         } catch (IllegalStateException | IOException e) {
-            System.err.println("ProxyComparison: " + e.getMessage() + comparison.keptWork());
+            // An exception without a message (an EOFException of the JDK's HttpClient) says nothing without its class and stack.
+            System.err.println("ProxyComparison: " + (e.getMessage() != null ? e.getMessage() : e.toString()) + comparison.keptWork());
+            if (e.getMessage() == null) {
+                e.printStackTrace();
+            }
             comparison.stopAll();
             System.exit(1);
         } finally {
@@ -119,9 +123,11 @@ public final class ProxyComparison {
         System.out.println();
         System.out.println(report);
         System.out.printf(Locale.ROOT, "load average after the run: %s%n", Machine.loadAverage());
-        if (options.svg() != null) {
+        // A mode whose sidecar was killed before its first round has nothing to draw.
+        List<ModeResult> measured = results.stream().filter(result -> !result.rounds.isEmpty()).toList();
+        if (options.svg() != null && !measured.isEmpty()) {
             Files.createDirectories(options.svg().getParent());
-            Files.writeString(options.svg(), SvgPlot.of(results, options, machine), StandardCharsets.UTF_8);
+            Files.writeString(options.svg(), SvgPlot.of(measured, options, machine), StandardCharsets.UTF_8);
             System.out.println("plot written to " + options.svg());
         }
     }
@@ -187,20 +193,32 @@ public final class ProxyComparison {
         // Warm-up, not reported: the sidecar's JIT compiles its request path, both proxies open their upstream connections.
         long warmUp = 0;
         long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_MAX_SECONDS);
-        while (warmUp < WARM_UP_REQUESTS && System.nanoTime() < warmUpEnd && sidecar.process.isAlive()) {
-            warmUp += load.warmUp(mode, targets.get(Target.SLUICE), 2);
+        try {
+            while (warmUp < WARM_UP_REQUESTS && System.nanoTime() < warmUpEnd && sidecar.process.isAlive()) {
+                warmUp += load.warmUp(mode, targets.get(Target.SLUICE), 2);
+            }
+            load.warmUp(mode, targets.get(Target.NGINX), 1);
+        } catch (IOException e) {
+            if (sidecar.process.isAlive()) {
+                throw e;
+            }
         }
-        load.warmUp(mode, targets.get(Target.NGINX), 1);
         System.out.printf(Locale.ROOT, "  warm-up: %,d %s through the sidecar%s%n", warmUp, mode.grpc() ? "calls" : "requests",
-                warmUp < WARM_UP_REQUESTS ? " (cut at " + WARM_UP_MAX_SECONDS + " s: its JIT may not have compiled the request path yet)" : "");
+                warmUp < WARM_UP_REQUESTS && sidecar.process.isAlive()
+                        ? " (cut at " + WARM_UP_MAX_SECONDS + " s: its JIT may not have compiled the request path yet)" : "");
 
-        if (recording != null) {
+        // The kernel kills a sidecar past its cgroup's limit, under load or just after: the mode is then reported as killed.
+        boolean alive = sidecar.process.isAlive();
+        if (recording != null && alive) {
             // Recorded from here on: the warm request path under load, not the start-up and the JIT's first minutes.
             sidecar.startRecording(recording);
         }
-        double sidecarCpu = sidecar.cpuSeconds();
-        double gcCpu = sidecar.gcThreadCpuSeconds();
-        double gcPause = sidecar.gcPauseSeconds();
+        double sidecarCpu = alive ? sidecar.cpuSeconds() : 0;
+        double gcCpu = alive ? sidecar.gcThreadCpuSeconds() : 0;
+        double gcPause = alive ? sidecar.gcPauseSeconds() : 0;
+        if (!sidecar.process.isAlive()) {
+            ended(sidecar, cgroup, mode, "during its warm-up");
+        }
         for (int r = 0; r < options.rounds() && sidecar.process.isAlive(); r++) {
             try {
                 result.rounds.add(round(r, targets, nginx, sidecar, load, mode));
@@ -210,8 +228,7 @@ public final class ProxyComparison {
                 }
             }
             if (!sidecar.process.isAlive()) {
-                System.out.printf(Locale.ROOT, "the sidecar ended with %d%s; %s stops here%n", sidecar.process.exitValue(),
-                        cgroup != null && cgroup.oomKills() > 0 ? " (killed at the memory limit)" : "", mode.id);
+                ended(sidecar, cgroup, mode, "in round " + (r + 1));
             }
         }
         if (sidecar.process.isAlive()) {
@@ -235,6 +252,11 @@ public final class ProxyComparison {
         stop(cgroup);
         stop(redis);
         return result;
+    }
+
+    private static void ended(SidecarProcess sidecar, MemoryCgroup cgroup, Mode mode, String when) {
+        System.out.printf(Locale.ROOT, "the sidecar ended %s with %d%s; %s stops here%n", when, sidecar.process.exitValue(),
+                cgroup != null && cgroup.oomKills() > 0 ? " (killed at the memory limit)" : "", mode.id);
     }
 
     /** One interleaved round: every target's maximum throughput, then every target's latency at half nginx's maximum. */

@@ -186,12 +186,14 @@ final class Report {
         text.append(" | ---".repeat(results.size())).append(" |\n| throughput ≥ 1.0× nginx's");
         for (ModeResult result : results) {
             Spread ratio = result.ratio(r -> r.throughput.get(Target.SLUICE).perSecond(), r -> r.throughput.get(Target.NGINX).perSecond());
-            text.append(String.format(Locale.ROOT, " | %.2f× %s", ratio.median(), ratio.median() >= 1.0 ? "met" : "not met"));
+            text.append(!ratio.known() ? " | not measured (killed)"
+                    : String.format(Locale.ROOT, " | %.2f× %s", ratio.median(), ratio.median() >= 1.0 ? "met" : "not met"));
         }
         text.append(" |\n| p99 ≤ nginx's + 1 ms at the constant rate");
         for (ModeResult result : results) {
             Spread added = result.spread(r -> (r.latency.get(Target.SLUICE).p99() - r.latency.get(Target.NGINX).p99()) / 1e6);
-            text.append(String.format(Locale.ROOT, " | %+.2f ms %s", added.median(), added.median() <= GOAL_P99_ADDED_MS ? "met" : "not met"));
+            text.append(!added.known() ? " | not measured (killed)"
+                    : String.format(Locale.ROOT, " | %+.2f ms %s", added.median(), added.median() <= GOAL_P99_ADDED_MS ? "met" : "not met"));
         }
         text.append(" |\n| sidecar RSS ≤ 96 MiB after the load");
         for (ModeResult result : results) {
