@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
  * execs {@code java}: one pid throughout, and the JVM sizes its heap from the limit it starts under.
  */
 final class SidecarProcess implements AutoCloseable {
+    private static final Pattern JVM_FLAGS = Pattern.compile("<jvmFlags(\\s[^>]*)?>");
     private static final Pattern JVM_FLAG = Pattern.compile("<jvmFlag>\\s*(.*?)\\s*</jvmFlag>");
+    /** What the image's environment sets for the JVM (sidecar/pom.xml, jib's environment; the launcher sets it too). */
+    private static final String MALLOC_ARENA_MAX = "2";
     private static final Pattern GC_PAUSE_SUM = Pattern.compile("^jvm_gc_pause_seconds_sum\\{[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
 
     private static final String RECORDING = "proxy-comparison";
@@ -59,7 +62,9 @@ final class SidecarProcess implements AutoCloseable {
             command = shell;
         }
         Path log = directory.resolve("sidecar.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX);
+        Process process = builder.start();
         SidecarProcess sidecar = new SidecarProcess(process, port, adminPort);
         try {
             sidecar.awaitReady(log);
@@ -80,8 +85,10 @@ final class SidecarProcess implements AutoCloseable {
                 continue;
             }
             String text = Files.readString(pom).replaceAll("(?s)<!--.*?-->", "");
-            int start = text.indexOf("<jvmFlags>");
-            if (start >= 0) {
+            // The sidecar's own list replaces the parent's: <jvmFlags combine.self="override">.
+            Matcher open = JVM_FLAGS.matcher(text);
+            if (open.find()) {
+                int start = open.end();
                 List<String> flags = new ArrayList<>();
                 Matcher matcher = JVM_FLAG.matcher(text.substring(start, text.indexOf("</jvmFlags>", start)));
                 while (matcher.find()) {
