@@ -313,7 +313,9 @@ public final class Forwarder implements EnforcedHandler {
             }
             closeAttempt(mine);
             client.discard(connection, upstreamExchange);
-            if (committed) {
+            if (committed || exchange.isResponseStarted()) {
+                // Too late for an answer of the sidecar's own: the client's stream (HTTP/2) or connection is reset instead.
+                // Undertow starts a response itself when its own I/O fails, e.g. when direct memory runs out for a frame.
                 resetClient();
                 return;
             }
