@@ -60,6 +60,12 @@ import org.xnio.management.XnioServerMXBean;
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
     private static final long UNLIMITED_BODY = -1L;
+    /** The traffic port's server options, given to the builder and again with HTTP/2 once it is up. */
+    private static final OptionMap TRAFFIC_OPTIONS = OptionMap.builder()
+            .set(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+            // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
+            .set(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
+            .getMap();
 
     private final SidecarSettings settings;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -126,9 +132,8 @@ public final class Sidecar implements AutoCloseable {
                 // accepts costs nothing and a lower mark would only leave the backlog waiting longer.
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, caps.maxConnections())
                 .setSocketOption(Options.CONNECTION_LOW_WATER, caps.maxConnections())
-                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
-                // Undertow caps request bodies at 2 MiB by default; how large a body may be is the app's call.
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
+                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, TRAFFIC_OPTIONS.get(UndertowOptions.RECORD_REQUEST_START_TIME))
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, TRAFFIC_OPTIONS.get(UndertowOptions.MAX_ENTITY_SIZE))
                 .setHandler(root)
                 .build();
         admin = Undertow.builder()
@@ -281,8 +286,7 @@ public final class Sidecar implements AutoCloseable {
         server.getListenerInfo().get(0).setServerOptions(OptionMap.builder()
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
-                .set(UndertowOptions.RECORD_REQUEST_START_TIME, true)
-                .set(UndertowOptions.MAX_ENTITY_SIZE, UNLIMITED_BODY)
+                .addAll(TRAFFIC_OPTIONS)
                 .set(UndertowOptions.ENABLE_HTTP2, true)
                 .getMap());
     }

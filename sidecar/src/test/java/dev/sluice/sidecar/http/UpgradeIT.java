@@ -63,16 +63,18 @@ class UpgradeIT {
                 timeout: 300ms
             """;
 
-    /** Two slots, the WebSockets counted while open; {@code %s}: the queue. */
-    private static final String TWO_OPEN_SOCKETS = """
+    /** Two slots; {@code %s}: the rest of the concurrency settings. */
+    private static final String TWO_SLOTS = """
             policies:
               - name: sockets
                 rules:
                   - name: all
                     limits: [{requests: 1000000, period: 1s}]
                 backpressure:
-                  concurrency: {maxConcurrent: 2, %s, countUpgradedConnections: true}
+                  concurrency: {maxConcurrent: 2, %s}
             """;
+    /** Two slots, the WebSockets counted while open; {@code %s}: the queue. */
+    private static final String TWO_OPEN_SOCKETS = TWO_SLOTS.formatted("%s, countUpgradedConnections: true");
 
     @TempDir
     Path directory;
@@ -284,15 +286,7 @@ class UpgradeIT {
 
     @Test
     void withoutTheOptionAnOpenWebSocketHoldsNoSlot() throws Exception {
-        start("""
-                policies:
-                  - name: sockets
-                    rules:
-                      - name: all
-                        limits: [{requests: 1000000, period: 1s}]
-                    backpressure:
-                      concurrency: {maxConcurrent: 2, queueSize: 0}
-                """);
+        start(TWO_SLOTS.formatted("queueSize: 0"));
         Client first = new Client();
         WebSocket one = first.open();
         Client second = new Client();
