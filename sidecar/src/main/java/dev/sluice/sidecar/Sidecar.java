@@ -27,6 +27,7 @@ import dev.sluice.sidecar.redis.RedisStore;
 import dev.sluice.sidecar.redis.RedisStores;
 import dev.sluice.sidecar.route.OutboundRoutes;
 import dev.sluice.sidecar.watch.ConfigMapWatch;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -83,6 +84,8 @@ public final class Sidecar implements AutoCloseable {
     private Undertow admin;
     private GracefulShutdownHandler gracefulShutdown;
     private volatile boolean serving;
+    /** The I/O buffers; null until {@link #start} sizes them from the JVM's direct memory, unless a test set them. */
+    private IoBufferPool ioBuffers;
 
     public Sidecar(SidecarSettings settings) {
         this(settings, LimiterClock.SYSTEM, null);
@@ -102,6 +105,12 @@ public final class Sidecar implements AutoCloseable {
         this.configMapWatch = settings.configWatch() == null ? null : new ConfigMapWatch(settings.configWatch(), watcher::offer, registry);
     }
 
+    /** The I/O buffers to use instead of those the JVM's direct memory holds: a few, for a test to run out of them. */
+    Sidecar withIoBuffers(IoBufferPool buffers) {
+        this.ioBuffers = buffers;
+        return this;
+    }
+
     public Sidecar start() throws InvalidConfigException {
         watcher.loadInitial();
         awaitRedis();
@@ -112,7 +121,8 @@ public final class Sidecar implements AutoCloseable {
         Gauge.builder("sluice_parked_requests", parking, ParkingLot::parked)
                 .description("Requests waiting at the concurrency gates, over every policy (at most --max-parked)").register(registry);
         gracefulShutdown = Handlers.gracefulShutdown(trafficChain(inForce, forwarder, registry, parking));
-        ServerBuffers buffers = ServerBuffers.forThisJvm();
+        IoBufferPool buffers = ioBuffers != null ? ioBuffers : IoBufferPool.forThisJvm();
+        registerBufferMeters(buffers);
         // Outermost, so that even the 503s of a shutdown close their connection.
         HttpHandler root = new DrainHandler(drain, gracefulShutdown);
         boolean h2cApp = "h2c".equals(settings.upstream().getScheme());
@@ -125,8 +135,7 @@ public final class Sidecar implements AutoCloseable {
         }
         traffic = Undertow.builder()
                 .addHttpListener(settings.port(), settings.bindAddress())
-                .setBufferSize(buffers.size())
-                .setDirectBuffers(true)
+                .setByteBufferPool(buffers)
                 // At the cap, XNIO's accept thread stops accepting (connections wait in the kernel's backlog, holding no
                 // descriptor of ours) and starts again as soon as one closes: low water at the cap, since resuming
                 // accepts costs nothing and a lower mark would only leave the backlog waiting longer.
@@ -140,8 +149,7 @@ public final class Sidecar implements AutoCloseable {
                 .addHttpListener(settings.adminPort(), settings.bindAddress())
                 .setIoThreads(1)
                 .setWorkerThreads(2)
-                .setBufferSize(buffers.size())
-                .setDirectBuffers(true)
+                .setByteBufferPool(buffers)
                 .setHandler(AdminHandlers.create(inForce, watcher, configMapWatch == null ? null : configMapWatch::status, routes, registry,
                         () -> serving,
                         () -> drain.draining() ? "draining" : redisStores.notReadyReason(), new DrainEndpoint(drain, settings.drainToken()),
@@ -184,6 +192,17 @@ public final class Sidecar implements AutoCloseable {
      * on the same worker, are not counted). XNIO counts on each I/O thread and waits for the answers, so only threads
      * outside the traffic worker (the admin port's, a scrape's) read it.
      */
+    private void registerBufferMeters(IoBufferPool buffers) {
+        Gauge.builder("sluice_io_buffers_direct_in_use", buffers, IoBufferPool::directInUse)
+                .description("Direct I/O buffers in use (requests being read or written, HTTP/2 frames queued)").register(registry);
+        Gauge.builder("sluice_io_buffers_direct_max", buffers, IoBufferPool::budget)
+                .description("The most direct I/O buffers the sidecar makes, from -XX:MaxDirectMemorySize").register(registry);
+        Gauge.builder("sluice_io_buffer_size_bytes", buffers, IoBufferPool::size)
+                .description("The size of one I/O buffer").register(registry);
+        FunctionCounter.builder("sluice_io_buffers_spilled", buffers, IoBufferPool::spilled)
+                .description("I/O buffers taken from the heap because every direct one was in use").register(registry);
+    }
+
     private void registerConnectionGauges(OverloadCaps caps) {
         String port = ":" + port();
         traffic.getWorker().getMXBean().getServerMXBeans().stream()
