@@ -98,7 +98,7 @@ public final class UpstreamClient implements AutoCloseable {
             callback.completed(current);
             return;
         }
-        UndertowClient.getInstance().connect(new ClientCallback<>() {
+        H2cConnector.connect(new ClientCallback<>() {
             @Override
             public void completed(ClientConnection opened) {
                 // Requests that arrived while it was being opened each opened one: the first to finish is shared, the others
@@ -114,7 +114,7 @@ public final class UpstreamClient implements AutoCloseable {
             public void failed(IOException e) {
                 callback.failed(e);
             }
-        }, upstream, thread, ssl, exchange.getConnection().getByteBufferPool(), options);
+        }, upstream, thread, exchange.getConnection().getByteBufferPool(), options);
     }
 
     /** Returns a connection whose exchange is over to its thread's pool, or closes it. */
