@@ -273,6 +273,12 @@ public final class Forwarder implements EnforcedHandler {
 
         private void commit(int mine, ClientExchange received) {
             committed = true;
+            // No attempt follows: what was kept to send again would only hold memory while a long call streams on.
+            body = null;
+            if (copy != null) {
+                copy.drop();
+                copy = null;
+            }
             Transport.copyResponseHead(received, exchange);
             boolean upgrade = Transport.isUpgrade(exchange);
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {

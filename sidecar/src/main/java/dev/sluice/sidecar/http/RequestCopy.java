@@ -93,7 +93,8 @@ final class RequestCopy implements ConduitWrapper<StreamSourceConduit> {
         return (bytes[1] & 0xFFL) << 24 | (bytes[2] & 0xFFL) << 16 | (bytes[3] & 0xFFL) << 8 | bytes[4] & 0xFFL;
     }
 
-    private void drop() {
+    /** Stops copying and lets the copy go: the call will not be sent again. */
+    void drop() {
         dropped = true;
         bytes = null;
     }

@@ -84,6 +84,18 @@ class RequestCopyTest {
     }
 
     @Test
+    void aDroppedCopyCopiesNoMore() {
+        byte[] one = message("hello");
+        RequestCopy copy = copied(Arrays.copyOf(one, 6), 6, 1024, false);
+        copy.drop();
+        ByteBuffer rest = ByteBuffer.wrap(one);
+        copy.append(rest, 6, one.length);
+        copy.end();
+
+        assertThat(copy.message()).isNull();
+    }
+
+    @Test
     void aBodyThatIsNotGrpcFramingIsNotAMessage() {
         byte[] one = message("hello");
         one[0] = 2;
