@@ -45,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * gRPC through the sidecar, grpc-java on both ends over loopback: the client speaks HTTP/2 to the
  * sidecar by prior knowledge, the sidecar to the server over h2c ({@code --upstream h2c://}). Calls and
- * their trailers pass; what the sidecar refuses reaches the client as a gRPC status it understands.
+ * their trailers pass; what the sidecar refuses reaches the client as a gRPC status it understands; a
+ * call the app fails before answering is sent again when the retry policy names the status and the call's
+ * request is one message.
  */
 class GrpcIT {
     private static final String SERVICE = "sluice.test.Echo";
