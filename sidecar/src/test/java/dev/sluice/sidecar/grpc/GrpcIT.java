@@ -32,9 +32,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,6 +59,8 @@ class GrpcIT {
     private static final MethodDescriptor<Words, Words> REPEAT = method("Repeat", MethodDescriptor.MethodType.SERVER_STREAMING);
     /** {@code rpc Collect (stream Words) returns (Words)}. */
     private static final MethodDescriptor<Words, Words> COLLECT = method("Collect", MethodDescriptor.MethodType.CLIENT_STREAMING);
+    /** {@code rpc Chat (stream Words) returns (stream Words)}. */
+    private static final MethodDescriptor<Words, Words> CHAT = method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
     private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -372,6 +376,44 @@ class GrpcIT {
         assertThat(calls.get()).isEqualTo(4);
     }
 
+    /** Were the call's body held back until whole, to be sent again, the client would wait for an echo that never comes. */
+    @Test
+    void aBidiCallWhoseClientWaitsForEachAnswerIsNotHeldBackForACopy() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        BlockingQueue<Words> echoes = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamObserver<Words> requests = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(CHAT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Words value) {
+                        echoes.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(null);
+                    }
+                });
+
+        List<String> answered = new ArrayList<>();
+        for (String text : List.of("ping", "pong", "over")) {
+            requests.onNext(words(text));
+            Words echo = echoes.poll(30, TimeUnit.SECONDS);
+            assertThat(echo).as("the answer to " + text + ", before the client sends more").isNotNull();
+            answered.add(echo.getText());
+        }
+        requests.onCompleted();
+        ended.get(30, TimeUnit.SECONDS);
+
+        assertThat(answered).containsExactly("ping", "pong", "over");
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
     @Test
     void aServerStreamingCallIsSentAgainWhenItFailsBeforeAnyMessageAndNotAfter() throws Exception {
         start(retrying("[UNAVAILABLE]", ""));
@@ -502,6 +544,7 @@ class GrpcIT {
                     .addMethod(SAY, ServerCalls.asyncUnaryCall(this::say))
                     .addMethod(REPEAT, ServerCalls.asyncServerStreamingCall(this::repeat))
                     .addMethod(COLLECT, ServerCalls.asyncClientStreamingCall(this::collect))
+                    .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(this::chat))
                     .build();
         }
 
@@ -560,6 +603,26 @@ class GrpcIT {
                         return;
                     }
                     response.onNext(words(String.join(" ", texts)));
+                    response.onCompleted();
+                }
+            };
+        }
+
+        /** Echoes each message as it comes. */
+        StreamObserver<Words> chat(StreamObserver<Words> response) {
+            calls.incrementAndGet();
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(Words value) {
+                    response.onNext(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
                     response.onCompleted();
                 }
             };
