@@ -1,5 +1,6 @@
 package dev.sluice.operator;
 
+import dev.sluice.api.config.GrpcStatus;
 import dev.sluice.api.config.RetryConfig;
 import java.util.List;
 
@@ -11,6 +12,7 @@ public final class Retries {
     private Boolean jitter;
     private List<Integer> retryOn;
     private List<String> methods;
+    private List<GrpcStatus> grpcRetryOn;
     private Integer budgetPercent;
 
     private Retries() {
@@ -46,12 +48,17 @@ public final class Retries {
         return this;
     }
 
+    public Retries grpcRetryOn(GrpcStatus... statuses) {
+        this.grpcRetryOn = List.of(statuses);
+        return this;
+    }
+
     public Retries budgetPercent(int percent) {
         this.budgetPercent = percent;
         return this;
     }
 
     public RetryConfig build() {
-        return new RetryConfig(maxAttempts, backoffBase, backoffMax, jitter, retryOn, methods, budgetPercent, null, null);
+        return new RetryConfig(maxAttempts, backoffBase, backoffMax, jitter, retryOn, methods, grpcRetryOn, budgetPercent, null, null);
     }
 }

@@ -49,6 +49,8 @@ public final class ConfigLoader {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Else a number is taken for the enum constant at that index: grpcRetryOn: [14] would read as DATA_LOSS.
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     private static final ObjectReader STRICT = YAML.readerFor(SidecarConfig.class);
     private static final ObjectReader RESOURCES = YAML.readerFor(new TypeReference<List<RenderedResource>>() { })

@@ -1,6 +1,8 @@
 package dev.sluice.api.config;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -140,12 +142,26 @@ public final class ResilienceValidator {
         }
         errors.httpStatuses(retry.retryOn(), path + ".retryOn");
         errors.retryMethods(retry.methods(), path + ".methods");
+        grpcStatuses(retry.grpcRetryOn(), path + ".grpcRetryOn");
         errors.percent(retry.budgetPercent(), path + ".budgetPercent");
         if (retry.minRetriesPerSecond() < 0 || retry.minRetriesPerSecond() > MAX_MIN_RETRIES_PER_SECOND) {
             errors.add(path + ".minRetriesPerSecond", "must be between 0 and " + MAX_MIN_RETRIES_PER_SECOND + ", got " + retry.minRetriesPerSecond());
         }
         if (retry.maxBodyBytes() < 0 || retry.maxBodyBytes() > RetryConfig.MAX_BODY_BYTES) {
             errors.add(path + ".maxBodyBytes", "must be between 0 and " + RetryConfig.MAX_BODY_BYTES + ", got " + retry.maxBodyBytes());
+        }
+    }
+
+    /** A name that is not a status reads as null; the reading keeps it so that it is reported here with its index. */
+    private void grpcStatuses(List<GrpcStatus> statuses, String path) {
+        Set<GrpcStatus> seen = EnumSet.noneOf(GrpcStatus.class);
+        for (int i = 0; i < statuses.size(); i++) {
+            GrpcStatus status = statuses.get(i);
+            if (status == null) {
+                errors.add(path + "[" + i + "]", "must be a gRPC status other than OK, one of " + Arrays.toString(GrpcStatus.values()));
+            } else if (!seen.add(status)) {
+                errors.add(path + "[" + i + "]", status + " is listed twice");
+            }
         }
     }
 

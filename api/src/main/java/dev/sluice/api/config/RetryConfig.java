@@ -8,6 +8,8 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -18,6 +20,12 @@ import java.util.List;
  * response has started, and only while retries stay within {@code budgetPercent} of the requests of the
  * last 10 seconds plus {@code minRetriesPerSecond}, so that retries cannot multiply the load on a
  * struggling upstream.
+ *
+ * <p>A gRPC call is judged by {@code grpcRetryOn} instead of {@code retryOn} and {@code methods} (every call is a
+ * POST): it is sent again only when the policy names gRPC statuses, its whole request is one gRPC message within
+ * {@code maxBodyBytes} (a unary or server-streaming call), and it failed before any of its response was passed on.
+ * None named, the default, means no gRPC call is replayed; the list is then absent from a rendered document rather than
+ * empty, so that documents which do not use it read as they did before it existed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "duration(self.backoffBase) <= duration(self.backoffMax)",
@@ -41,6 +49,12 @@ public record RetryConfig(
         @JsonPropertyDescription("Methods that are retried (default the idempotent GET, HEAD, OPTIONS, PUT, DELETE).")
         @Size(max = 16)
         List<String> methods,
+        @JsonPropertyDescription("gRPC statuses that are retried, e.g. [UNAVAILABLE], when a call's request is one message and the"
+                + " status comes before any of the response (default none: gRPC calls are not replayed). retryOn and methods do not"
+                + " apply to gRPC calls.")
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        @Size(max = RetryConfig.MAX_GRPC_STATUSES)
+        List<GrpcStatus> grpcRetryOn,
         @JsonPropertyDescription("Retries allowed as a percentage of requests over the last 10 seconds.")
         @Default("" + RetryConfig.DEFAULT_BUDGET_PERCENT) @Min(Syntax.MIN_PERCENT) @Max(Syntax.MAX_PERCENT)
         Integer budgetPercent,
@@ -61,6 +75,7 @@ public record RetryConfig(
     public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
     public static final List<Integer> DEFAULT_RETRY_ON = List.of(502, 503, 504);
     public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+    public static final int MAX_GRPC_STATUSES = GrpcStatus.MAX_CODE;
 
     public RetryConfig {
         maxAttempts = maxAttempts == null ? DEFAULT_MAX_ATTEMPTS : maxAttempts;
@@ -69,12 +84,25 @@ public record RetryConfig(
         jitter = jitter == null ? Boolean.TRUE : jitter;
         retryOn = retryOn == null ? DEFAULT_RETRY_ON : List.copyOf(retryOn);
         methods = methods == null ? DEFAULT_METHODS : List.copyOf(methods);
+        // Not List.copyOf: a name that is not a status reads as a null element, which the validator reports with its index.
+        grpcRetryOn = grpcRetryOn == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(grpcRetryOn));
         budgetPercent = budgetPercent == null ? DEFAULT_BUDGET_PERCENT : budgetPercent;
         minRetriesPerSecond = minRetriesPerSecond == null ? DEFAULT_MIN_RETRIES_PER_SECOND : minRetriesPerSecond;
         maxBodyBytes = maxBodyBytes == null ? DEFAULT_MAX_BODY_BYTES : maxBodyBytes;
     }
 
+    /** A policy that replays no gRPC call. */
+    public RetryConfig(Integer maxAttempts, String backoffBase, String backoffMax, Boolean jitter, List<Integer> retryOn, List<String> methods,
+                       Integer budgetPercent, Integer minRetriesPerSecond, Integer maxBodyBytes) {
+        this(maxAttempts, backoffBase, backoffMax, jitter, retryOn, methods, null, budgetPercent, minRetriesPerSecond, maxBodyBytes);
+    }
+
     public static RetryConfig defaults() {
         return new RetryConfig(null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Whether gRPC calls may be replayed at all: the policy names gRPC statuses. */
+    public boolean retriesGrpc() {
+        return !grpcRetryOn.isEmpty();
     }
 }

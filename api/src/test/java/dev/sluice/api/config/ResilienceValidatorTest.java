@@ -2,6 +2,7 @@ package dev.sluice.api.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -149,5 +150,53 @@ class ResilienceValidatorTest {
                             .containsExactly("policies[0].backpressure.concurrency.countUpgradedConnections"))
                     .hasMessageContaining("true or false");
         }
+    }
+
+    /** A breaker whose retry policy has {@code extra} (YAML flow fields). */
+    private static String retry(String extra) {
+        return """
+                breakers:
+                  - name: app
+                    target: Inbound
+                    retry: {maxAttempts: 3%s}
+                """.formatted(extra);
+    }
+
+    @Test
+    void grpcStatusesAreOptInAndWrittenOnlyWhenNamed() throws Exception {
+        SidecarConfig named = ConfigLoader.parse(retry(", grpcRetryOn: [UNAVAILABLE, RESOURCE_EXHAUSTED]"));
+        SidecarConfig none = ConfigLoader.parse(retry(", grpcRetryOn: []"));
+        SidecarConfig absent = ConfigLoader.parse(retry(""));
+
+        RetryConfig retry = named.breakers().get(0).retry();
+        assertThat(retry.grpcRetryOn()).containsExactly(GrpcStatus.UNAVAILABLE, GrpcStatus.RESOURCE_EXHAUSTED);
+        assertThat(retry.retriesGrpc()).isTrue();
+        assertThat(ConfigLoader.parse(ConfigLoader.toYaml(named))).isEqualTo(named);
+        assertThat(absent.breakers().get(0).retry().retriesGrpc()).isFalse();
+        assertThat(none).as("none named is the default").isEqualTo(absent);
+        assertThat(ConfigLoader.toYaml(none)).as("a document not using it reads as before it existed").doesNotContain("grpcRetryOn");
+    }
+
+    @Test
+    void aGrpcStatusIsNamedAsGrpcNamesItAndAWrongNameNamesTheField() {
+        for (String wrong : List.of("Unavailable", "OK", "14")) {
+            assertThatThrownBy(() -> ConfigLoader.parse(retry(", grpcRetryOn: [UNAVAILABLE, " + wrong + "]")))
+                    .as(wrong)
+                    .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors()).extracting(FieldError::field)
+                            .containsExactly("breakers[0].retry.grpcRetryOn[1]"))
+                    .hasMessageContaining("'" + wrong + "' is not one of CANCELLED, UNKNOWN");
+        }
+    }
+
+    @Test
+    void aGrpcStatusIsListedOnceAndNotLeftEmpty() throws Exception {
+        assertThat(ConfigValidator.validate(ConfigLoader.parseUnvalidated(retry(", grpcRetryOn: [UNAVAILABLE, ~, INTERNAL, UNAVAILABLE]"))))
+                .extracting(FieldError::field, FieldError::message)
+                .containsExactly(
+                        tuple("breakers[0].retry.grpcRetryOn[1]",
+                                "must be a gRPC status other than OK, one of [CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND,"
+                                        + " ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE,"
+                                        + " UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED]"),
+                        tuple("breakers[0].retry.grpcRetryOn[3]", "UNAVAILABLE is listed twice"));
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
+import dev.sluice.api.config.GrpcStatus;
 import dev.sluice.api.config.RetryConfig;
 import dev.sluice.api.config.RouteConfig;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -23,7 +24,8 @@ class CircuitBreakerSpecTest {
 
         String json = new ObjectMapper().writeValueAsString(spec);
 
-        assertThat(json).contains("\"maxAttempts\"", "\"localPort\"").doesNotContain("minRetriesPerSecond", "maxBodyBytes", "\"rules\"");
+        assertThat(json).contains("\"maxAttempts\"", "\"localPort\"").doesNotContain("minRetriesPerSecond", "maxBodyBytes", "\"rules\"",
+                "grpcRetryOn");
         assertThat(new ObjectMapper().readValue(json, CircuitBreakerSpec.class).toBreakerConfig("shop", "pay").retry())
                 .isEqualTo(RetryConfig.defaults());
     }
@@ -32,7 +34,7 @@ class CircuitBreakerSpecTest {
     @Test
     void theBreakerIsUnwrappedUnderSpecForJacksonAndTheKubernetesClient() throws Exception {
         String json = "{\"target\":{\"type\":\"Outbound\",\"route\":{\"name\":\"pay\",\"upstream\":\"https://pay.example.com\",\"localPort\":15001}},"
-                + "\"failureRateThreshold\":40,\"timeout\":\"2s\",\"retry\":{\"maxAttempts\":4}}";
+                + "\"failureRateThreshold\":40,\"timeout\":\"2s\",\"retry\":{\"maxAttempts\":4,\"grpcRetryOn\":[\"UNAVAILABLE\"]}}";
         KubernetesSerialization client = new KubernetesSerialization();
 
         for (CircuitBreakerSpec spec : new CircuitBreakerSpec[] {new ObjectMapper().readValue(json, CircuitBreakerSpec.class),
@@ -45,6 +47,7 @@ class CircuitBreakerSpecTest {
             assertThat(config.minimumNumberOfCalls()).isEqualTo(BreakerConfig.DEFAULT_MINIMUM_NUMBER_OF_CALLS);
             assertThat(config.timeout()).isEqualTo("2s");
             assertThat(config.retry().maxAttempts()).isEqualTo(4);
+            assertThat(config.retry().grpcRetryOn()).containsExactly(GrpcStatus.UNAVAILABLE);
             assertThat(client.asJson(spec)).startsWith("{\"target\":").contains(",\"failureRateThreshold\":40,").doesNotContain("breaker");
             assertThat(client.unmarshal(client.asJson(spec), CircuitBreakerSpec.class)).isEqualTo(spec);
         }

@@ -17,6 +17,7 @@ import dev.sluice.api.config.ConcurrencyConfig;
 import dev.sluice.api.config.ConfigLoader;
 import dev.sluice.api.config.ConfigValidator;
 import dev.sluice.api.config.FailureKind;
+import dev.sluice.api.config.GrpcStatus;
 import dev.sluice.api.config.PriorityConfig;
 import dev.sluice.api.config.SheddingConfig;
 import dev.sluice.api.config.SidecarConfig;
@@ -38,7 +39,8 @@ class BreakerAndBackpressureRenderingTest {
         CircuitBreakerSpec spec = breakerSpec(BreakerConfig.builder().failureRateThreshold(40).slowCallRateThreshold(80).slowCallDuration("2s")
                 .minimumNumberOfCalls(20).slidingWindow(new WindowConfig(WindowConfig.WindowType.Time, 60)).waitDurationInOpenState("15s")
                 .permittedCallsInHalfOpen(3).failureStatuses(List.of(500, 503)).failureErrors(List.of(FailureKind.Timeout)).timeout("5s")
-                .retry(Retries.of().maxAttempts(4).jitter(false).methods("GET").budgetPercent(10).build()).build());
+                .retry(Retries.of().maxAttempts(4).jitter(false).methods("GET").grpcRetryOn(GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED)
+                        .budgetPercent(10).build()).build());
 
         BreakerConfig config = spec.toBreakerConfig(NS, "app");
 
@@ -61,6 +63,7 @@ class BreakerAndBackpressureRenderingTest {
         assertThat(config.retry().jitter()).isFalse();
         assertThat(config.retry().methods()).containsExactly("GET");
         assertThat(config.retry().budgetPercent()).isEqualTo(10);
+        assertThat(config.retry().grpcRetryOn()).containsExactly(GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.undertow.client.ClientConnection;
 import io.undertow.client.ClientExchange;
 import io.undertow.client.ClientRequest;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
@@ -32,8 +33,15 @@ import org.xnio.XnioExecutor;
  * Content-Length, which is then read into memory first; any other body, and every body when nothing
  * is retried, streams to the upstream and is retried only after a connection failure, when none of it
  * was sent. A response is passed on, status and headers and a streamed body, as soon as its attempt
- * is not going to be retried: nothing is retried once the response has started. A gRPC call's body has no
- * Content-Length (over HTTP/2 it ends with its stream), so it always streams: a call is never replayed.
+ * is not going to be retried: nothing is retried once the response has started.
+ *
+ * <p>A gRPC call is judged by the policy's gRPC statuses, not by its HTTP statuses and methods (every call is a
+ * POST, every answer HTTP 200). Its body always streams, never held back until it is whole (a bidi call may wait for
+ * the app before it sends more); when the policy names gRPC statuses a {@link RequestCopy} keeps a copy on the way.
+ * The call is sent again from that copy only when its whole request arrived and is one gRPC message within
+ * {@code maxBodyBytes} (a unary or server-streaming call, never a client-streaming or bidi one with several
+ * messages), and its attempt failed before anything of the response was passed on: an answer that ends the call at
+ * once (trailers-only) with a named status, a connection failure or reset, or the attempt's timeout.
  *
  * <p>This class decides about attempts (permission, timeout, retry, giving up); what one attempt
  * copies and streams between the client and the upstream is {@link Transport}'s, over the pooled
@@ -93,8 +101,10 @@ public final class Forwarder implements EnforcedHandler {
         // still open after its headers has one.
         boolean unknownLength = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)
                 || length < 0 && !exchange.isRequestComplete();
-        boolean retryableMethod = retry != null && retry.allowsMethod(exchange.getRequestMethod());
+        call.grpc = retry != null && Grpc.isCall(exchange);
+        boolean retryableMethod = retry != null && !call.grpc && retry.allowsMethod(exchange.getRequestMethod());
         if (!unknownLength && length <= 0) {
+            // A gRPC call without a message is not one to send again.
             call.body = NO_BODY;
             call.replayable = retryableMethod;
             exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
@@ -108,6 +118,9 @@ public final class Forwarder implements EnforcedHandler {
                 IoUtils.safeClose(ex.getConnection());
             });
         } else {
+            if (call.grpc && retry.retriesGrpc()) {
+                call.copy = RequestCopy.attach(exchange, retry.maxBodyBytes());
+            }
             exchange.dispatch(SameThreadExecutor.INSTANCE, call::attempt);
         }
     }
@@ -127,6 +140,10 @@ public final class Forwarder implements EnforcedHandler {
         private long responseArrived;
         private byte[] body;
         private boolean replayable;
+        /** A gRPC call under a retry policy, judged by its gRPC statuses. */
+        private boolean grpc;
+        /** The streaming gRPC body's copy, which makes the call replayable once it holds the one whole message; else null. */
+        private RequestCopy copy;
         private boolean bodyStreamed;
         private boolean committed;
         /** The response is read to its end and its connection handed back: it is no longer this call's to close. */
@@ -236,8 +253,8 @@ public final class Forwarder implements EnforcedHandler {
             responseArrived = System.nanoTime();
             long took = responseArrived - attemptStart;
             boolean success = breaker == null || breaker.onResponse(status, took);
-            if (retry != null && retry.retriesStatus(status)) {
-                if (mayRetry(replayable)) {
+            if (retry != null && (grpc ? retry.retriesGrpcStatus(Grpc.callStatus(received.getResponse())) : retry.retriesStatus(status))) {
+                if (mayRetry(replayable())) {
                     closeAttempt(mine);
                     client.discard(received.getConnection(), received);
                     if (attempt > 1) {
@@ -256,6 +273,12 @@ public final class Forwarder implements EnforcedHandler {
 
         private void commit(int mine, ClientExchange received) {
             committed = true;
+            // No attempt follows: what was kept to send again would only hold memory while a long call streams on.
+            body = null;
+            if (copy != null) {
+                copy.drop();
+                copy = null;
+            }
             Transport.copyResponseHead(received, exchange);
             boolean upgrade = Transport.isUpgrade(exchange);
             if (upgrade && received.getResponse().getResponseCode() == StatusCodes.SWITCHING_PROTOCOLS) {
@@ -322,7 +345,7 @@ public final class Forwarder implements EnforcedHandler {
             if (breaker != null) {
                 breaker.onError(kind, System.nanoTime() - attemptStart);
             }
-            boolean sendsAgain = kind == FailureKind.ConnectFailure ? replayable || !bodyStreamed : replayable;
+            boolean sendsAgain = kind == FailureKind.ConnectFailure ? replayable() || !bodyStreamed : replayable();
             if (retry != null && mayRetry(sendsAgain)) {
                 if (attempt > 1) {
                     guard.retried(false);
@@ -335,6 +358,23 @@ public final class Forwarder implements EnforcedHandler {
             }
             // 502, not 503, when the app cannot be reached: 503 is the sidecar's own shedding and open circuits.
             Rejections.upstreamFailed(exchange, kind == FailureKind.Timeout);
+        }
+
+        /**
+         * Whether the whole request can be sent again: buffered, or a gRPC call whose copy turned out to hold its one
+         * message, which is then the body of the next attempts. A request with trailers (gRPC clients send none) is not:
+         * a copy of its body alone would be less than the call.
+         */
+        private boolean replayable() {
+            if (!replayable && copy != null && exchange.getAttachment(HttpAttachments.REQUEST_TRAILERS) == null) {
+                byte[] message = copy.message();
+                if (message != null) {
+                    body = message;
+                    replayable = true;
+                    copy = null;
+                }
+            }
+            return replayable;
         }
 
         /** Whether another attempt may be made, taking a retry from the budget if so. */

@@ -22,10 +22,14 @@ import java.nio.charset.StandardCharsets;
  * request metrics and the adaptive concurrency limit count a refused call as what it is, not as a 200.
  */
 final class Grpc {
+    static final int UNKNOWN = 2;
     static final int DEADLINE_EXCEEDED = 4;
+    static final int PERMISSION_DENIED = 7;
     static final int RESOURCE_EXHAUSTED = 8;
+    static final int UNIMPLEMENTED = 12;
     static final int INTERNAL = 13;
     static final int UNAVAILABLE = 14;
+    static final int UNAUTHENTICATED = 16;
     static final HttpString GRPC_STATUS = new HttpString("grpc-status");
     static final HttpString GRPC_MESSAGE = new HttpString("grpc-message");
     static final HttpString RETRY_PUSHBACK_MS = new HttpString("grpc-retry-pushback-ms");
@@ -94,6 +98,37 @@ final class Grpc {
             case "14" -> 503;
             case "16" -> 401;
             default -> 500;
+        };
+    }
+
+    /**
+     * The gRPC status a client reads from an answer that ends the call as it starts, which is what a retry policy's
+     * {@code grpcRetryOn} names: a trailers-only answer's {@code grpc-status}; for an answer that is not gRPC's (an HTTP
+     * error from something in front of the app) the status gRPC clients make of its HTTP status (gRPC's
+     * http-grpc-status-mapping: 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 UNIMPLEMENTED, 429, 502,
+     * 503 and 504 UNAVAILABLE, any other UNKNOWN). -1 for a call whose status comes later, after its messages.
+     */
+    static int callStatus(ClientResponse response) {
+        int status = response.getResponseCode();
+        if (status == StatusCodes.OK) {
+            String grpcStatus = response.getResponseHeaders().getFirst(GRPC_STATUS);
+            if (grpcStatus == null) {
+                return -1;
+            }
+            try {
+                return Integer.parseInt(grpcStatus.trim());
+            } catch (NumberFormatException e) {
+                // What grpc-java makes of a grpc-status it cannot read.
+                return UNKNOWN;
+            }
+        }
+        return switch (status) {
+            case 400 -> INTERNAL;
+            case 401 -> UNAUTHENTICATED;
+            case 403 -> PERMISSION_DENIED;
+            case 404 -> UNIMPLEMENTED;
+            case 429, 502, 503, 504 -> UNAVAILABLE;
+            default -> UNKNOWN;
         };
     }
 

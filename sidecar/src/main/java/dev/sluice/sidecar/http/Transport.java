@@ -8,7 +8,6 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.NetworkUtils;
-import io.undertow.util.Transfer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -16,7 +15,9 @@ import java.util.Set;
 import org.xnio.ChannelExceptionHandler;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
 
 /**
  * The transport of one attempt of {@link Forwarder}: what is copied from the client's request
@@ -109,15 +110,17 @@ final class Transport {
 
     /** Streams the client's request body to the upstream as it arrives, then its trailers if it had any, then ends it. */
     static void streamRequestBody(HttpServerExchange exchange, ClientExchange sent, ChannelExceptionHandler<java.nio.channels.Channel> broken) {
-        Transfer.initiateTransfer(exchange.getRequestChannel(), sent.getRequestChannel(), ChannelListeners.closingChannelListener(),
+        StreamSourceChannel body = exchange.getRequestChannel();
+        Pump.start(body, sent.getRequestChannel(), exchange.getConnection().getByteBufferPool(),
                 channel -> {
+                    IoUtils.safeClose(body);
                     // Undertow's server keeps a request's trailers under REQUEST_TRAILERS; its client sends RESPONSE_TRAILERS.
                     HeaderMap trailers = exchange.getAttachment(HttpAttachments.REQUEST_TRAILERS);
                     if (trailers != null) {
                         sent.putAttachment(HttpAttachments.RESPONSE_TRAILERS, copy(trailers));
                     }
                     finishWrites(channel, broken);
-                }, broken, broken, exchange.getConnection().getByteBufferPool());
+                }, broken);
     }
 
     /** The upstream's status and headers onto the client's response; hop-by-hop headers and those the sidecar set (rate limits) stay as they are. */
@@ -145,7 +148,7 @@ final class Transport {
                                    ChannelExceptionHandler<java.nio.channels.Channel> broken) {
         // Not a listener on the upstream's side: Undertow's client detaches the response channel once it is read to its
         // end, so a listener set on it then is never called, and the connection would never be handed back.
-        Transfer.initiateTransfer(received.getResponseChannel(), exchange.getResponseChannel(), null,
+        Pump.start(received.getResponseChannel(), exchange.getResponseChannel(), exchange.getConnection().getByteBufferPool(),
                 sink -> {
                     // The trailers (gRPC's grpc-status and grpc-message) are read with the end of the body, before this runs.
                     // Undertow's client keeps a response's under REQUEST_TRAILERS; its server sends RESPONSE_TRAILERS.
@@ -155,7 +158,7 @@ final class Transport {
                     }
                     done.run();
                     finishWrites(sink, broken);
-                }, broken, broken, exchange.getConnection().getByteBufferPool());
+                }, broken);
     }
 
     private static HeaderMap copy(HeaderMap in) {

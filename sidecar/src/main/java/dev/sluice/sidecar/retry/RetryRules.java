@@ -1,5 +1,6 @@
 package dev.sluice.sidecar.retry;
 
+import dev.sluice.api.config.GrpcStatus;
 import dev.sluice.api.config.LimitPeriod;
 import dev.sluice.api.config.RetryConfig;
 import dev.sluice.sidecar.limit.LimiterClock;
@@ -11,14 +12,15 @@ import java.util.function.DoubleSupplier;
 import java.util.stream.Collectors;
 
 /**
- * A compiled retry policy: which methods and statuses may be retried, how many attempts, the backoff
- * between them, the largest body that is buffered to be sent again, and the budget shared by every
- * request of the target.
+ * A compiled retry policy: which methods and statuses may be retried (and which gRPC statuses, for gRPC
+ * calls), how many attempts, the backoff between them, the largest body that is kept to be sent again,
+ * and the budget shared by every request of the target.
  */
 public final class RetryRules {
     private final RetryConfig config;
     private final Set<HttpString> methods;
     private final boolean[] statuses = new boolean[600];
+    private final boolean[] grpcStatuses = new boolean[GrpcStatus.MAX_CODE + 1];
     private final Backoff backoff;
     private final RetryBudget budget;
     private final DoubleSupplier random;
@@ -31,6 +33,7 @@ public final class RetryRules {
         this.config = config;
         this.methods = config.methods().stream().map(HttpString::new).collect(Collectors.toUnmodifiableSet());
         config.retryOn().forEach(status -> statuses[status] = true);
+        config.grpcRetryOn().forEach(status -> grpcStatuses[status.code()] = true);
         Duration base = LimitPeriod.parseDuration(config.backoffBase());
         Duration max = LimitPeriod.parseDuration(config.backoffMax());
         this.backoff = new Backoff(base, max, config.jitter());
@@ -44,6 +47,16 @@ public final class RetryRules {
 
     public boolean retriesStatus(int status) {
         return status >= 0 && status < statuses.length && statuses[status];
+    }
+
+    /** Whether gRPC calls may be replayed at all: the policy names gRPC statuses. */
+    public boolean retriesGrpc() {
+        return config.retriesGrpc();
+    }
+
+    /** Whether a gRPC call that ended with {@code code} (its {@code grpc-status}) is retried. */
+    public boolean retriesGrpcStatus(int code) {
+        return code >= 0 && code < grpcStatuses.length && grpcStatuses[code];
     }
 
     public int maxAttempts() {

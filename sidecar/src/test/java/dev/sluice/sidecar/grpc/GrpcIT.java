@@ -32,8 +32,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * gRPC through the sidecar, grpc-java on both ends over loopback: the client speaks HTTP/2 to the
  * sidecar by prior knowledge, the sidecar to the server over h2c ({@code --upstream h2c://}). Calls and
- * their trailers pass; what the sidecar refuses reaches the client as a gRPC status it understands.
+ * their trailers pass; what the sidecar refuses reaches the client as a gRPC status it understands; a
+ * call the app fails before answering is sent again when the retry policy names the status and the call's
+ * request is one message.
  */
 class GrpcIT {
     private static final String SERVICE = "sluice.test.Echo";
@@ -50,6 +57,10 @@ class GrpcIT {
     private static final MethodDescriptor<Words, Words> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
     /** {@code rpc Repeat (Words) returns (stream Words)}. */
     private static final MethodDescriptor<Words, Words> REPEAT = method("Repeat", MethodDescriptor.MethodType.SERVER_STREAMING);
+    /** {@code rpc Collect (stream Words) returns (Words)}. */
+    private static final MethodDescriptor<Words, Words> COLLECT = method("Collect", MethodDescriptor.MethodType.CLIENT_STREAMING);
+    /** {@code rpc Chat (stream Words) returns (stream Words)}. */
+    private static final MethodDescriptor<Words, Words> CHAT = method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
     private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -60,6 +71,11 @@ class GrpcIT {
     private ManagedChannel channel;
     private Echo echo;
     private final AtomicInteger calls = new AtomicInteger();
+    /** How many calls from now on the server fails with {@link #failingWith} before any message, as a struggling app does. */
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private volatile Status failingWith = Status.UNAVAILABLE;
+    /** Whether the server holds the next Say call until the test ends, as an app that hangs does. */
+    private final AtomicBoolean hangOnce = new AtomicBoolean();
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch holding = new CountDownLatch(1);
 
@@ -278,6 +294,198 @@ class GrpcIT {
         assertThat(echo.say(words("after")).getText()).isEqualTo("after");
     }
 
+    /** An inbound breaker that never opens here, retrying gRPC calls that end with one of {@code grpcRetryOn}. */
+    private static String retrying(String grpcRetryOn, String extra) {
+        return """
+                breakers:
+                  - name: app
+                    target: Inbound
+                    minimumNumberOfCalls: 1000
+                    slidingWindow: {type: Count, size: 1000}
+                    timeout: 2s
+                    retry:
+                      maxAttempts: 3
+                      backoffBase: 1ms
+                      backoffMax: 5ms
+                      minRetriesPerSecond: 10
+                      grpcRetryOn: %s%s
+                """.formatted(grpcRetryOn, extra);
+    }
+
+    @Test
+    void aUnaryCallTheAppFailsUnavailableIsSentAgainWhenThePolicyNamesIt() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        failuresLeft.set(2);
+
+        assertThat(echo.say(words("hello, again")).getText()).as("the request the app answered is the client's").isEqualTo("hello, again");
+
+        assertThat(calls.get()).as("attempts that reached the server").isEqualTo(3);
+        String metrics = metrics(sidecar);
+        assertThat(SidecarFixture.sample(metrics, "retry_attempts_total{success=\"false\",target=\"inbound\"}")).isEqualTo(1);
+        assertThat(SidecarFixture.sample(metrics, "retry_attempts_total{success=\"true\",target=\"inbound\"}")).isEqualTo(1);
+
+        failuresLeft.set(5);
+        StatusRuntimeException exhausted = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("never")));
+        assertThat(exhausted.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(exhausted.getStatus().getDescription()).as("the app's own answer, after the last attempt")
+                .isEqualTo("failed as asked: 100% sure");
+        assertThat(calls.get()).isEqualTo(6);
+        assertThat(SidecarFixture.sample(metrics(sidecar), "sluice_retries_denied_total{reason=\"attempts\",target=\"inbound\"}")).isEqualTo(1);
+    }
+
+    @Test
+    void aCallIsSentAgainOnlyForTheStatusesThePolicyNames() throws Exception {
+        start(retrying("[RESOURCE_EXHAUSTED]", ""));
+        failuresLeft.set(1);
+
+        StatusRuntimeException unavailable = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("x")));
+
+        assertThat(unavailable.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(calls.get()).as("UNAVAILABLE is not named: one attempt").isEqualTo(1);
+
+        failingWith = Status.RESOURCE_EXHAUSTED;
+        failuresLeft.set(1);
+        assertThat(echo.say(words("y")).getText()).isEqualTo("y");
+        assertThat(calls.get()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutGrpcStatusesInThePolicyNoCallIsSentAgain() throws Exception {
+        start(retrying("[]", "\n      retryOn: [502, 503, 504]\n      methods: [GET, POST]"));
+        failuresLeft.set(1);
+
+        StatusRuntimeException unavailable = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("x")));
+
+        assertThat(unavailable.getStatus().getCode()).as("a trailers-only UNAVAILABLE counts as 503 for the breaker, not for retryOn")
+                .isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aClientStreamingCallOfTwoMessagesIsNeverSentAgain() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        failuresLeft.set(1);
+
+        StatusRuntimeException unavailable = catchThrowableOfType(StatusRuntimeException.class, () -> collect("one", "two"));
+
+        assertThat(unavailable.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(calls.get()).as("one attempt").isEqualTo(1);
+        assertThat(collect("three", "four")).as("the same call passes whole when the app is well").isEqualTo("three four");
+        failuresLeft.set(1);
+        assertThat(collect("five")).as("a client-streaming call of one message is one request").isEqualTo("five");
+        assertThat(calls.get()).isEqualTo(4);
+    }
+
+    /** Were the call's body held back until whole, to be sent again, the client would wait for an echo that never comes. */
+    @Test
+    void aBidiCallWhoseClientWaitsForEachAnswerIsNotHeldBackForACopy() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        BlockingQueue<Words> echoes = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamObserver<Words> requests = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(CHAT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Words value) {
+                        echoes.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(null);
+                    }
+                });
+
+        List<String> answered = new ArrayList<>();
+        for (String text : List.of("ping", "pong", "over")) {
+            requests.onNext(words(text));
+            Words echo = echoes.poll(30, TimeUnit.SECONDS);
+            assertThat(echo).as("the answer to " + text + ", before the client sends more").isNotNull();
+            answered.add(echo.getText());
+        }
+        requests.onCompleted();
+        ended.get(30, TimeUnit.SECONDS);
+
+        assertThat(answered).containsExactly("ping", "pong", "over");
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aServerStreamingCallIsSentAgainWhenItFailsBeforeAnyMessageAndNotAfter() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        failuresLeft.set(1);
+
+        assertThat(texts(echo.repeat(words("again").toBuilder().setCount(3).build()))).containsExactly("again", "again", "again");
+        assertThat(calls.get()).isEqualTo(2);
+
+        List<String> received = new ArrayList<>();
+        Iterator<Words> stream = echo.repeat(words("part").toBuilder().setCount(2).setFailWith(Status.Code.UNAVAILABLE.value()).build());
+        StatusRuntimeException failed = catchThrowableOfType(StatusRuntimeException.class, () -> stream.forEachRemaining(w -> received.add(w.getText())));
+        assertThat(received).as("messages passed on: the status in the trailers comes too late to retry").containsExactly("part", "part");
+        assertThat(failed.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(calls.get()).isEqualTo(3);
+    }
+
+    @Test
+    void aCallLargerThanMaxBodyBytesIsNotSentAgain() throws Exception {
+        start(retrying("[UNAVAILABLE]", "\n      maxBodyBytes: 64"));
+        failuresLeft.set(1);
+
+        StatusRuntimeException unavailable = catchThrowableOfType(StatusRuntimeException.class, () -> echo.say(words("x".repeat(100))));
+
+        assertThat(unavailable.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(calls.get()).isEqualTo(1);
+        failuresLeft.set(1);
+        assertThat(echo.say(words("x".repeat(40))).getText()).as("one within the limit is").hasSize(40);
+        assertThat(calls.get()).isEqualTo(3);
+    }
+
+    @Test
+    void aCallWhoseAttemptTimesOutBeforeItsAnswerIsSentAgain() throws Exception {
+        start(retrying("[UNAVAILABLE]", ""));
+        hangOnce.set(true);
+
+        assertThat(echo.say(words("patience")).getText()).isEqualTo("patience");
+
+        assertThat(holding.getCount()).as("the first attempt reached the server and hung").isZero();
+        assertThat(calls.get()).isEqualTo(2);
+    }
+
+    /** A client-streaming call of {@code texts}, one message each; the server answers them joined. */
+    private String collect(String... texts) throws Exception {
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
+        CompletableFuture<Words> answer = new CompletableFuture<>();
+        StreamObserver<Words> requests = ClientCalls.asyncClientStreamingCall(channel.newCall(COLLECT, options), new StreamObserver<>() {
+            @Override
+            public void onNext(Words value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                answer.complete(null);
+            }
+        });
+        for (String text : texts) {
+            requests.onNext(words(text));
+        }
+        requests.onCompleted();
+        try {
+            return answer.get(30, TimeUnit.SECONDS).getText();
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
     private static MethodDescriptor<Words, Words> method(String name, MethodDescriptor.MethodType type) {
         return MethodDescriptor.<Words, Words>newBuilder()
                 .setType(type)
@@ -335,11 +543,20 @@ class GrpcIT {
             return ServerServiceDefinition.builder(SERVICE)
                     .addMethod(SAY, ServerCalls.asyncUnaryCall(this::say))
                     .addMethod(REPEAT, ServerCalls.asyncServerStreamingCall(this::repeat))
+                    .addMethod(COLLECT, ServerCalls.asyncClientStreamingCall(this::collect))
+                    .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(this::chat))
                     .build();
         }
 
         void say(Words request, StreamObserver<Words> response) {
             calls.incrementAndGet();
+            if (hangOnce.getAndSet(false)) {
+                holding.countDown();
+                awaitRelease();
+            }
+            if (failsNow(response)) {
+                return;
+            }
             if (request.getFailWith() != 0) {
                 response.onError(failure(request));
                 return;
@@ -352,11 +569,10 @@ class GrpcIT {
             calls.incrementAndGet();
             if (request.getText().equals("hold")) {
                 holding.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitRelease();
+            }
+            if (failsNow(response)) {
+                return;
             }
             for (int i = 0; i < request.getCount(); i++) {
                 response.onNext(words(request.getText()));
@@ -366,6 +582,67 @@ class GrpcIT {
                 return;
             }
             response.onCompleted();
+        }
+
+        StreamObserver<Words> collect(StreamObserver<Words> response) {
+            List<String> texts = new ArrayList<>();
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(Words value) {
+                    texts.add(value.getText());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    calls.incrementAndGet();
+                    if (failsNow(response)) {
+                        return;
+                    }
+                    response.onNext(words(String.join(" ", texts)));
+                    response.onCompleted();
+                }
+            };
+        }
+
+        /** Echoes each message as it comes. */
+        StreamObserver<Words> chat(StreamObserver<Words> response) {
+            calls.incrementAndGet();
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(Words value) {
+                    response.onNext(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onCompleted();
+                }
+            };
+        }
+
+        /** Fails the call before any message (trailers-only) while {@link #failuresLeft} says so. */
+        private boolean failsNow(StreamObserver<Words> response) {
+            if (failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) == 0) {
+                return false;
+            }
+            response.onError(failingWith.withDescription("failed as asked: 100% sure").asRuntimeException());
+            return true;
+        }
+
+        private void awaitRelease() {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /** A message with a character gRPC percent-encodes, to see it decoded intact. */

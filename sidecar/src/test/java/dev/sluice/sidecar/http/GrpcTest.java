@@ -34,6 +34,28 @@ class GrpcTest {
         assertThat(Grpc.upstreamStatus(response(502, "14"))).as("not a gRPC answer: HTTP says it").isEqualTo(502);
     }
 
+    @Test
+    void theStatusARetryPolicyJudgesIsTheOneTheClientWouldRead() {
+        assertThat(Grpc.callStatus(response(200, "14"))).isEqualTo(14);
+        assertThat(Grpc.callStatus(response(200, " 8 "))).isEqualTo(8);
+        assertThat(Grpc.callStatus(response(200, "0"))).isZero();
+        assertThat(Grpc.callStatus(response(200, "soon"))).as("unreadable, as grpc-java reads it").isEqualTo(2);
+        assertThat(Grpc.callStatus(response(200, null))).as("messages follow; the status is not known yet").isEqualTo(-1);
+    }
+
+    @Test
+    void anHttpErrorForACallIsTheStatusGrpcClientsMakeOfIt() {
+        assertThat(Grpc.callStatus(response(503, null))).isEqualTo(14);
+        assertThat(Grpc.callStatus(response(502, "13"))).as("not a gRPC answer: HTTP says it").isEqualTo(14);
+        assertThat(Grpc.callStatus(response(429, null))).isEqualTo(14);
+        assertThat(Grpc.callStatus(response(504, null))).isEqualTo(14);
+        assertThat(Grpc.callStatus(response(400, null))).isEqualTo(13);
+        assertThat(Grpc.callStatus(response(401, null))).isEqualTo(16);
+        assertThat(Grpc.callStatus(response(403, null))).isEqualTo(7);
+        assertThat(Grpc.callStatus(response(404, null))).isEqualTo(12);
+        assertThat(Grpc.callStatus(response(500, null))).isEqualTo(2);
+    }
+
     private static ClientResponse response(int status, String grpcStatus) {
         HeaderMap headers = new HeaderMap();
         if (grpcStatus != null) {

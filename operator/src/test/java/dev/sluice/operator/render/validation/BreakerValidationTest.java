@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.api.config.BreakerConfig;
 import dev.sluice.api.config.BreakerTargetType;
 import dev.sluice.api.config.FieldError;
+import dev.sluice.api.config.GrpcStatus;
 import dev.sluice.api.config.ResilienceValidator;
 import dev.sluice.api.config.RetryConfig;
 import dev.sluice.api.config.WindowConfig;
@@ -43,7 +44,8 @@ class BreakerValidationTest {
 
     @Test
     void reportsThresholdsDurationsAndRetriesWithTheirFields() {
-        RetryConfig retry = Retries.of().maxAttempts(1).backoff("5s", "1s").retryOn(503, 503).methods("get").budgetPercent(0).build();
+        RetryConfig retry = Retries.of().maxAttempts(1).backoff("5s", "1s").retryOn(503, 503).methods("get")
+                .grpcRetryOn(GrpcStatus.UNAVAILABLE, GrpcStatus.UNAVAILABLE).budgetPercent(0).build();
         CircuitBreakerSpec spec = breakerSpec(BreakerConfig.builder().failureRateThreshold(0).slowCallRateThreshold(50)
                 .slidingWindow(new WindowConfig(WindowConfig.WindowType.Time, 7200)).waitDurationInOpenState("soon").failureStatuses(List.of(700))
                 .retry(retry).build());
@@ -58,6 +60,7 @@ class BreakerValidationTest {
                 "spec.retry.backoffBase",
                 "spec.retry.retryOn[1]",
                 "spec.retry.methods[0]",
+                "spec.retry.grpcRetryOn[1]",
                 "spec.retry.budgetPercent");
     }
 
