@@ -30,11 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * own pool, with {@code -XX:MaxDirectMemorySize} full, threw in the middle of an HTTP/2 frame and left the stream hanging.)
  */
 class IoBufferPoolIT {
-    /**
-     * Half over HTTP/2, half over HTTP/1.1. More streams of this size at once on the sidecar's one connection to an h2c app
-     * can stall on HTTP/2 flow control (docs/protocols.md, known limits), which is not what this test is about.
-     */
-    private static final int STREAMS = 16;
+    /** Half over HTTP/2, half over HTTP/1.1. */
+    private static final int STREAMS = 32;
 
     @TempDir
     Path directory;
@@ -52,7 +49,7 @@ class IoBufferPoolIT {
         int appPort = ((InetSocketAddress) app.getListenerInfo().get(0).getAddress()).getPort();
         Path config = directory.resolve("sidecar.yaml");
         Files.writeString(config, "policies: []\n");
-        // 4 direct buffers of 16 KiB: a 20 KiB body alone spans two.
+        // 4 direct buffers of 16 KiB: a 40 KiB body alone spans three.
         IoBufferPool buffers = new IoBufferPool(IoBufferPool.SIZE, 4);
         Sidecar sidecar = closer.keep(new Sidecar(SidecarSettings.loopback(config, URI.create("h2c://127.0.0.1:" + appPort)),
                 LimiterClock.SYSTEM, null).withIoBuffers(buffers).start());
@@ -66,7 +63,7 @@ class IoBufferPoolIT {
         List<String> bodies = new ArrayList<>();
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
-            String body = ("request " + i + " ").repeat(2000);
+            String body = ("request " + i + " ").repeat(4000);
             bodies.add(body);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             // Over HTTP/2 without a length, the way gRPC sends; over HTTP/1.1 with one.
