@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The buffers are always 16 KiB (less the 20 bytes Undertow leaves for protocol headers, UNDERTOW-1209: its own size
  * with 128 MiB of heap or more), whatever the direct memory: a small {@code -XX:MaxDirectMemorySize} makes the budget
- * smaller, not the buffers. Undertow's HTTP/2 stalls on small ones (a 20 KiB body sent over h2c through 1 KiB buffers
- * never reached the app, where 8 KiB and 16 KiB ones carried it), and with 512-byte or 1 KiB buffers, what Undertow picks
- * for a heap under 128 MiB, an HTTP/1.1 request's headers take several reads.
+ * smaller, not the buffers. 16 KiB holds an HTTP/2 frame of the default largest size and an HTTP/1.1 request's headers
+ * in one read; with 512-byte or 1 KiB buffers, what Undertow picks for a heap under 128 MiB, a request's headers take
+ * several reads and a body many more writes.
  */
 final class IoBufferPool implements ByteBufferPool {
     /** 16 KiB less Undertow's 20 bytes. */
