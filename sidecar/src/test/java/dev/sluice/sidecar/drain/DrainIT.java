@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.sidecar.Closer;
+import dev.sluice.sidecar.H2Frames;
 import dev.sluice.sidecar.SidecarFixture;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -116,19 +117,19 @@ class DrainIT {
         H2Connection connection = closer.keep(new H2Connection(fixture.sidecar.port()));
         int first = connection.get("/");
         assertThat(connection.readUntil(frame -> frame.stream() == first && frame.endsStream()))
-                .anyMatch(frame -> frame.type() == H2Connection.HEADERS && frame.stream() == first);
+                .anyMatch(frame -> frame.type() == H2Frames.HEADERS && frame.stream() == first);
         connection.ping();
-        assertThat(connection.readUntil(frame -> frame.type() == H2Connection.PING))
-                .as("no GOAWAY before draining").noneMatch(frame -> frame.type() == H2Connection.GOAWAY);
+        assertThat(connection.readUntil(frame -> frame.type() == H2Frames.PING))
+                .as("no GOAWAY before draining").noneMatch(frame -> frame.type() == H2Frames.GOAWAY);
 
         assertThat(drain(fixture, "/drain?seconds=0", TOKEN).statusCode()).isEqualTo(200);
         int during = connection.get("/");
 
-        List<H2Connection.Frame> frames = connection.readUntil(frame -> frame.type() == H2Connection.GOAWAY);
+        List<H2Frames.Frame> frames = connection.readUntil(frame -> frame.type() == H2Frames.GOAWAY);
         assertThat(frames).as("the response in full, before the GOAWAY")
-                .anyMatch(frame -> frame.type() == H2Connection.HEADERS && frame.stream() == during)
+                .anyMatch(frame -> frame.type() == H2Frames.HEADERS && frame.stream() == during)
                 .anyMatch(frame -> frame.stream() == during && frame.endsStream());
-        H2Connection.Frame goAway = frames.get(frames.size() - 1);
+        H2Frames.Frame goAway = frames.get(frames.size() - 1);
         assertThat(goAway.errorCode()).as("NO_ERROR").isZero();
         assertThat(goAway.lastStream()).as("the last stream it took").isEqualTo(during);
     }

@@ -1,11 +1,20 @@
 package dev.sluice.sidecar.drain;
 
+import static dev.sluice.sidecar.H2Frames.ACK;
+import static dev.sluice.sidecar.H2Frames.END_HEADERS;
+import static dev.sluice.sidecar.H2Frames.END_STREAM;
+import static dev.sluice.sidecar.H2Frames.HEADERS;
+import static dev.sluice.sidecar.H2Frames.PING;
+import static dev.sluice.sidecar.H2Frames.PREFACE;
+import static dev.sluice.sidecar.H2Frames.SETTINGS;
+
+import dev.sluice.sidecar.H2Frames;
+import dev.sluice.sidecar.H2Frames.Frame;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,38 +25,6 @@ import java.util.List;
  * Requests are GETs with a header block of HPACK's static table and literals, so no encoder is needed.
  */
 final class H2Connection implements AutoCloseable {
-    static final int DATA = 0x0;
-    static final int HEADERS = 0x1;
-    static final int SETTINGS = 0x4;
-    static final int PING = 0x6;
-    static final int GOAWAY = 0x7;
-    private static final int END_STREAM = 0x1;
-    private static final int ACK = 0x1;
-    private static final int END_HEADERS = 0x4;
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    /** A frame as read: its type, flags, stream and payload. */
-    record Frame(int type, int flags, int stream, byte[] payload) {
-        boolean endsStream() {
-            return (type == DATA || type == HEADERS) && (flags & END_STREAM) != 0;
-        }
-
-        /** A GOAWAY's last stream id. */
-        int lastStream() {
-            return ByteBuffer.wrap(payload).getInt() & 0x7fffffff;
-        }
-
-        /** A GOAWAY's error code (0 is NO_ERROR). */
-        int errorCode() {
-            return ByteBuffer.wrap(payload, 4, 4).getInt();
-        }
-
-        @Override
-        public String toString() {
-            return "frame type " + type + " flags " + flags + " stream " + stream;
-        }
-    }
-
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -88,13 +65,8 @@ final class H2Connection implements AutoCloseable {
     List<Frame> readUntil(java.util.function.Predicate<Frame> last) throws IOException {
         List<Frame> frames = new ArrayList<>();
         while (true) {
-            int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
-            int type = in.readUnsignedByte();
-            int flags = in.readUnsignedByte();
-            int stream = in.readInt() & 0x7fffffff;
-            byte[] payload = in.readNBytes(length);
-            Frame frame = new Frame(type, flags, stream, payload);
-            if (type == SETTINGS && (flags & ACK) == 0) {
+            Frame frame = H2Frames.read(in);
+            if (frame.type() == SETTINGS && (frame.flags() & ACK) == 0) {
                 write(SETTINGS, ACK, 0, new byte[0]);
             }
             frames.add(frame);
@@ -112,12 +84,7 @@ final class H2Connection implements AutoCloseable {
     }
 
     private void write(int type, int flags, int stream, byte[] payload) throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(9);
-        head.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-        head.put((byte) type).put((byte) flags).putInt(stream);
-        out.write(head.array());
-        out.write(payload);
-        out.flush();
+        H2Frames.write(out, type, flags, stream, payload);
     }
 
     @Override

@@ -2,6 +2,17 @@ package dev.sluice.sidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static dev.sluice.sidecar.H2Frames.ACK;
+import static dev.sluice.sidecar.H2Frames.END_HEADERS;
+import static dev.sluice.sidecar.H2Frames.END_STREAM;
+import static dev.sluice.sidecar.H2Frames.HEADERS;
+import static dev.sluice.sidecar.H2Frames.PING;
+import static dev.sluice.sidecar.H2Frames.PREFACE;
+import static dev.sluice.sidecar.H2Frames.SETTINGS;
+import static dev.sluice.sidecar.H2Frames.read;
+import static dev.sluice.sidecar.H2Frames.write;
+
+import dev.sluice.sidecar.H2Frames.Frame;
 import dev.sluice.sidecar.Sidecar;
 import dev.sluice.sidecar.SidecarSettings;
 import java.io.DataInputStream;
@@ -14,7 +25,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  * "too_many_pings"), failing every call on it (seen with requests of 40 KB, four calls at a time; see H2cConnector).
  */
 class H2cUpstreamPingIT {
-    private static final int HEADERS = 0x1;
-    private static final int SETTINGS = 0x4;
-    private static final int PING = 0x6;
-    private static final int ACK = 0x1;
-    private static final int END_STREAM = 0x1;
-    private static final int END_HEADERS = 0x4;
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
     @TempDir
     Path directory;
     private final ExecutorService appThread = Executors.newSingleThreadExecutor();
@@ -60,17 +62,6 @@ class H2cUpstreamPingIT {
             app.close();
         }
         appThread.shutdownNow();
-    }
-
-    record Frame(int type, int flags, int stream, byte[] payload) {
-        boolean is(int frameType, int flag) {
-            return type == frameType && (flags & flag) == flag;
-        }
-
-        @Override
-        public String toString() {
-            return "type " + type + " flags " + flags + " stream " + stream + " payload " + Arrays.toString(payload);
-        }
     }
 
     @Test
@@ -131,22 +122,5 @@ class H2cUpstreamPingIT {
 
     private static byte[] payload(int n) {
         return ("ping-" + n + "..").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static Frame read(DataInputStream in) throws IOException {
-        int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
-        int type = in.readUnsignedByte();
-        int flags = in.readUnsignedByte();
-        int stream = in.readInt() & 0x7fffffff;
-        return new Frame(type, flags, stream, in.readNBytes(length));
-    }
-
-    private static void write(OutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(9);
-        head.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-        head.put((byte) type).put((byte) flags).putInt(stream);
-        out.write(head.array());
-        out.write(payload);
-        out.flush();
     }
 }
